@@ -1,0 +1,273 @@
+"""``duoctl provider ...``: parse, call duoctl.providers, render. Nothing else."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from duoctl.cli.options import JsonOption, YesOption
+from duoctl.cli.state import AppState
+
+if TYPE_CHECKING:
+    from duoctl.config.model import Provider
+    from duoctl.providers import ProviderView
+
+app = typer.Typer(help="Manage Duo Security MFA providers.", no_args_is_help=True)
+
+SecretStdin = Annotated[
+    bool,
+    typer.Option(
+        "--client-secret-stdin",
+        help="Read the Client Secret from the first line of standard input.",
+    ),
+]
+
+
+def _provider_dict(provider: Provider) -> dict[str, Any]:
+    return {
+        "name": provider.name,
+        "type": provider.type,
+        "enabled": provider.enabled,
+        "endpoint": provider.endpoint,
+        "client_id": provider.client_id,
+        "ca_bundle": provider.ca_bundle,
+    }
+
+
+def _view_dict(view: ProviderView) -> dict[str, Any]:
+    return {
+        **_provider_dict(view.provider),
+        "secret_present": view.secret_present,
+        "warnings": list(view.warnings),
+    }
+
+
+def _warn_all(state: AppState, warnings: tuple[str, ...]) -> None:
+    for warning in warnings:
+        state.streams.warn(warning)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Provider name: letters, digits, '-', '_', '.'.")],
+    endpoint: Annotated[
+        str, typer.Option(help="Duo API hostname, e.g. api-1234abcd.duosecurity.com.")
+    ],
+    client_id: Annotated[str, typer.Option(help="The Web SDK application's Client ID (20 chars).")],
+    disabled: Annotated[bool, typer.Option("--disabled", help="Register it switched off.")] = False,
+    ca_bundle: Annotated[
+        str | None, typer.Option(help="PEM CA bundle to trust for this endpoint instead of Duo's.")
+    ] = None,
+    client_secret_stdin: SecretStdin = False,
+) -> None:
+    """Register a Duo Security provider; its Client Secret goes to the OS keyring.
+
+    The secret is read from a hidden prompt, from stdin (--client-secret-stdin) or from
+    DUOCTL_CLIENT_SECRET; never from the command line.
+
+    Example: duoctl provider add prod --endpoint api-1234abcd.duosecurity.com
+    --client-id DIXXXXXXXXXXXXXXXXXX
+    """
+    from duoctl.providers import add_provider
+    from duoctl.secret_input import read_client_secret
+
+    state: AppState = ctx.obj
+    secret = read_client_secret(from_stdin=client_secret_stdin, stdin=sys.stdin)
+    view = add_provider(
+        state.config_path,
+        state.secrets(),
+        name=name,
+        endpoint=endpoint,
+        client_id=client_id,
+        client_secret=secret,
+        enabled=not disabled,
+        ca_bundle=ca_bundle,
+    )
+    _warn_all(state, view.warnings)
+    switch = "enabled" if view.provider.enabled else "disabled"
+    state.streams.status(
+        f"added provider {view.provider.name!r} ({switch}); secret stored in the OS keyring"
+    )
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """List providers (never their secrets).
+
+    Example: duoctl provider list --json
+    """
+    from duoctl.providers import list_providers
+
+    state: AppState = ctx.obj
+    config = list_providers(state.config_path)
+    if json_output:
+        from duoctl.output import envelope
+
+        state.streams.json(
+            envelope(
+                "provider list",
+                {
+                    "config": str(config.path),
+                    "providers": [_provider_dict(p) for p in config.providers.values()],
+                },
+            )
+        )
+        return
+    if not config.providers:
+        state.streams.status(f"no providers in {config.path}")
+        return
+    from rich.table import Table
+
+    table = Table(title=None, show_edge=False)
+    for column in ("Name", "Enabled", "Endpoint", "Client ID", "CA bundle"):
+        table.add_column(column, overflow="fold")
+    for p in config.providers.values():
+        table.add_row(
+            p.name, "yes" if p.enabled else "no", p.endpoint, p.client_id, p.ca_bundle or "Duo"
+        )
+    state.streams.console.print(table)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Provider name.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Show one provider and whether its secret is in the keyring (never the secret).
+
+    Example: duoctl provider show prod
+    """
+    from duoctl.providers import show_provider
+
+    state: AppState = ctx.obj
+    view = show_provider(state.config_path, name, state.secrets())
+    if json_output:
+        from duoctl.output import envelope
+
+        state.streams.json(envelope("provider show", _view_dict(view)))
+        return
+    _warn_all(state, view.warnings)
+    present = {True: "present in the OS keyring", False: "MISSING", None: "unknown"}[
+        view.secret_present
+    ]
+    p = view.provider
+    rows = [
+        ("Name", p.name),
+        ("Type", "Duo Security"),
+        ("Enabled", "yes" if p.enabled else "no"),
+        ("Endpoint", p.endpoint),
+        ("Client ID", p.client_id),
+        ("Client Secret", present),
+        ("CA bundle", p.ca_bundle or "Duo's pinned bundle"),
+    ]
+    from rich.table import Table
+
+    table = Table(show_header=False, show_edge=False)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for key, value in rows:
+        table.add_row(key, value)
+    state.streams.console.print(table)
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Provider name.")],
+    yes: YesOption = False,
+) -> None:
+    """Remove a provider and its secret.
+
+    Example: duoctl provider remove prod --yes
+    """
+    from duoctl.providers import remove_provider
+
+    state: AppState = ctx.obj
+    state_config = state.config_path
+    if not yes:
+        from duoctl.config.store import load_config
+
+        load_config(state_config).provider(name)  # fail before asking about a ghost
+        typer.confirm(f"Remove provider {name!r} and its Client Secret?", abort=True, err=True)
+    removed = remove_provider(state_config, name, state.secrets())
+    state.streams.status(f"removed provider {removed.name!r} and its secret")
+
+
+def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
+    from duoctl.providers import set_enabled
+
+    state: AppState = ctx.obj
+    provider = set_enabled(state.config_path, name, enabled)
+    state.streams.status(f"provider {provider.name!r} is {'enabled' if enabled else 'disabled'}")
+
+
+@app.command("enable")
+def enable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Provider name.")]) -> None:
+    """Switch a provider on. Example: duoctl provider enable prod"""
+    _set_enabled(ctx, name, True)
+
+
+@app.command("disable")
+def disable(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Provider name.")]
+) -> None:
+    """Switch a provider off (kept, with its secret). Example: duoctl provider disable prod"""
+    _set_enabled(ctx, name, False)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Provider name.")],
+    endpoint: Annotated[str | None, typer.Option(help="New Duo API hostname.")] = None,
+    client_id: Annotated[str | None, typer.Option(help="New Client ID.")] = None,
+    ca_bundle: Annotated[str | None, typer.Option(help="New PEM CA bundle path.")] = None,
+    clear_ca_bundle: Annotated[
+        bool, typer.Option("--clear-ca-bundle", help="Go back to Duo's pinned CA bundle.")
+    ] = False,
+    rotate_secret: Annotated[
+        bool,
+        typer.Option(
+            "--rotate-secret",
+            help="Replace the Client Secret (hidden prompt, --client-secret-stdin or "
+            "DUOCTL_CLIENT_SECRET).",
+        ),
+    ] = False,
+    client_secret_stdin: SecretStdin = False,
+) -> None:
+    """Change a provider's endpoint, Client ID or CA bundle, or rotate its secret.
+
+    Example: duoctl provider edit prod --rotate-secret --client-secret-stdin < secret.txt
+    """
+    from duoctl.errors import ValidationError
+    from duoctl.providers import edit_provider
+    from duoctl.secret_input import read_client_secret
+
+    state: AppState = ctx.obj
+    if client_secret_stdin and not rotate_secret:
+        raise ValidationError("--client-secret-stdin only makes sense with --rotate-secret")
+    new_secret = (
+        read_client_secret(
+            from_stdin=client_secret_stdin, stdin=sys.stdin, label="New Client Secret"
+        )
+        if rotate_secret
+        else None
+    )
+    view = edit_provider(
+        state.config_path,
+        name,
+        state.secrets(),
+        endpoint=endpoint,
+        client_id=client_id,
+        new_secret=new_secret,
+        ca_bundle=ca_bundle,
+        clear_ca_bundle=clear_ca_bundle,
+    )
+    _warn_all(state, view.warnings)
+    state.streams.status(
+        f"updated provider {name!r}" + ("; secret rotated" if rotate_secret else "")
+    )

@@ -1,0 +1,41 @@
+"""Per-invocation dependencies, built once in the app callback and handed to commands.
+
+Tests preset ``ctx.obj`` with their own :class:`AppState` (an in-memory secret store,
+captured streams), which is the seam that keeps commands free of global state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from duoctl.output import Streams
+from duoctl.paths import resolve_config_path
+
+if TYPE_CHECKING:
+    from duoctl.secretstore import SecretStore
+
+
+def _default_secret_store(config_path: Path, streams: Streams) -> SecretStore:
+    from duoctl.secretstore import KeyringSecretStore
+
+    return KeyringSecretStore(config_path, warn=streams.warn)
+
+
+@dataclass
+class AppState:
+    config_option: Path | None = None
+    streams: Streams = field(default_factory=Streams)
+    secret_store_factory: Callable[[Path, Streams], SecretStore] = _default_secret_store
+    _secrets: SecretStore | None = None
+
+    @property
+    def config_path(self) -> Path:
+        return resolve_config_path(self.config_option)
+
+    def secrets(self) -> SecretStore:
+        if self._secrets is None:
+            self._secrets = self.secret_store_factory(self.config_path, self.streams)
+        return self._secrets

@@ -1,0 +1,158 @@
+"""The typed view of a config file, and the checks that turn raw TOML data into it."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from duoctl.errors import ConfigError, ValidationError
+from duoctl.validation import validate_client_id, validate_endpoint, validate_name
+
+SCHEMA_VERSION = 1
+PROVIDER_TYPE_DUO = "duo"
+
+PROVIDER_KEYS = ("type", "enabled", "endpoint", "client_id", "ca_bundle")
+EXTERNAL_MFA_KEYS = ("enabled",)
+TOP_LEVEL_KEYS = ("schema_version", "external_mfa", "providers")
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    endpoint: str
+    client_id: str
+    enabled: bool = True
+    ca_bundle: str | None = None
+    type: str = PROVIDER_TYPE_DUO
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    exists: bool
+    schema_version: int = SCHEMA_VERSION
+    external_mfa_enabled: bool = False
+    providers: dict[str, Provider] = field(default_factory=dict)
+    unknown_top_level: tuple[str, ...] = ()
+
+    def enabled_providers(self) -> list[Provider]:
+        return [p for p in self.providers.values() if p.enabled]
+
+    def provider(self, name: str) -> Provider:
+        from duoctl.errors import ProviderNotFound
+
+        try:
+            return self.providers[name]
+        except KeyError:
+            known = ", ".join(self.providers) or "none configured"
+            raise ProviderNotFound(
+                f"no provider named {name!r} in {self.path}",
+                hint=f"known providers: {known}",
+            ) from None
+
+
+def _where(path: Path, key: str) -> str:
+    return f"{path}: {key}"
+
+
+def _type_name(value: object) -> str:
+    return {
+        bool: "boolean",
+        int: "integer",
+        float: "float",
+        str: "string",
+        list: "array",
+        dict: "table",
+    }.get(type(value), type(value).__name__)
+
+
+def _expect(path: Path, key: str, value: object, kind: type, label: str) -> None:
+    # bool is an int subclass: a ``true`` must not pass as a schema version.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(
+            f"{_where(path, key)} must be {label}, got {_type_name(value)} {value!r}",
+            hint=f"edit {path} and fix that key",
+        )
+
+
+def _reject_unknown(
+    path: Path, section: str, data: Mapping[str, Any], allowed: tuple[str, ...]
+) -> None:
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            suggestion = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(
+                f"{_where(path, section + '.' + key)} is not a known key{suggestion}",
+                hint=f"allowed keys in [{section}]: {', '.join(allowed)}",
+            )
+
+
+def _provider_from(path: Path, name: str, raw: object) -> Provider:
+    section = f"providers.{name}"
+    _expect(path, section, raw, dict, "a table")
+    assert isinstance(raw, dict)
+    try:
+        validate_name(name)
+    except ValidationError as exc:
+        raise ConfigError(f"{_where(path, section)}: {exc.message}") from None
+    _reject_unknown(path, section, raw, PROVIDER_KEYS)
+    ptype = raw.get("type", PROVIDER_TYPE_DUO)
+    _expect(path, f"{section}.type", ptype, str, "a string")
+    if ptype != PROVIDER_TYPE_DUO:
+        raise ConfigError(f'{_where(path, section + ".type")} must be "duo", got {ptype!r}')
+    enabled = raw.get("enabled", True)
+    _expect(path, f"{section}.enabled", enabled, bool, "a boolean (true/false)")
+    for key in ("endpoint", "client_id"):
+        if key not in raw:
+            raise ConfigError(f"{_where(path, section)} is missing {key!r}")
+        _expect(path, f"{section}.{key}", raw[key], str, "a string")
+    ca_bundle = raw.get("ca_bundle")
+    if ca_bundle is not None:
+        _expect(path, f"{section}.ca_bundle", ca_bundle, str, "a string (a file path)")
+    try:
+        endpoint = validate_endpoint(raw["endpoint"])
+        client_id = validate_client_id(raw["client_id"])
+    except ValidationError as exc:
+        raise ConfigError(f"{_where(path, section)}: {exc.message}") from None
+    return Provider(
+        name=name,
+        endpoint=endpoint,
+        client_id=client_id,
+        enabled=enabled,
+        ca_bundle=ca_bundle,
+    )
+
+
+def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
+    """Check types and values of parsed TOML; raise ConfigError naming the bad key."""
+    version = data.get("schema_version", SCHEMA_VERSION)
+    _expect(path, "schema_version", version, int, "an integer")
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path} has schema_version {version}, newer than this duoctl understands "
+            f"({SCHEMA_VERSION})",
+            hint="upgrade duoctl",
+        )
+    if version < 1:
+        raise ConfigError(f"{_where(path, 'schema_version')} must be >= 1, got {version}")
+    mfa = data.get("external_mfa", {})
+    _expect(path, "external_mfa", mfa, dict, "a table")
+    _reject_unknown(path, "external_mfa", mfa, EXTERNAL_MFA_KEYS)
+    mfa_enabled = mfa.get("enabled", False)
+    _expect(path, "external_mfa.enabled", mfa_enabled, bool, "a boolean (true/false)")
+    raw_providers = data.get("providers", {})
+    _expect(path, "providers", raw_providers, dict, "a table of [providers.NAME] tables")
+    providers = {name: _provider_from(path, name, raw) for name, raw in raw_providers.items()}
+    unknown = tuple(key for key in data if key not in TOP_LEVEL_KEYS)
+    return Config(
+        path=path,
+        exists=True,
+        schema_version=version,
+        external_mfa_enabled=mfa_enabled,
+        providers=providers,
+        unknown_top_level=unknown,
+    )

@@ -1,0 +1,81 @@
+"""Rendering: stdout carries data (tables or JSON), stderr carries status and warnings.
+
+JSON output is one envelope with a stable, versioned shape, for results and errors alike::
+
+    {"duoctl": 1, "command": "provider list", "ok": true, "data": {...}}
+    {"duoctl": 1, "command": "provider add", "ok": false,
+     "error": {"kind": "invalid_input", "exit_code": 3, "message": "...", "hint": "..."}}
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from duoctl.errors import DuoctlError
+
+JSON_FORMAT_VERSION = 1
+
+
+def envelope(command: str, data: Any) -> dict[str, Any]:
+    return {"duoctl": JSON_FORMAT_VERSION, "command": command, "ok": True, "data": data}
+
+
+def error_envelope(command: str, err: DuoctlError) -> dict[str, Any]:
+    return {
+        "duoctl": JSON_FORMAT_VERSION,
+        "command": command,
+        "ok": False,
+        "error": {
+            "kind": err.kind,
+            "exit_code": int(err.exit_code),
+            "message": err.message,
+            "hint": err.hint,
+        },
+    }
+
+
+@dataclass
+class Streams:
+    """Where output goes; tests hand in StringIO objects, the CLI the real streams."""
+
+    out: IO[str] = field(default_factory=lambda: sys.stdout)
+    err: IO[str] = field(default_factory=lambda: sys.stderr)
+    _out_console: Console | None = None
+    _err_console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._out_console is None:
+            from rich.console import Console
+
+            self._out_console = Console(file=self.out, highlight=False, soft_wrap=False)
+        return self._out_console
+
+    @property
+    def err_console(self) -> Console:
+        if self._err_console is None:
+            from rich.console import Console
+
+            self._err_console = Console(file=self.err, highlight=False, soft_wrap=True)
+        return self._err_console
+
+    def json(self, payload: dict[str, Any]) -> None:
+        self.out.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+        self.out.flush()
+
+    def status(self, message: str) -> None:
+        self.err_console.print(message, markup=False)
+
+    def warn(self, message: str) -> None:
+        self.err_console.print(f"warning: {message}", style="yellow", markup=False)
+
+    def error(self, err: DuoctlError) -> None:
+        self.err_console.print(f"error: {err.message}", style="bold red", markup=False)
+        if err.hint:
+            self.err_console.print(f"  fix: {err.hint}", markup=False)

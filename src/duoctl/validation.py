@@ -1,0 +1,122 @@
+"""Validation of the values an admin types: provider names, Duo credentials, endpoints.
+
+Each validator returns the normalised value or raises :class:`ValidationError` with a message
+that names the field and what is wrong, never echoing a secret.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from duoctl.errors import ValidationError
+
+CLIENT_ID_LENGTH = 20
+CLIENT_SECRET_LENGTH = 40
+
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_CLIENT_ID_RE = re.compile(r"[A-Z0-9]{20}")
+_SECRET_RE = re.compile(r"[A-Za-z0-9]{40}")
+_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+_DUO_HOST_RE = re.compile(r"api-[a-z0-9]+(\.test)?\.(duosecurity|duofederal)\.com")
+
+
+def validate_name(name: str) -> str:
+    if not _NAME_RE.fullmatch(name):
+        raise ValidationError(
+            f"invalid provider name {name!r}: use 1-64 letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit",
+        )
+    return name
+
+
+def validate_client_id(client_id: str) -> str:
+    value = client_id.strip()
+    if len(value) != CLIENT_ID_LENGTH:
+        raise ValidationError(
+            f"invalid Client ID: it must be exactly {CLIENT_ID_LENGTH} characters, "
+            f"got {len(value)}",
+            hint="copy the Client ID from the Duo Admin Panel's Web SDK application page",
+        )
+    if not _CLIENT_ID_RE.fullmatch(value):
+        raise ValidationError(
+            "invalid Client ID: only upper-case letters A-Z and digits 0-9 are allowed",
+            hint="copy the Client ID from the Duo Admin Panel's Web SDK application page",
+        )
+    return value
+
+
+def validate_client_secret(secret: str) -> str:
+    # The message never includes the value: it may be a real secret with a typo.
+    value = secret.strip()
+    if len(value) != CLIENT_SECRET_LENGTH:
+        raise ValidationError(
+            f"invalid Client Secret: it must be exactly {CLIENT_SECRET_LENGTH} characters, "
+            f"got {len(value)}",
+            hint="copy the Client Secret from the Duo Admin Panel's Web SDK application page",
+        )
+    if not _SECRET_RE.fullmatch(value):
+        raise ValidationError(
+            "invalid Client Secret: only letters and digits are allowed",
+            hint="copy the Client Secret from the Duo Admin Panel's Web SDK application page",
+        )
+    return value
+
+
+def split_endpoint(endpoint: str) -> tuple[str, int]:
+    """Split ``host[:port]`` (``[v6]:port`` for IPv6 literals) into host and port (443)."""
+    value = endpoint.strip()
+    if value.startswith("["):
+        host, sep, rest = value[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValidationError(f"invalid endpoint {endpoint!r}: unbalanced '[' ']'")
+        port_text = rest[1:] if rest else ""
+    elif value.count(":") == 1:
+        host, _, port_text = value.partition(":")
+    else:
+        host, port_text = value, ""
+    port = 443
+    if port_text:
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ValidationError(f"invalid endpoint {endpoint!r}: port must be 1-65535")
+        port = int(port_text)
+    return host, port
+
+
+def validate_endpoint(endpoint: str) -> str:
+    """Accept a host name or IP literal with an optional port; no scheme, no path."""
+    value = endpoint.strip()
+    if "://" in value or "/" in value:
+        raise ValidationError(
+            f"invalid endpoint {endpoint!r}: give the API hostname only, without scheme or path",
+            hint="for example: api-1234abcd.duosecurity.com",
+        )
+    if not value:
+        raise ValidationError(
+            "invalid endpoint: it is empty", hint="e.g. api-1234abcd.duosecurity.com"
+        )
+    host, _port = split_endpoint(value)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.rstrip(".").split(".")
+        if len(host) > 253 or not all(_LABEL_RE.fullmatch(label) for label in labels):
+            raise ValidationError(
+                f"invalid endpoint {endpoint!r}: {host!r} is not a valid host name",
+                hint="for example: api-1234abcd.duosecurity.com",
+            ) from None
+    return value.lower() if not value.startswith("[") else value
+
+
+def is_duo_api_host(endpoint: str) -> bool:
+    host, _ = split_endpoint(endpoint)
+    return bool(_DUO_HOST_RE.fullmatch(host.lower()))
+
+
+def endpoint_warning(endpoint: str) -> str | None:
+    if is_duo_api_host(endpoint):
+        return None
+    return (
+        f"endpoint {endpoint!r} does not look like a Duo API hostname "
+        "(api-XXXXXXXX.duosecurity.com or api-XXXXXXXX.duofederal.com)"
+    )
