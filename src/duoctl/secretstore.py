@@ -11,13 +11,12 @@ errors are turned into :class:`SecretStoreError` here, at the seam.
 from __future__ import annotations
 
 import os
-import queue
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from duoctl.deadline import call_with_deadline
 from duoctl.errors import SecretStoreError
 
 SERVICE_PREFIX = "duoctl:"
@@ -64,26 +63,19 @@ def service_for(config_path: Path) -> str:
 
 
 def _bounded(call: Callable[[], _T], timeout: float, what: str) -> _T:
-    results: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=1)
-
-    def worker() -> None:
-        try:
-            results.put((True, call()))
-        except BaseException as exc:  # re-raised in the caller's thread below
-            results.put((False, exc))
-
-    threading.Thread(target=worker, name=f"keyring-{what}", daemon=True).start()
-    try:
-        ok, value = results.get(timeout=timeout)
-    except queue.Empty:
-        raise SecretStoreError(
+    def timed_out() -> SecretStoreError:
+        return SecretStoreError(
             f"the OS keyring did not answer within {timeout:g} s while trying to {what}",
             hint="the keyring may be locked (unlock it) or its D-Bus service hung; "
             f"set {KEYRING_TIMEOUT_ENV} to wait longer",
-        ) from None
-    if ok:
-        return value  # type: ignore[return-value]
-    raise _translate(value, what)  # type: ignore[arg-type]
+        )
+
+    try:
+        return call_with_deadline(call, timeout, timed_out, name=f"keyring-{what}")
+    except SecretStoreError:
+        raise
+    except Exception as exc:
+        raise _translate(exc, what) from None
 
 
 def _translate(exc: BaseException, what: str) -> SecretStoreError:

@@ -1,0 +1,247 @@
+"""The seam to Duo: the official ``duo_universal`` client, bounded in time, errors classified.
+
+Nothing of Duo's protocol is re-implemented here. This module only builds the official
+client for a provider, puts a deadline on its network calls (the SDK passes no timeout to
+``requests``), and turns ``DuoException`` and friends into duoctl's domain errors so that
+callers can tell bad credentials from an unreachable host from a TLS failure.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from duoctl.deadline import call_with_deadline
+from duoctl.errors import (
+    DuoCredentialsRejected,
+    DuoctlError,
+    DuoProtocolError,
+    DuoTimeout,
+    DuoUnreachable,
+)
+
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+DEFAULT_NETWORK_TIMEOUT = 15.0
+
+
+class DuoClient(Protocol):
+    """The subset of ``duo_universal.Client`` duoctl uses (a fake implements it in tests)."""
+
+    def health_check(self) -> dict[str, Any]: ...
+
+    def create_auth_url(self, username: str, state: str, nonce: str | None = None) -> str: ...
+
+    def exchange_authorization_code_for_2fa_result(
+        self, duoCode: str, username: str, nonce: str | None = None
+    ) -> dict[str, Any]: ...
+
+
+class DuoClientFactory(Protocol):
+    def __call__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        host: str,
+        redirect_uri: str,
+        ca_bundle: str | None,
+    ) -> DuoClient: ...
+
+
+def official_client(
+    *, client_id: str, client_secret: str, host: str, redirect_uri: str, ca_bundle: str | None
+) -> DuoClient:
+    """Build ``duo_universal.Client``: Duo's pinned CA bundle unless the provider names one."""
+    import duo_universal
+    import jwt.warnings
+
+    # 40-byte secrets are what Duo issues; PyJWT's advice about 64-byte keys is noise here.
+    warnings.filterwarnings("ignore", category=jwt.warnings.InsecureKeyLengthWarning)
+    kwargs: dict[str, Any] = {}
+    if ca_bundle is not None:
+        kwargs["duo_certs"] = ca_bundle
+    try:
+        client: DuoClient = duo_universal.Client(
+            client_id=client_id,
+            client_secret=client_secret,
+            host=host,
+            redirect_uri=redirect_uri,
+            **kwargs,
+        )
+    except duo_universal.DuoException as exc:
+        raise DuoProtocolError(f"the Duo client refused its settings: {exc}") from None
+    return client
+
+
+def proxy_in_use(environ: Mapping[str, str] | None = None, host: str | None = None) -> str | None:
+    """The proxy ``requests`` would route Duo traffic through, or None.
+
+    The platform this mirrors does not support proxies for Duo; NO_PROXY covering the host
+    makes the proxy variables harmless.
+    """
+    env = os.environ if environ is None else environ
+    for name in PROXY_VARIABLES:
+        value = env.get(name)
+        if value:
+            if host is not None and _no_proxy_covers(env, host):
+                return None
+            return f"{name}={_redact_proxy(value)}"
+    return None
+
+
+def _no_proxy_covers(env: Mapping[str, str], host: str) -> bool:
+    raw = env.get("NO_PROXY") or env.get("no_proxy") or ""
+    hostname = host.rsplit(":", 1)[0].strip("[]").lower()
+    for entry in (e.strip().lower() for e in raw.split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        domain = entry.lstrip(".").split(":")[0]
+        if hostname == domain or hostname.endswith("." + domain):
+            return True
+    return False
+
+
+def _redact_proxy(value: str) -> str:
+    # A proxy URL may carry user:password; never print it.
+    if "@" in value:
+        scheme, _, rest = value.rpartition("://")
+        return (scheme + "://" if scheme else "") + "***@" + rest.split("@", 1)[1]
+    return value
+
+
+def _root_cause(exc: BaseException) -> object:
+    """DuoException wraps what went wrong, sometimes twice: dig to the innermost payload."""
+    current: object = exc
+    seen = 0
+    while seen < 5 and type(current).__name__ == "DuoException":
+        args = getattr(current, "args", ())
+        if not args:
+            break
+        current = args[0]
+        seen += 1
+    return current
+
+
+def classify(exc: BaseException, host: str, action: str) -> DuoctlError:
+    """Map an exception from the SDK (or requests under it) to a domain error."""
+    if isinstance(exc, DuoctlError):
+        return exc
+    cause = _root_cause(exc)
+    if isinstance(cause, dict):
+        return _classify_body(cause, host, action)
+    name = type(cause).__name__
+    text = str(cause)
+    if name == "SSLError" or "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in name:
+        return DuoUnreachable(
+            f"TLS to {host} failed during {action}: the certificate could not be verified",
+            hint="check the provider's CA bundle (or remove it to use Duo's pinned bundle); "
+            "a TLS-intercepting proxy or firewall breaks Duo; check the system clock",
+        )
+    if name in ("ConnectionError", "ConnectTimeout", "NewConnectionError", "MaxRetryError"):
+        if (
+            "Name or service not known" in text
+            or "NameResolutionError" in text
+            or ("getaddrinfo" in text)
+        ):
+            return DuoUnreachable(
+                f"cannot resolve {host} during {action}",
+                hint="check the endpoint spelling and this machine's DNS",
+            )
+        if "ProxyError" in text or name == "ProxyError":
+            return DuoUnreachable(
+                f"the proxy refused the connection to {host} during {action}",
+                hint="Duo needs a direct connection: unset HTTPS_PROXY or add the host to NO_PROXY",
+            )
+        return DuoUnreachable(
+            f"cannot connect to {host} during {action}",
+            hint="check the endpoint and port, and that a firewall allows outbound HTTPS to Duo",
+        )
+    if name in ("JSONDecodeError", "KeyError", "TypeError", "ValueError"):
+        return DuoProtocolError(
+            f"{host} answered {action} with something that is not Duo's API (bad or empty JSON)",
+            hint="check that the endpoint is your Duo API hostname, and that no proxy or "
+            "captive portal answers in its place",
+        )
+    if "username" in text.lower() and "invalid" in text.lower():
+        return DuoProtocolError(
+            f"Duo's answer is for another user than the one who started the login ({action})",
+            hint="usernames are case-sensitive: use exactly the Duo username",
+        )
+    if "nonce" in text.lower():
+        return DuoProtocolError(f"the nonce in Duo's answer does not match ({action})")
+    if name in ("ExpiredSignatureError", "ImmatureSignatureError"):
+        return DuoProtocolError(
+            f"Duo's token is outside its validity window ({action}): clocks disagree",
+            hint="synchronise this machine's clock (NTP): the client tolerates 60 s of skew",
+        )
+    if name in (
+        "InvalidSignatureError",
+        "InvalidAudienceError",
+        "InvalidIssuerError",
+        "DecodeError",
+    ):
+        return DuoProtocolError(f"Duo's token did not verify ({action}): {name}")
+    return DuoProtocolError(f"{action} failed: {name}")
+
+
+def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
+    message = str(body.get("message") or body.get("error") or "")
+    detail = str(body.get("message_detail") or body.get("error_description") or "")
+    code = body.get("code")
+    if message == "invalid_client" or code == 40002:
+        return DuoCredentialsRejected(
+            f"Duo rejected the Client ID / Client Secret for {host} ({detail or message})",
+            hint="check the Client ID in the config and rotate the secret with "
+            "'duoctl provider edit NAME --rotate-secret'; both come from the Web SDK application",
+        )
+    if message == "invalid_grant":
+        return DuoProtocolError(
+            f"Duo refused the authorization code during {action} ({detail or message})",
+            hint="codes are single-use and expire quickly; start the login again",
+        )
+    if isinstance(code, int) and code >= 50000:
+        return DuoUnreachable(f"Duo reported a server error during {action}: {message} {detail}")
+    return DuoProtocolError(f"Duo refused {action}: {message or body} {detail}".strip())
+
+
+@dataclass(frozen=True)
+class HealthResult:
+    server_time: float | None
+    elapsed: float
+    skew: float | None  # server time minus local time at the midpoint of the request
+
+
+def bounded(call: Callable[[], Any], *, host: str, action: str, timeout: float) -> Any:
+    def timed_out() -> DuoTimeout:
+        return DuoTimeout(
+            f"{host} did not answer {action} within {timeout:g} s",
+            hint="a firewall may be dropping traffic to Duo, or the host is overloaded",
+        )
+
+    try:
+        return call_with_deadline(call, timeout, timed_out, name=f"duo-{action}")
+    except DuoTimeout:
+        raise
+    except Exception as exc:
+        raise classify(exc, host, action) from None
+
+
+def health_check(
+    client: DuoClient, *, host: str, timeout: float, clock: Callable[[], float] = time.time
+) -> HealthResult:
+    started = clock()
+    monotonic_start = time.monotonic()
+    result = bounded(client.health_check, host=host, action="the health check", timeout=timeout)
+    elapsed = time.monotonic() - monotonic_start
+    server_time: float | None = None
+    response = result.get("response") if isinstance(result, dict) else None
+    if isinstance(response, dict) and isinstance(response.get("timestamp"), int | float):
+        server_time = float(response["timestamp"])
+    skew = None if server_time is None else server_time - (started + elapsed / 2)
+    return HealthResult(server_time=server_time, elapsed=elapsed, skew=skew)
