@@ -1,0 +1,14 @@
+"""A local Duo (Universal Prompt / OIDC) emulator for tests and demos.
+
+``with Emulator() as emu:`` serves ``/oauth/v1/health_check``, ``/oauth/v1/authorize`` and
+``/oauth/v1/token`` over real TLS on loopback, trusted through ``emu.ca_bundle``; the official
+``duo_universal.Client(host=emu.api_host, duo_certs=str(emu.ca_bundle), ...)`` works with it
+unmodified. Users answer as scripted (:class:`Outcome`); :class:`Faults` break it on purpose.
+"""
+
+from duoctl.emulator.faults import Faults
+from duoctl.emulator.lifecycle import Emulator
+from duoctl.emulator.server import SeenRequest
+from duoctl.emulator.users import EmulatedUser, Outcome
+
+__all__ = ["EmulatedUser", "Emulator", "Faults", "Outcome", "SeenRequest"]

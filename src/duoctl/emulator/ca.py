@@ -1,0 +1,148 @@
+"""A throwaway CA and the server certificates it signs, built fresh at every start.
+
+EC P-256 keys: generating one takes about a millisecond, where RSA-2048 can take a good part
+of a second, and the emulator is meant to be ready well within one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+SERVER_NAMES = ("localhost",)
+SERVER_IPS = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
+# Backdated a little so a client whose clock runs slightly behind still accepts the leaf.
+_BACKDATE = dt.timedelta(minutes=5)
+_LIFETIME = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    cert_pem: bytes
+    key_pem: bytes
+
+
+class ThrowawayCA:
+    def __init__(self, common_name: str) -> None:
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.UTC)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        public_key = self._key.public_key()
+        self.certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - _BACKDATE)
+            .not_valid_after(now + _LIFETIME)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .sign(self._key, hashes.SHA256())
+        )
+
+    @property
+    def cert_pem(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+    def issue_server_certificate(self, *, expired: bool = False) -> IssuedCertificate:
+        """A leaf for localhost, 127.0.0.1 and ::1; ``expired`` makes one that ended yesterday."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.UTC)
+        if expired:
+            not_before, not_after = now - 2 * _LIFETIME, now - _LIFETIME
+        else:
+            not_before, not_after = now - _BACKDATE, now + _LIFETIME
+        san: list[x509.GeneralName] = [x509.DNSName(n) for n in SERVER_NAMES]
+        san += [x509.IPAddress(ip) for ip in SERVER_IPS]
+        ca_public = self._key.public_key()
+        # AKI, SKI and a critical basicConstraints are what strict verifiers (Python 3.13's
+        # VERIFY_X509_STRICT default) insist on; include them so newer clients accept us.
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .issuer_name(self.certificate.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.SubjectAlternativeName(san), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_public), critical=False
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+            .sign(self._key, hashes.SHA256())
+        )
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return IssuedCertificate(cert.public_bytes(serialization.Encoding.PEM), key_pem)
+
+
+def server_context(leaf: IssuedCertificate, scratch_dir: Path) -> ssl.SSLContext:
+    """An SSLContext serving ``leaf``.
+
+    ``load_cert_chain`` only reads files, so the key passes through a 0600 file in the
+    (private) scratch dir that is unlinked as soon as it is loaded.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    path = scratch_dir / f"leaf-{os.urandom(8).hex()}.pem"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(leaf.cert_pem + leaf.key_pem)
+        context.load_cert_chain(path)
+    finally:
+        path.unlink(missing_ok=True)
+    return context
+
+
+@dataclass(frozen=True)
+class TlsContexts:
+    """The three certificates the emulator can serve, picked per connection."""
+
+    ca_pem: bytes
+    good: ssl.SSLContext
+    wrong_ca: ssl.SSLContext
+    expired: ssl.SSLContext
+
+
+def build_tls_contexts(scratch_dir: Path) -> TlsContexts:
+    ca = ThrowawayCA("duoctl emulator throwaway CA")
+    impostor = ThrowawayCA("duoctl emulator impostor CA (not in ca_bundle)")
+    return TlsContexts(
+        ca_pem=ca.cert_pem,
+        good=server_context(ca.issue_server_certificate(), scratch_dir),
+        wrong_ca=server_context(impostor.issue_server_certificate(), scratch_dir),
+        expired=server_context(ca.issue_server_certificate(expired=True), scratch_dir),
+    )

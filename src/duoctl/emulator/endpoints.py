@@ -1,0 +1,306 @@
+"""Duo's three OIDC endpoints plus the emulator's prompt answer, as plain functions of the
+request parameters. No sockets here: :mod:`duoctl.emulator.server` does the transport."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from duoctl.emulator import page
+from duoctl.emulator.faults import Faults
+from duoctl.emulator.grants import (
+    CODE_LIFETIME,
+    PROMPT_LIFETIME,
+    Grant,
+    OneTimeStore,
+    PendingPrompt,
+)
+from duoctl.emulator.tokens import (
+    ID_TOKEN_LIFETIME,
+    AuthFacts,
+    AuthorizeRequest,
+    JtiCache,
+    Rejected,
+    build_id_token,
+    verify_client_assertion,
+    verify_request_jwt,
+)
+from duoctl.emulator.users import EmulatedUser, Outcome
+
+HEALTH_CHECK_PATH = "/oauth/v1/health_check"
+AUTHORIZE_PATH = "/oauth/v1/authorize"
+TOKEN_PATH = "/oauth/v1/token"  # noqa: S105 (a URL path, not a password)
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+# How long a TIMEOUT user's authorize is held before a "timed out" page (no redirect). Real
+# Duo gives up on a push after about a minute; stop() releases held requests at once.
+TIMEOUT_HOLD = 60.0
+
+_HEALTH_CHECK_DETAIL = "The provided client_assertion was invalid."
+_INVALID_GRANT = (
+    "The provided authorization grant or refresh token is invalid, expired, revoked, "
+    "does not match the redirection URI."
+)
+
+# Outcomes that end in ``error=access_denied`` on the redirect, with their description.
+_ACCESS_DENIED: dict[Outcome, str] = {
+    Outcome.FRAUD: "The user reported this login request as fraudulent.",
+    Outcome.LOCKOUT: "The user is locked out.",
+    Outcome.POLICY_DENY: "Access was denied by policy.",
+    Outcome.NOT_ENROLLED: "The user is not enrolled in Duo.",
+}
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    location: str | None = None
+
+    @property
+    def is_json(self) -> bool:
+        return self.content_type == "application/json"
+
+
+def json_response(status: int, payload: Mapping[str, Any]) -> Response:
+    return Response(status, json.dumps(payload).encode())
+
+
+def html_response(status: int, body: bytes) -> Response:
+    return Response(status, body, "text/html; charset=utf-8")
+
+
+def _redirect(uri: str, params: Mapping[str, str]) -> Response:
+    # Keep any query the application put in its redirect URI, add ours after it.
+    parts = urlsplit(uri)
+    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
+    return Response(302, b"", "text/plain", urlunsplit(parts._replace(query=urlencode(query))))
+
+
+class DuoEndpoints:
+    def __init__(
+        self,
+        *,
+        clients: Mapping[str, str],
+        users: Mapping[str, EmulatedUser],
+        faults: Faults,
+        interactive: bool,
+        stopping: threading.Event,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._clients = clients  # client_id -> secret; shared with Emulator, mutable
+        self._users = users
+        self._faults = faults
+        self._interactive = interactive
+        self._stopping = stopping
+        self._clock = clock
+        self._jtis = JtiCache()
+        self._codes: OneTimeStore[Grant] = OneTimeStore(CODE_LIFETIME)
+        self._prompts: OneTimeStore[PendingPrompt] = OneTimeStore(PROMPT_LIFETIME)
+        self._authorities: frozenset[str] = frozenset()
+        self._canonical = ""
+
+    def bind_port(self, port: int) -> None:
+        """Learn the port: the names a client may use for us are all loopback ones."""
+        self._canonical = f"localhost:{port}"
+        self._authorities = frozenset({self._canonical, f"127.0.0.1:{port}", f"[::1]:{port}"})
+
+    def _reported_time(self) -> float:
+        return self._clock() + self._faults.clock_skew
+
+    def _urls(self, path: str) -> frozenset[str]:
+        return frozenset(f"https://{a}{path}" for a in self._authorities)
+
+    # -- POST /oauth/v1/health_check -------------------------------------------------------
+
+    def health_check(self, form: Mapping[str, str]) -> Response:
+        client_id = form.get("client_id", "")
+        try:
+            self._authenticate(client_id, form.get("client_assertion"), HEALTH_CHECK_PATH)
+        except Rejected:
+            # Duo's answer is deliberately vague: it never says which check failed.
+            return json_response(
+                400,
+                {
+                    "stat": "FAIL",
+                    "code": 40002,
+                    "message": "invalid_client",
+                    "message_detail": _HEALTH_CHECK_DETAIL,
+                    "timestamp": int(self._reported_time()),
+                },
+            )
+        return json_response(
+            200, {"stat": "OK", "response": {"timestamp": int(self._reported_time())}}
+        )
+
+    def _authenticate(self, client_id: str, assertion: str | None, path: str) -> str:
+        """Check a client assertion; return the client's secret."""
+        secret = self._clients.get(client_id)
+        if secret is None:
+            raise Rejected("invalid_client", "unknown client_id")
+        if not assertion:
+            raise Rejected("invalid_client", "client_assertion is required")
+        verify_client_assertion(
+            assertion,
+            client_id=client_id,
+            secret=secret,
+            audiences=self._urls(path),
+            now=self._clock(),
+            jtis=self._jtis,
+        )
+        return secret
+
+    # -- GET /oauth/v1/authorize -----------------------------------------------------------
+
+    def authorize(self, query: Mapping[str, str]) -> Response:
+        try:
+            request = self._parse_authorize(query)
+        except Rejected as exc:
+            return json_response(400, {"error": exc.error, "error_description": exc.description})
+        user = self._users.get(request.username)
+        if user is None:
+            return html_response(
+                400,
+                page.error_page(
+                    "Unknown user",
+                    f"The emulator has no user named {request.username!r}. "
+                    "Add one with --user NAME or Emulator.add_user().",
+                ),
+            )
+        if self._interactive:
+            txid = self._prompts.put(PendingPrompt(request, user), self._clock())
+            return html_response(
+                200,
+                page.prompt_page(
+                    username=user.name,
+                    device_name=user.device_name,
+                    factor=user.factor,
+                    txid=txid,
+                ),
+            )
+        return self._scripted_answer(request, user)
+
+    def _parse_authorize(self, query: Mapping[str, str]) -> AuthorizeRequest:
+        client_id = query.get("client_id", "")
+        secret = self._clients.get(client_id)
+        if secret is None:
+            raise Rejected("invalid_client", "unknown client_id")
+        if query.get("response_type", "code") != "code":
+            raise Rejected("unsupported_response_type", "response_type must be 'code'")
+        request_jwt = query.get("request")
+        if not request_jwt:
+            raise Rejected("invalid_request", "the request parameter (a JWT) is required")
+        audiences = self._urls("") | self._urls("/") | self._urls(AUTHORIZE_PATH)
+        return verify_request_jwt(
+            request_jwt,
+            client_id=client_id,
+            secret=secret,
+            audiences=audiences,
+            query_nonce=query.get("nonce"),
+            now=self._clock(),
+        )
+
+    def _scripted_answer(self, request: AuthorizeRequest, user: EmulatedUser) -> Response:
+        if user.outcome is Outcome.TIMEOUT:
+            # Like a push nobody answers: the browser stays on Duo's page, no redirect.
+            self._stopping.wait(TIMEOUT_HOLD)
+            return html_response(200, page.timed_out_page())
+        if user.delay and self._stopping.wait(user.delay):
+            return html_response(503, page.error_page("Stopping", "The emulator is stopping."))
+        return self._finish(request, user, user.outcome)
+
+    def _finish(self, request: AuthorizeRequest, user: EmulatedUser, outcome: Outcome) -> Response:
+        if outcome in _ACCESS_DENIED:
+            return _redirect(
+                request.redirect_uri,
+                {
+                    "error": "access_denied",
+                    "error_description": _ACCESS_DENIED[outcome],
+                    "state": request.state,
+                },
+            )
+        allowed = outcome is Outcome.APPROVE
+        facts = AuthFacts(
+            username=request.username,
+            allowed=allowed,
+            reason="user_approved" if allowed else "user_cancelled",
+            factor=user.factor,
+            device_name=user.device_name,
+            nonce=request.nonce,
+            txid=str(uuid.uuid4()),
+            auth_time=self._reported_time(),
+        )
+        code = self._codes.put(Grant(request, facts), self._clock())
+        code_name = "duo_code" if request.use_duo_code_attribute else "code"
+        return _redirect(request.redirect_uri, {code_name: code, "state": request.state})
+
+    # -- POST /emulator/prompt (interactive mode) ------------------------------------------
+
+    def prompt_answer(self, form: Mapping[str, str]) -> Response:
+        action = form.get("action")
+        if action not in {"approve", "deny"}:
+            return html_response(400, page.error_page("Bad request", "Unknown action."))
+        pending = self._prompts.take(form.get("txid", ""), self._clock())
+        if pending is None:
+            return html_response(
+                400,
+                page.error_page("Prompt expired", "This prompt was already answered or expired."),
+            )
+        outcome = Outcome.APPROVE if action == "approve" else Outcome.DENY
+        return self._finish(pending.request, pending.user, outcome)
+
+    # -- POST /oauth/v1/token --------------------------------------------------------------
+
+    def token(self, params: Mapping[str, str], host: str | None) -> Response:
+        try:
+            return json_response(200, self._exchange(params, host))
+        except Rejected as exc:
+            return json_response(400, {"error": exc.error, "error_description": exc.description})
+
+    def _exchange(self, params: Mapping[str, str], host: str | None) -> dict[str, Any]:
+        if params.get("grant_type") != "authorization_code":
+            raise Rejected("unsupported_grant_type", "grant_type must be authorization_code")
+        if params.get("client_assertion_type") != CLIENT_ASSERTION_TYPE:
+            raise Rejected(
+                "invalid_client", f"client_assertion_type must be {CLIENT_ASSERTION_TYPE}"
+            )
+        client_id = params.get("client_id", "")
+        try:
+            secret = self._authenticate(client_id, params.get("client_assertion"), TOKEN_PATH)
+        except Rejected as exc:
+            raise Rejected(
+                "invalid_client", f"Invalid Client assertion: {exc.description}"
+            ) from None
+        code = params.get("code")
+        if not code:
+            raise Rejected("invalid_request", "code is required")
+        # Taken before the bindings are compared: a code is burnt by any authenticated attempt.
+        grant = self._codes.take(code, self._clock())
+        if (
+            grant is None
+            or grant.request.client_id != client_id
+            or grant.request.redirect_uri != params.get("redirect_uri")
+        ):
+            raise Rejected("invalid_grant", _INVALID_GRANT)
+        # The issuer names the host the client called (localhost or an IP), as the SDK
+        # compares it with https://{its host}/oauth/v1/token.
+        authority = host if host in self._authorities else self._canonical
+        id_token = build_id_token(
+            grant.facts,
+            client_id=client_id,
+            secret=secret,
+            issuer=f"https://{authority}{TOKEN_PATH}",
+            now=self._reported_time(),
+        )
+        return {
+            "id_token": id_token,
+            "access_token": uuid.uuid4().hex,
+            "expires_in": ID_TOKEN_LIFETIME,
+            "token_type": "Bearer",
+        }

@@ -1,0 +1,227 @@
+"""The :class:`Emulator`: configuration, start, stop. Everything else is wired from here."""
+
+from __future__ import annotations
+
+import collections
+import ipaddress
+import os
+import secrets
+import shutil
+import socket
+import string
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+
+from duoctl.emulator.ca import build_tls_contexts
+from duoctl.emulator.endpoints import DuoEndpoints
+from duoctl.emulator.faults import Faults
+from duoctl.emulator.server import EmulatorHTTPServer, SeenRequest
+from duoctl.emulator.users import EmulatedUser
+
+CA_FILENAME = "ca.pem"
+_POLL_INTERVAL = 0.05  # how quickly serve_forever notices stop(); costs nothing measurable
+_JOIN_TIMEOUT = 5.0
+_SEEN_LIMIT = 10_000  # requests_seen keeps the most recent ones only
+# The leaf certificate names exactly these; another loopback address would fail TLS checks.
+_BIND_HOSTS = {"localhost": "127.0.0.1", "127.0.0.1": "127.0.0.1", "::1": "::1"}
+_UPPER_ALNUM = string.ascii_uppercase + string.digits
+_ALNUM = string.ascii_letters + string.digits
+
+
+def generate_client_id() -> str:
+    """20 upper-case letters and digits starting with ``DI``, like a real Duo client ID."""
+    return "DI" + "".join(secrets.choice(_UPPER_ALNUM) for _ in range(18))
+
+
+def generate_client_secret() -> str:
+    return "".join(secrets.choice(_ALNUM) for _ in range(40))
+
+
+def _loopback_bind_address(host: str) -> str:
+    address = _BIND_HOSTS.get(host)
+    if address is not None:
+        return address
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        raise ValueError(f"host {host!r}: use 127.0.0.1 or ::1 (what the certificate names)")
+    raise ValueError(f"host {host!r} is not loopback: the emulator binds loopback only")
+
+
+class Emulator:
+    """A local Duo (OIDC Auth API) over real TLS, with scripted users and injectable faults.
+
+    Use as a context manager, or call :meth:`start` and :meth:`stop`. ``api_host`` and
+    ``ca_bundle`` are what ``duo_universal.Client(host=..., duo_certs=...)`` needs.
+    """
+
+    def __init__(
+        self,
+        users: Iterable[EmulatedUser] = (EmulatedUser("alice"),),
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        interactive: bool = False,
+        state_dir: Path | None = None,
+        on_request: Callable[[SeenRequest], None] | None = None,
+    ) -> None:
+        self._bind_address = _loopback_bind_address(host)
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} is out of range")
+        self.client_id = client_id if client_id is not None else generate_client_id()
+        self.client_secret = (
+            client_secret if client_secret is not None else generate_client_secret()
+        )
+        if len(self.client_id) != 20 or not all(c in _UPPER_ALNUM for c in self.client_id):
+            raise ValueError("client_id must be 20 upper-case letters and digits")
+        if len(self.client_secret) != 40 or not all(c in _ALNUM for c in self.client_secret):
+            raise ValueError("client_secret must be 40 letters and digits")
+        self.users: dict[str, EmulatedUser] = {u.name: u for u in users}
+        self.faults = Faults()
+        self.interactive = interactive
+        self.requests_seen: collections.deque[SeenRequest] = collections.deque(maxlen=_SEEN_LIMIT)
+        self._clients: dict[str, str] = {self.client_id: self.client_secret}
+        self._requested_port = port
+        self._given_state_dir = state_dir
+        self._own_state_dir = False
+        self._on_request = on_request
+        self._stopping = threading.Event()
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+        self.api_host = ""
+        self.state_dir = state_dir if state_dir is not None else Path()
+        self.ca_bundle = Path()
+
+    # -- runtime configuration ------------------------------------------------------------
+
+    def add_user(self, user: EmulatedUser) -> None:
+        """Add or replace a user; takes effect for the next authorize request."""
+        self.users[user.name] = user
+
+    def add_client(
+        self, client_id: str | None = None, client_secret: str | None = None
+    ) -> tuple[str, str]:
+        """Register another application (e.g. to check codes are bound to their client)."""
+        cid = client_id if client_id is not None else generate_client_id()
+        secret = client_secret if client_secret is not None else generate_client_secret()
+        self._clients[cid] = secret
+        return cid, secret
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Generate the CA, bind, and serve in a daemon thread. Returns once the listening
+        socket accepts connections (the kernel queues them until the loop picks them up)."""
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        self._stopping.clear()
+        self._prepare_state_dir()
+        try:
+            tls = build_tls_contexts(self.state_dir)
+            ca_bundle = self.state_dir / CA_FILENAME
+            _write_private(ca_bundle, tls.ca_pem)
+            endpoints = DuoEndpoints(
+                clients=self._clients,
+                users=self.users,
+                faults=self.faults,
+                interactive=self.interactive,
+                stopping=self._stopping,
+            )
+            family = socket.AF_INET6 if ":" in self._bind_address else socket.AF_INET
+            server = EmulatorHTTPServer(
+                (self._bind_address, self._requested_port),
+                family=family,
+                endpoints=endpoints,
+                faults=self.faults,
+                tls=tls,
+                stopping=self._stopping,
+                record=self._record,
+            )
+        except BaseException:
+            self._remove_state_dir()
+            raise
+        self.port = int(server.server_address[1])
+        endpoints.bind_port(self.port)
+        # localhost resolves to 127.0.0.1 here; for ::1 the bracketed literal is safest.
+        self.api_host = (
+            f"localhost:{self.port}" if family == socket.AF_INET else f"[::1]:{self.port}"
+        )
+        self.ca_bundle = ca_bundle
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": _POLL_INTERVAL},
+            name="duoctl-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Release held requests, close every connection and the port, join every thread,
+        remove the private state dir. Safe to call twice."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        if thread is not None:
+            thread.join(_JOIN_TIMEOUT)
+        server.close_all(_JOIN_TIMEOUT)
+        server.server_close()
+        self._server = None
+        self._thread = None
+        self._remove_state_dir()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _record(self, seen: SeenRequest) -> None:
+        self.requests_seen.append(seen)
+        if self._on_request is not None:
+            self._on_request(seen)
+
+    def _prepare_state_dir(self) -> None:
+        if self._given_state_dir is None:
+            # mkdtemp creates the directory 0700: the leaf keys pass through it.
+            self.state_dir = Path(tempfile.mkdtemp(prefix="duoctl-emulator-"))
+            self._own_state_dir = True
+        else:
+            self._given_state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.state_dir = self._given_state_dir
+            self._own_state_dir = False
+
+    def _remove_state_dir(self) -> None:
+        if self._own_state_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+            self._own_state_dir = False
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to a file created 0600 (replacing a stale one from an earlier run)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)

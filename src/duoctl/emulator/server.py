@@ -1,0 +1,256 @@
+"""HTTP over TLS on loopback: one daemon thread per connection, faults applied on the way.
+
+The certificate is chosen per connection (so the wrong-CA and expired-certificate faults take
+effect on the next connection), and the TLS handshake runs in the connection's own thread
+under a socket timeout, so a client that connects and says nothing blocks nobody else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import socketserver
+import ssl
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
+
+from duoctl.emulator import page
+from duoctl.emulator.ca import TlsContexts
+from duoctl.emulator.endpoints import (
+    AUTHORIZE_PATH,
+    HEALTH_CHECK_PATH,
+    TOKEN_PATH,
+    DuoEndpoints,
+    Response,
+    html_response,
+    json_response,
+)
+from duoctl.emulator.faults import Faults
+from duoctl.emulator.page import PROMPT_PATH
+
+CONNECTION_TIMEOUT = 10.0  # seconds a connection may sit idle (handshake, headers, body)
+MAX_BODY = 64 * 1024  # every legitimate body here is a few KiB at most
+
+
+class SeenRequest(NamedTuple):
+    method: str
+    path: str  # without the query string: queries carry assertions and codes
+    status: int
+
+
+_ROUTES: dict[str, str] = {
+    HEALTH_CHECK_PATH: "POST",
+    AUTHORIZE_PATH: "GET",
+    TOKEN_PATH: "POST",
+    PROMPT_PATH: "POST",
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: EmulatorHTTPServer
+    # One request per connection keeps shutdown simple: no idle keep-alive sockets to chase.
+    protocol_version = "HTTP/1.0"
+    server_version = "duoctl-emulator"
+    sys_version = ""
+
+    def handle(self) -> None:
+        try:
+            self.request.do_handshake()
+        except OSError:  # ssl.SSLError included: e.g. a client that distrusts our CA
+            self.close_connection = True
+            return
+        super().handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The stdlib would print request lines, whose query strings hold client assertions
+        # and authorization codes. What is worth keeping goes through log_request.
+        return
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = self.path.partition("?")[0] if hasattr(self, "path") else "-"
+        status = int(code) if isinstance(code, int) else 0
+        self.server.record(SeenRequest(getattr(self, "command", "-") or "-", path, status))
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        faults = self.server.faults
+        if faults.latency > 0:
+            self.server.stopping.wait(faults.latency)
+        try:
+            response = self._respond(method, faults)
+        except Exception:
+            # A bug in the emulator: show it to whoever runs it, answer like a server would.
+            traceback.print_exc(file=sys.stderr)
+            response = json_response(500, {"stat": "FAIL", "code": 50000, "message": "bug"})
+        if response.is_json and faults.non_json:
+            response = html_response(response.status, page.not_json_page(response.status))
+        self._send(response)
+
+    def _respond(self, method: str, faults: Faults) -> Response:
+        forced = faults.forced_status()
+        if forced is not None:
+            return json_response(
+                forced, {"stat": "FAIL", "code": forced * 100, "message": "Service Unavailable"}
+            )
+        path, _, query_string = self.path.partition("?")
+        expected = _ROUTES.get(path)
+        if expected is None:
+            return json_response(404, {"stat": "FAIL", "code": 40400, "message": "Not found"})
+        if method != expected:
+            return json_response(
+                405, {"stat": "FAIL", "code": 40500, "message": "Method not allowed"}
+            )
+        query = dict(parse_qsl(query_string, keep_blank_values=True))
+        endpoints = self.server.endpoints
+        if path == AUTHORIZE_PATH:
+            return endpoints.authorize(query)
+        body = self._read_form()
+        if body is None:
+            return json_response(
+                413, {"stat": "FAIL", "code": 41300, "message": "Request too large"}
+            )
+        if path == HEALTH_CHECK_PATH:
+            return endpoints.health_check(body)
+        if path == PROMPT_PATH:
+            return endpoints.prompt_answer(body)
+        # The Python SDK sends token parameters in the query string, others in a form body.
+        return endpoints.token({**query, **body}, self.headers.get("Host"))
+
+    def _read_form(self) -> Mapping[str, str] | None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY:
+            return None
+        raw = self.rfile.read(length) if length > 0 else b""
+        return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Cache-Control", "no-store")
+        if response.location is not None:
+            self.send_header("Location", response.location)
+        if response.content_type.startswith("text/html"):
+            self.send_header(
+                "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"
+            )
+            self.send_header("X-Frame-Options", "DENY")
+        self.end_headers()
+        self.wfile.write(response.body)
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # The stdlib joins only non-daemon threads; we track and join our own in close_all().
+    block_on_close = False
+    request_queue_size = 128  # room for a burst of parallel clients
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        *,
+        family: socket.AddressFamily,
+        endpoints: DuoEndpoints,
+        faults: Faults,
+        tls: TlsContexts,
+        stopping: threading.Event,
+        record: Callable[[SeenRequest], None],
+    ) -> None:
+        self.address_family = family
+        self.endpoints = endpoints
+        self.faults = faults
+        self.stopping = stopping
+        self.record = record
+        self._tls = tls
+        self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        self._workers: set[threading.Thread] = set()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind would call socket.getfqdn(): a reverse DNS lookup we do not
+        # need and that can stall start-up on a machine with slow resolvers.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = "localhost"
+        self.server_port = self.server_address[1]
+
+    def _context(self) -> ssl.SSLContext:
+        if self.faults.wrong_ca:
+            return self._tls.wrong_ca
+        if self.faults.expired_cert:
+            return self._tls.expired
+        return self._tls.good
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = self.socket.accept()
+        sock.settimeout(CONNECTION_TIMEOUT)
+        try:
+            tls_sock = self._context().wrap_socket(
+                sock, server_side=True, do_handshake_on_connect=False
+            )
+        except OSError:
+            sock.close()
+            raise
+        with self._lock:
+            self._connections.add(tls_sock)
+        return tls_sock, address
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        worker = threading.Thread(
+            target=self._serve_connection,
+            args=(request, client_address),
+            name="duoctl-emulator-connection",
+            daemon=True,
+        )
+        with self._lock:
+            self._workers.add(worker)
+        worker.start()
+
+    def _serve_connection(self, request: socket.socket, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            with self._lock:
+                self._connections.discard(request)
+                self._workers.discard(threading.current_thread())
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Resets, broken pipes and TLS failures are the client's business, not a bug.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
+    def close_all(self, timeout: float) -> None:
+        """Cut every open connection and wait for its thread (after ``stopping`` is set)."""
+        with self._lock:
+            connections = list(self._connections)
+            workers = list(self._workers)
+        for conn in connections:
+            # socket.socket's shutdown, not SSLSocket's: that one also drops the TLS object
+            # the worker thread may be using at this very moment.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)
+        for worker in workers:
+            worker.join(timeout)
