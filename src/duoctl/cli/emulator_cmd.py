@@ -1,0 +1,62 @@
+"""``duoctl emulator``: a local Duo to try duoctl (or any Duo Universal client) offline."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("emulator")(emulator)
+
+
+def emulator(
+    ctx: typer.Context,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port on loopback; 0 picks a free one.")
+    ] = 0,
+    users: Annotated[
+        Path | None,
+        typer.Option(
+            "--users",
+            metavar="FILE",
+            dir_okay=False,
+            help='TOML file of [[users]] tables: name = "alice", outcome = "approve", delay = 0.5.',
+            show_default=False,
+        ),
+    ] = None,
+    user: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--user",
+            metavar="NAME[:OUTCOME[:DELAY]]",
+            help="Add a user (repeatable). Outcomes: approve, deny, fraud, lockout, "
+            "policy_deny, timeout, not_enrolled.",
+            show_default=False,
+        ),
+    ] = None,
+    interactive: Annotated[
+        bool,
+        typer.Option("--interactive", help="Show a push page with Approve / Deny buttons."),
+    ] = False,
+    show_secret: Annotated[
+        bool,
+        typer.Option("--show-secret", help="Print the client secret instead of a file path."),
+    ] = False,
+) -> None:
+    """Run a Duo emulator in the foreground until Ctrl+C (then exit 0).
+
+    Example: duoctl emulator --user alice --user bob:deny --user carol:approve:3
+    """
+    from duoctl.cli.state import AppState
+    from duoctl.emulator.cli_main import run_emulator_foreground
+
+    state = ctx.obj if isinstance(ctx.obj, AppState) else None
+    out = state.streams.out if state is not None else sys.stdout
+    err = state.streams.err if state is not None else sys.stderr
+    run_emulator_foreground(
+        users, port, interactive, out, err, user_specs=user or (), show_secret=show_secret
+    )
