@@ -1,0 +1,276 @@
+"""``duoctl test-login`` and ``duoctl demo``: parse, run the flow, render the result."""
+
+from __future__ import annotations
+
+import enum
+import time
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from duoctl.cli.options import JsonOption
+from duoctl.cli.state import AppState
+from duoctl.errors import ExitCode
+from duoctl.testlogin.progress import Progress
+
+if TYPE_CHECKING:
+    from rich.status import Status
+
+    from duoctl.output import Streams
+    from duoctl.testlogin.browser import BrowserOpener
+    from duoctl.testlogin.result import LoginResult
+
+
+class BrowserMode(enum.StrEnum):
+    AUTO = "auto"
+    SYSTEM = "system"
+    FOLLOW = "follow"
+    NONE = "none"
+
+
+class CliProgress(Progress):
+    """Renders the flow's progress on stderr; a live spinner only on a terminal."""
+
+    def __init__(self, streams: Streams, quiet: bool) -> None:
+        self._streams = streams
+        self._quiet = quiet
+        self._live = not quiet and streams.err.isatty()
+        self._status: Status | None = None
+        self._waiting_for = "the Duo callback"
+
+    def step(self, message: str) -> None:
+        if not self._quiet:
+            self._streams.status(f"- {message}")
+
+    def warn(self, message: str) -> None:
+        self._streams.warn(message)
+
+    def show_url(self, url: str, listener_port: int, opened_with: str) -> None:
+        # Always on stderr, even with --json: it is how a person gets to the prompt.
+        err = self._streams.err
+        err.write(f"Duo prompt URL (open it in a browser to approve the login):\n  {url}\n")
+        if opened_with == "none":
+            err.write(
+                "No browser was opened. On a remote machine, forward the callback port first:\n"
+                f"  ssh -L {listener_port}:localhost:{listener_port} <user>@<this-host>\n"
+                "then open the URL on your workstation.\n"
+            )
+        err.flush()
+        self._waiting_for = f"the Duo callback on port {listener_port}"
+
+    def waiting(self, elapsed: float, timeout: float) -> None:
+        if not self._live:
+            return
+        text = f"waiting for {self._waiting_for}: {elapsed:4.0f} s of {timeout:.0f} s"
+        if self._status is None:
+            self._status = self._streams.err_console.status(text)
+            self._status.start()
+        else:
+            self._status.update(text)
+
+    def close(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+
+def _render(state: AppState, result: LoginResult, json_output: bool, command: str) -> None:
+    if json_output:
+        from duoctl.output import envelope
+
+        payload: dict[str, Any] = envelope(command, result.to_json())
+        payload["ok"] = result.allowed
+        state.streams.json(payload)
+    else:
+        from rich.table import Table
+
+        table = Table(show_header=False, show_edge=False)
+        table.add_column(style="bold")
+        table.add_column(overflow="fold")
+        for key, value in result.rows():
+            table.add_row(key, value)
+        state.streams.console.print(table)
+    if not result.allowed:
+        state.streams.err_console.print(
+            f"error: Duo denied the login for {result.username!r}"
+            + (f": {result.status_msg}" if result.status_msg else ""),
+            style="bold red",
+            markup=False,
+        )
+        raise typer.Exit(int(ExitCode.DUO_DENIED))
+
+
+def _browser(mode: BrowserMode, ca_bundle: str | None, progress: CliProgress) -> BrowserOpener:
+    from duoctl.testlogin.browser import (
+        FollowBrowser,
+        PrintOnly,
+        SystemBrowser,
+        can_open_system_browser,
+    )
+
+    if mode is BrowserMode.AUTO:
+        mode = BrowserMode.SYSTEM if can_open_system_browser() else BrowserMode.NONE
+    if mode is BrowserMode.SYSTEM:
+        return SystemBrowser(on_failure=progress.warn)
+    if mode is BrowserMode.FOLLOW:
+        return FollowBrowser(ca_bundle, on_failure=progress.warn)
+    return PrintOnly()
+
+
+BrowserOption = Annotated[
+    BrowserMode,
+    typer.Option(
+        "--browser",
+        help="How to open the Duo prompt: auto (system browser when there is a display or "
+        "$BROWSER), system, follow (built-in, emulator only), none (print the URL).",
+        case_sensitive=False,
+    ),
+]
+NoBrowserOption = Annotated[
+    bool, typer.Option("--no-browser", help="Same as --browser none: print the URL only.")
+]
+
+
+def cmd_test_login(
+    ctx: typer.Context,
+    provider: Annotated[
+        str | None, typer.Argument(help="Provider to test (default: the only enabled one).")
+    ] = None,
+    username: Annotated[
+        str | None,
+        typer.Option("--username", "-u", help="Duo username (default: your OS login name)."),
+    ] = None,
+    port: Annotated[
+        int,
+        typer.Option(
+            help="Callback port (default: a free one), e.g. for ssh -L.", min=0, max=65535
+        ),
+    ] = 0,
+    bind: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Address to bind the callback listener (repeatable; default 127.0.0.1 and ::1)."
+        ),
+    ] = None,
+    advertise_host: Annotated[
+        str, typer.Option(help="Host name put in the redirect URI (Duo rejects IP literals).")
+    ] = "localhost",
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the push to be answered.", min=1, max=295)
+    ] = 240.0,
+    network_timeout: Annotated[
+        float, typer.Option(help="Seconds allowed for each call to Duo.", min=1, max=120)
+    ] = 15.0,
+    browser: BrowserOption = BrowserMode.AUTO,
+    no_browser: NoBrowserOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Prove a provider works: a real Duo Universal Prompt login, end to end.
+
+    Runs a health check, opens a one-time callback listener on loopback, opens the Duo
+    prompt, waits for the push to be answered, exchanges the code and shows the result.
+
+    Example: duoctl test-login prod --username alice
+    """
+    from duoctl.duoclient import official_client
+    from duoctl.testlogin.flow import LoginDeps, LoginOptions, run_test_login
+
+    state: AppState = ctx.obj
+    progress = CliProgress(state.streams, quiet=json_output)
+    mode = BrowserMode.NONE if no_browser else browser
+    options = LoginOptions(
+        provider=provider,
+        username=username,
+        port=port,
+        bind_hosts=tuple(bind) if bind else ("127.0.0.1", "::1"),
+        advertised_host=advertise_host,
+        timeout=timeout,
+        network_timeout=network_timeout,
+    )
+    try:
+        from duoctl.config.store import load_config
+        from duoctl.testlogin.flow import choose_provider
+
+        # The follow browser must trust the same CA the client does (an emulator's).
+        chosen = choose_provider(load_config(state.config_path), provider)
+        deps = LoginDeps(
+            config_path=state.config_path,
+            secrets=state.secrets(),
+            client_factory=official_client,
+            browser=_browser(mode, chosen.ca_bundle, progress),
+            progress=progress,
+        )
+        result = run_test_login(options, deps)
+    finally:
+        progress.close()
+    _render(state, result, json_output, "test-login")
+
+
+def demo(
+    ctx: typer.Context,
+    outcome: Annotated[
+        str,
+        typer.Option(
+            help="How the emulated user answers: approve, deny, fraud, lockout, policy_deny, "
+            "timeout, not_enrolled."
+        ),
+    ] = "approve",
+    delay: Annotated[
+        float, typer.Option(help="Seconds the emulated user takes to answer.", min=0)
+    ] = 1.0,
+    username: Annotated[str, typer.Option("--username", "-u", help="Emulated Duo user.")] = "alice",
+    interactive: Annotated[
+        bool,
+        typer.Option(
+            "--interactive",
+            help="Show the emulator's Approve/Deny page in your system browser.",
+        ),
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the answer.", min=1)] = 60.0,
+    json_output: JsonOption = False,
+) -> None:
+    """Run the whole test-login flow against the built-in Duo emulator: no account needed.
+
+    Example: duoctl demo --outcome deny
+    """
+    from duoctl.demo import DemoOptions, run_demo
+    from duoctl.emulator.users import parse_outcome
+    from duoctl.errors import ValidationError
+
+    state: AppState = ctx.obj
+    try:
+        parsed = parse_outcome(outcome)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    progress = CliProgress(state.streams, quiet=json_output)
+    started = time.monotonic()
+    make_browser = None
+    if interactive:
+        from duoctl.testlogin.browser import SystemBrowser
+
+        def make_browser(_ca: str) -> BrowserOpener:
+            progress.warn("your browser will warn about the emulator's throwaway certificate")
+            return SystemBrowser(on_failure=progress.warn)
+
+    try:
+        result = run_demo(
+            DemoOptions(
+                username=username,
+                outcome=parsed,
+                delay=delay,
+                interactive=interactive,
+                timeout=timeout,
+            ),
+            progress,
+            make_browser,
+        )
+    finally:
+        progress.close()
+    if not json_output:
+        state.streams.status(f"demo finished in {time.monotonic() - started:.2f} s")
+    _render(state, result, json_output, "demo")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("test-login")(cmd_test_login)
+    app.command("demo")(demo)

@@ -1,0 +1,165 @@
+"""The test-login round trip: health check, listener, prompt, callback, exchange.
+
+Everything with a side effect arrives in :class:`LoginDeps`, so the same flow runs against
+real Duo, the built-in emulator, or fakes in unit tests.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from duoctl.config.model import Config, Provider
+from duoctl.config.store import load_config
+from duoctl.duoclient import DuoClientFactory, bounded, health_check, proxy_in_use
+from duoctl.errors import ConfigError, DuoDenied, DuoTimeout, SecretStoreError, ValidationError
+from duoctl.secretstore import SecretStore
+from duoctl.testlogin.browser import BrowserOpener
+from duoctl.testlogin.listener import CallbackListener, Verdict
+from duoctl.testlogin.progress import Progress
+from duoctl.testlogin.result import LoginResult
+
+DEFAULT_TIMEOUT = 240.0  # under the 5 minutes Duo keeps an authorize request alive
+DEFAULT_NETWORK_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class LoginOptions:
+    provider: str | None = None
+    username: str | None = None
+    port: int = 0
+    bind_hosts: tuple[str, ...] = ("127.0.0.1", "::1")
+    advertised_host: str = "localhost"
+    timeout: float = DEFAULT_TIMEOUT
+    network_timeout: float = DEFAULT_NETWORK_TIMEOUT
+
+
+@dataclass
+class LoginDeps:
+    config_path: Path
+    secrets: SecretStore
+    client_factory: DuoClientFactory
+    browser: BrowserOpener
+    progress: Progress = field(default_factory=Progress)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    config_loader: Callable[[Path], Config] = load_config
+    login_name: Callable[[], str] = getpass.getuser
+
+
+def choose_provider(config: Config, name: str | None) -> Provider:
+    if name is not None:
+        provider = config.provider(name)
+        if not provider.enabled:
+            raise ConfigError(
+                f"provider {name!r} is disabled",
+                hint=f"enable it first: duoctl provider enable {name}",
+            )
+        return provider
+    enabled = config.enabled_providers()
+    if not enabled:
+        raise ConfigError(
+            f"no enabled provider in {config.path}",
+            hint="add one with 'duoctl provider add' or enable one with 'duoctl provider enable'",
+        )
+    if len(enabled) > 1:
+        names = ", ".join(p.name for p in enabled)
+        raise ValidationError(
+            f"several providers are enabled ({names}); say which one to test",
+            hint="duoctl test-login PROVIDER",
+        )
+    return enabled[0]
+
+
+def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
+    started = time.monotonic()
+    config = deps.config_loader(deps.config_path)
+    provider = choose_provider(config, options.provider)
+    username = options.username or deps.login_name()
+    if not username:
+        raise ValidationError("no username: pass --username")
+    secret = deps.secrets.get(provider.name)
+    if secret is None:
+        raise SecretStoreError(
+            f"provider {provider.name!r} has no Client Secret in the OS keyring",
+            hint=f"store it with: duoctl provider edit {provider.name} --rotate-secret",
+        )
+    proxy = proxy_in_use(deps.environ, provider.endpoint)
+    if proxy is not None:
+        deps.progress.warn(
+            f"{proxy} is set: requests would send Duo traffic through that proxy, and the "
+            f"platform does not support proxies for Duo (add {provider.endpoint} to NO_PROXY)"
+        )
+
+    # Bind before anything is opened or sent: the redirect URI must name a port we hold.
+    with CallbackListener(
+        port=options.port, bind_hosts=options.bind_hosts, advertised_host=options.advertised_host
+    ) as listener:
+        client = deps.client_factory(
+            client_id=provider.client_id,
+            client_secret=secret,
+            host=provider.endpoint,
+            redirect_uri=listener.redirect_uri,
+            ca_bundle=provider.ca_bundle,
+        )
+        deps.progress.step(f"health check of {provider.endpoint}")
+        health_check(client, host=provider.endpoint, timeout=options.network_timeout)
+
+        state = secrets.token_hex(24)
+        nonce = secrets.token_hex(24)
+        auth_url = client.create_auth_url(username, state, nonce)
+        listener.expect_state(state)
+        deps.progress.show_url(auth_url, listener.port, deps.browser.name)
+        deps.browser.open(auth_url)
+
+        wait_started = time.monotonic()
+        callback = None
+        while callback is None:
+            elapsed = time.monotonic() - wait_started
+            if elapsed >= options.timeout:
+                break
+            deps.progress.waiting(elapsed, options.timeout)
+            callback = listener.wait(min(0.25, options.timeout - elapsed))
+        if callback is None:
+            listener.finish(Verdict(False, "Timed out", "duoctl stopped waiting for Duo."))
+            raise DuoTimeout(
+                f"no answer from Duo within {options.timeout:g} s",
+                hint="approve the push sooner, or raise --timeout (Duo drops the request "
+                "after 5 minutes)",
+            )
+        if callback.error is not None:
+            description = callback.error_description or callback.error
+            raise DuoDenied(
+                f"Duo denied the login for {username!r}: {description} ({callback.error})",
+                hint="see the Duo Admin Panel's authentication log for this user",
+            )
+        code = callback.code or ""
+        deps.progress.step("exchanging the authorization code")
+        try:
+            claims = bounded(
+                lambda: client.exchange_authorization_code_for_2fa_result(code, username, nonce),
+                host=provider.endpoint,
+                action="the code exchange",
+                timeout=options.network_timeout,
+            )
+        except Exception:
+            listener.finish(Verdict(False, "Login failed", "duoctl could not verify Duo's answer."))
+            raise
+        result = LoginResult.from_claims(
+            claims,
+            provider=provider.name,
+            endpoint=provider.endpoint,
+            username=username,
+            round_trip=time.monotonic() - started,
+        )
+        if result.allowed:
+            listener.finish(Verdict(True, "Duo login allowed", f"{username} was authenticated."))
+        else:
+            listener.finish(
+                Verdict(False, "Duo login denied", result.status_msg or "Duo denied the login.")
+            )
+        return result
