@@ -24,7 +24,8 @@ def emulator(
             "--users",
             metavar="FILE",
             dir_okay=False,
-            help='TOML file of [[users]] tables: name = "alice", outcome = "approve", delay = 0.5.',
+            # No square brackets here: Rich would read "[[users]]" as markup and drop it.
+            help='TOML file: one "users" table per user, with name, outcome, delay (seconds).',
             show_default=False,
         ),
     ] = None,
