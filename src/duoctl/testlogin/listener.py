@@ -166,6 +166,10 @@ class CallbackListener:
 
     def _close_sockets(self) -> None:
         for sock in self._sockets:
+            # shutdown() wakes a thread blocked in accept() at once on Linux; close() alone
+            # would leave it until its 0.2 s poll.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 sock.close()
         self._sockets.clear()
