@@ -1,0 +1,100 @@
+"""``duoctl doctor``: parse, run the checks in :mod:`duoctl.doctor`, render.
+
+Imported at every CLI start, so nothing beyond typer is imported at module level.
+
+Exit status: 0 when nothing failed (warnings allowed), 10 (``ChecksFailed``) when a check
+failed, or with ``--strict`` when any check warned. In text mode the report is printed and
+``ChecksFailed`` goes to the CLI edge, which adds the one-line error and its fix on stderr.
+In ``--json`` mode the edge would print a second (error) document, so the report envelope
+itself carries ``"ok": false`` plus the usual ``"error"`` block, and the command exits 10
+directly: stdout holds exactly one JSON document either way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from duoctl.cli.options import JsonOption
+from duoctl.cli.state import AppState
+
+if TYPE_CHECKING:
+    from duoctl.doctor.model import DoctorReport
+    from duoctl.errors import ChecksFailed
+
+
+def _failure(report: DoctorReport, strict: bool) -> ChecksFailed | None:
+    from duoctl.doctor.render import problem_label
+    from duoctl.errors import ChecksFailed
+
+    problems = report.problems(strict=strict)
+    if not problems:
+        return None
+    failed = [r for r in problems if r.status == "fail"]
+    labels = ", ".join(problem_label(r) for r in problems)
+    if failed:
+        message = f"doctor: {len(failed)} check(s) failed: {labels}"
+    else:
+        message = f"doctor --strict: {len(problems)} check(s) warned: {labels}"
+    return ChecksFailed(message, hint="apply each listed fix, then run 'duoctl doctor' again")
+
+
+def doctor(
+    ctx: typer.Context,
+    providers: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Providers to check (default: every enabled provider).", show_default=False
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 10) on warnings too, not only failures.")
+    ] = False,
+) -> None:
+    """Check every link between this machine and Duo, and say exactly what to fix.
+
+    Config file, OS keyring, the external-MFA parameter, then for each provider: endpoint,
+    secret, proxy variables, DNS, TCP, TLS certificate, clock skew and credentials (Duo's
+    health check). Exit 0 when nothing failed, 10 otherwise.
+
+    Example: duoctl doctor prod --json
+    """
+    import contextlib
+
+    from duoctl.doctor.render import LiveProgress, print_report
+    from duoctl.doctor.runner import DoctorDeps, run_doctor
+
+    state: AppState = ctx.obj
+    streams = state.streams
+    deps = DoctorDeps(secrets=state.secrets())
+    live = not json_output and streams.err_console.is_terminal
+    progress = LiveProgress(streams.err_console) if live else None
+    with progress if progress is not None else contextlib.nullcontext():
+        report = run_doctor(
+            state.config_path,
+            deps,
+            providers or (),
+            on_progress=progress.update if progress is not None else None,
+        )
+    failure = _failure(report, strict)
+    if json_output:
+        from duoctl.errors import ExitCode
+        from duoctl.output import envelope, error_envelope
+
+        payload = envelope("doctor", report.to_dict(strict=strict))
+        if failure is not None:
+            payload["ok"] = False
+            payload["error"] = error_envelope("doctor", failure)["error"]
+        streams.json(payload)
+        if failure is not None:
+            raise typer.Exit(int(ExitCode.CHECKS_FAILED))
+        return
+    print_report(report, streams.console, strict=strict)
+    if failure is not None:
+        raise failure
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)

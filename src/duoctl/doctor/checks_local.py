@@ -1,0 +1,355 @@
+"""Checks that never leave the machine: the config file, the keyring, the MFA parameter."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from duoctl.config.model import SCHEMA_VERSION, Config, Provider, config_from_data
+from duoctl.config.store import config_mode_problem
+from duoctl.deadline import call_with_deadline
+from duoctl.doctor.model import (
+    GLOBAL_SCOPE,
+    CheckResult,
+    Status,
+    fail,
+    ok,
+    provider_scope,
+    skipped,
+    warn,
+)
+from duoctl.errors import ConfigError, SecretStoreError, ValidationError
+from duoctl.mfa import NO_PROVIDER_WARNING, same_site_for
+from duoctl.secretstore import SecretStore, service_for
+from duoctl.validation import validate_client_secret
+
+_T = TypeVar("_T")
+
+FIX_NO_KEYRING = (
+    "run duoctl inside a desktop session with a Secret Service (GNOME Keyring, KWallet), "
+    "or set PYTHON_KEYRING_BACKEND to a secure backend"
+)
+
+
+@dataclass(frozen=True)
+class ConfigChecks:
+    results: list[CheckResult]
+    config: Config | None  # None when the file is missing or could not be validated
+
+
+def _schema_result(path: Path, data: dict[str, Any]) -> CheckResult:
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        return fail(
+            GLOBAL_SCOPE,
+            "config.schema",
+            f"schema_version must be a positive integer, got {version!r}",
+            f"set schema_version = {SCHEMA_VERSION} in {path}",
+        )
+    if version > SCHEMA_VERSION:
+        return fail(
+            GLOBAL_SCOPE,
+            "config.schema",
+            f"schema_version {version} is newer than this duoctl understands ({SCHEMA_VERSION})",
+            "upgrade duoctl to the version that wrote this file",
+            schema_version=version,
+        )
+    return ok(GLOBAL_SCOPE, "config.schema", f"schema_version {version}", schema_version=version)
+
+
+def check_config(path: Path) -> ConfigChecks:
+    """config.found -> config.permissions, config.parse -> config.schema -> config.valid."""
+    results: list[CheckResult] = []
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            detail, reason = f"no config file at {path}", "skipped: there is no config file"
+            fix = (
+                "add a provider with 'duoctl provider add NAME ...', or point --config / "
+                "DUOCTL_CONFIG at the right file"
+            )
+        else:
+            detail = f"cannot read {path}: {exc.strerror or type(exc).__name__}"
+            reason = "skipped: the config file cannot be read"
+            fix = "make the config file a regular file readable by you"
+        results.append(fail(GLOBAL_SCOPE, "config.found", detail, fix))
+        for check_id in ("config.permissions", "config.parse", "config.schema", "config.valid"):
+            results.append(skipped(GLOBAL_SCOPE, check_id, reason, "fix 'config.found' first"))
+        return ConfigChecks(results, None)
+    results.append(ok(GLOBAL_SCOPE, "config.found", f"{path}", path=str(path)))
+
+    problem = config_mode_problem(path)
+    if problem is None:
+        results.append(
+            ok(GLOBAL_SCOPE, "config.permissions", "owned by you, private (no group/other access)")
+        )
+    else:
+        results.append(
+            fail(
+                GLOBAL_SCOPE,
+                "config.permissions",
+                f"{path} is {problem}",
+                f"chmod 600 {path} (and chown it to yourself): it names your Duo applications",
+            )
+        )
+
+    data: dict[str, Any] | None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        data = None
+        parse_error = f"not UTF-8 text (byte {exc.start})"
+    except tomllib.TOMLDecodeError as exc:
+        data = None
+        parse_error = str(exc)
+    if data is None:
+        results.append(
+            fail(
+                GLOBAL_SCOPE,
+                "config.parse",
+                f"cannot parse {path}: {parse_error}",
+                "fix the TOML syntax at that line and column",
+            )
+        )
+        reason = "skipped: the config file does not parse"
+        for check_id in ("config.schema", "config.valid"):
+            results.append(skipped(GLOBAL_SCOPE, check_id, reason, "fix 'config.parse' first"))
+        return ConfigChecks(results, None)
+    results.append(ok(GLOBAL_SCOPE, "config.parse", "valid TOML"))
+
+    schema = _schema_result(path, data)
+    results.append(schema)
+    schema_ok = schema.status is Status.OK
+    if not schema_ok:
+        results.append(
+            skipped(
+                GLOBAL_SCOPE,
+                "config.valid",
+                "skipped: values cannot be checked against an unknown schema",
+                "fix 'config.schema' first",
+            )
+        )
+        return ConfigChecks(results, None)
+
+    try:
+        config = config_from_data(path, data)
+    except ConfigError as exc:
+        results.append(
+            fail(
+                GLOBAL_SCOPE,
+                "config.valid",
+                exc.message,
+                exc.hint or f"edit {path} and fix that key",
+            )
+        )
+        return ConfigChecks(results, None)
+    count = len(config.providers)
+    if config.unknown_top_level:
+        results.append(
+            warn(
+                GLOBAL_SCOPE,
+                "config.valid",
+                f"{count} provider(s); unknown top-level keys are ignored: "
+                + ", ".join(config.unknown_top_level),
+                f"remove or correct those keys in {path} (a typo there changes nothing)",
+                unknown_keys=list(config.unknown_top_level),
+            )
+        )
+    else:
+        results.append(ok(GLOBAL_SCOPE, "config.valid", f"{count} provider(s) configured"))
+    return ConfigChecks(results, config)
+
+
+class KeyringTimeout(SecretStoreError):
+    """The keyring did not answer within doctor's budget."""
+
+
+def bounded_store_call(call: Callable[[], _T], timeout: float, what: str) -> _T:
+    """A keyring call cut off at ``timeout``: the store's own limit may exceed doctor's budget."""
+
+    def timed_out() -> SecretStoreError:
+        return KeyringTimeout(
+            f"the OS keyring did not answer within {timeout:g} s while trying to {what}",
+            hint="the keyring may be locked (unlock it) or its D-Bus service hung",
+        )
+
+    return call_with_deadline(call, timeout, timed_out, name=f"doctor-keyring-{what}")
+
+
+def check_backend(secrets: SecretStore, timeout: float) -> tuple[CheckResult, bool]:
+    """secrets.backend; the boolean says whether secrets can be read at all."""
+    check_id = "secrets.backend"
+    try:
+        info = bounded_store_call(secrets.backend, timeout, "find a backend")
+    except SecretStoreError as exc:
+        return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_KEYRING), False
+    if info.kind == "secure":
+        return ok(GLOBAL_SCOPE, check_id, f"{info.name} (secure)", backend=info.name), True
+    if info.kind == "plaintext":
+        return (
+            warn(
+                GLOBAL_SCOPE,
+                check_id,
+                f"{info.name} keeps secrets in plain text on disk",
+                "use a Secret Service keyring (GNOME Keyring, KWallet) instead",
+                backend=info.name,
+            ),
+            True,
+        )
+    return (
+        fail(
+            GLOBAL_SCOPE,
+            check_id,
+            f"no usable OS keyring: backend {info.name} ({info.kind})",
+            FIX_NO_KEYRING,
+            backend=info.name,
+        ),
+        False,
+    )
+
+
+def check_secret(
+    secrets: SecretStore, provider: Provider, backend_ok: bool, timeout: float
+) -> tuple[CheckResult, str | None]:
+    """The provider's ``secret`` check and the secret itself (for the health check only).
+
+    The secret never goes into the result: only whether it is there and well-formed.
+    """
+    scope = provider_scope(provider.name)
+    if not backend_ok:
+        return (
+            skipped(
+                scope,
+                "secret",
+                "skipped: no usable keyring backend",
+                "fix 'secrets.backend' first",
+            ),
+            None,
+        )
+    try:
+        secret = bounded_store_call(
+            lambda: secrets.get(provider.name), timeout, "read the client secret"
+        )
+    except SecretStoreError as exc:
+        timed_out = isinstance(exc, KeyringTimeout)
+        result = fail(scope, "secret", exc.message, exc.hint or FIX_NO_KEYRING, timed_out=timed_out)
+        return result, None
+    rotate = f"duoctl provider edit {provider.name} --rotate-secret"
+    if secret is None:
+        return (
+            fail(
+                scope,
+                "secret",
+                f"no Client Secret in the OS keyring for provider {provider.name!r}",
+                f"store it again: {rotate}",
+            ),
+            None,
+        )
+    try:
+        validate_client_secret(secret)
+    except ValidationError as exc:
+        return fail(scope, "secret", f"the stored secret is unusable: {exc.message}", rotate), None
+    return ok(scope, "secret", "present in the OS keyring (40 characters)"), secret
+
+
+def check_orphans(
+    secrets: SecretStore, config_path: Path, config: Config | None, backend_ok: bool, timeout: float
+) -> CheckResult:
+    check_id = "secrets.orphans"
+    if not backend_ok:
+        return skipped(
+            GLOBAL_SCOPE,
+            check_id,
+            "skipped: no usable keyring backend",
+            "fix 'secrets.backend' first",
+        )
+    if config is None:
+        return skipped(
+            GLOBAL_SCOPE,
+            check_id,
+            "skipped: without a valid config every stored secret would look orphaned",
+            "fix the config checks first",
+        )
+    try:
+        names = bounded_store_call(secrets.names, timeout, "list stored secrets")
+    except SecretStoreError as exc:
+        return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_KEYRING)
+    if names is None:
+        return skipped(
+            GLOBAL_SCOPE,
+            check_id,
+            "skipped: this keyring backend cannot list its entries",
+            "none needed; use your keyring's own tool to review entries named "
+            f"{service_for(config_path)!r}",
+        )
+    # Disabled providers keep their secret on purpose: only unknown names are orphans.
+    orphans = sorted(set(names) - set(config.providers))
+    if not orphans:
+        return ok(GLOBAL_SCOPE, check_id, f"none ({len(names)} stored secret(s), all referenced)")
+    service = service_for(config_path)
+    return warn(
+        GLOBAL_SCOPE,
+        check_id,
+        f"{len(orphans)} secret(s) stored for providers not in the config: " + ", ".join(orphans),
+        f"delete them from the keyring, e.g. secret-tool clear service '{service}' "
+        f"username {orphans[0]}; or re-add the provider under that name",
+        orphans=orphans,
+    )
+
+
+def check_mfa(config: Config | None) -> list[CheckResult]:
+    """mfa.enabled (with its SameSite consequence) and mfa.providers."""
+    if config is None:
+        reason = "skipped: the config could not be read"
+        return [
+            skipped(GLOBAL_SCOPE, "mfa.enabled", reason, "fix the config checks first"),
+            skipped(GLOBAL_SCOPE, "mfa.providers", reason, "fix the config checks first"),
+        ]
+    results: list[CheckResult] = []
+    same_site = same_site_for(config.external_mfa_enabled)
+    if config.external_mfa_enabled:
+        results.append(
+            ok(
+                GLOBAL_SCOPE,
+                "mfa.enabled",
+                f"enabled; the session cookie's SameSite is {same_site} (relaxed from Strict), "
+                "so a firewall must deny unauthorized access to the server",
+                session_cookie_samesite=same_site,
+            )
+        )
+    else:
+        results.append(
+            fail(
+                GLOBAL_SCOPE,
+                "mfa.enabled",
+                f"external MFA is disabled: logins never reach Duo (SameSite stays {same_site})",
+                "duoctl mfa enable (the session cookie's SameSite then becomes Lax)",
+                session_cookie_samesite=same_site,
+            )
+        )
+    names = [p.name for p in config.enabled_providers()]
+    if names:
+        results.append(
+            ok(
+                GLOBAL_SCOPE,
+                "mfa.providers",
+                f"{len(names)} enabled: " + ", ".join(names),
+                enabled=names,
+            )
+        )
+    else:
+        detail, _, fix = NO_PROVIDER_WARNING.partition(" (")
+        results.append(
+            fail(
+                GLOBAL_SCOPE,
+                "mfa.providers",
+                detail,
+                fix.rstrip(")") or "duoctl provider add NAME ...",
+                enabled=[],
+            )
+        )
+    return results

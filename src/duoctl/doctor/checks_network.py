@@ -1,0 +1,453 @@
+"""Checks on the path from this machine to one Duo endpoint.
+
+Each function performs one step and returns its :class:`CheckResult` (plus what the next
+step needs: addresses, the address that answered). Dependency ordering and the overall
+deadline live in :mod:`duoctl.doctor.runner`. Every step that can block runs under a
+deadline of its own, because the socket timeout alone does not bound a resolver that hangs
+or a server that drips one byte at a time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import socket
+import ssl
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from duoctl.config.model import Provider
+from duoctl.deadline import call_with_deadline
+from duoctl.doctor.model import CheckResult, fail, ok, skipped, warn
+from duoctl.duoclient import DuoClientFactory, health_check, proxy_in_use
+from duoctl.errors import DuoCredentialsRejected, DuoctlError, ValidationError
+from duoctl.validation import is_duo_api_host
+
+Resolver = Callable[[str, int], list[str]]
+
+_T = TypeVar("_T")
+
+CLOCK_FAIL_SECONDS = 60.0  # the SDK's leeway on id_token iat/exp: beyond it logins break
+CLOCK_WARN_SECONDS = 10.0
+CERT_WARN_DAYS = 30
+# The health check never follows a redirect; the SDK only insists on a non-empty value.
+HEALTH_CHECK_REDIRECT_URI = "https://localhost/duoctl-doctor"
+
+# OpenSSL X509_V_ERR_* codes worth a specific explanation.
+_X509_NOT_YET_VALID = 9
+_X509_EXPIRED = 10
+_X509_UNTRUSTED = frozenset({2, 18, 19, 20, 21})
+_X509_HOSTNAME_MISMATCH = 62
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses ``getaddrinfo`` gives for ``host``, in its order, without duplicates."""
+    addresses: list[str] = []
+    for *_, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        address = str(sockaddr[0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def duo_pinned_bundle() -> Path | None:
+    """``duo_universal/ca_certs.pem``, located without importing the package (and requests)."""
+    spec = importlib.util.find_spec("duo_universal")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "ca_certs.pem"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _bounded(call: Callable[[], _T], timeout: float, what: str) -> _T:
+    def timed_out() -> TimeoutError:
+        return TimeoutError(f"{what} did not finish within {timeout:g} s")
+
+    return call_with_deadline(call, timeout, timed_out, name=f"doctor-{what}")
+
+
+def check_endpoint(scope: str, provider: Provider) -> CheckResult:
+    try:
+        looks_right = is_duo_api_host(provider.endpoint)
+    except ValidationError:
+        looks_right = False
+    if looks_right:
+        return ok(scope, "endpoint", f"{provider.endpoint} is a Duo API hostname")
+    return warn(
+        scope,
+        "endpoint",
+        f"{provider.endpoint} does not look like a Duo API hostname",
+        "copy the API hostname from the Duo Admin Panel (api-XXXXXXXX.duosecurity.com); "
+        "ignore this for a private test endpoint",
+    )
+
+
+def check_proxy(scope: str, provider: Provider, environ: Mapping[str, str]) -> CheckResult:
+    proxy = proxy_in_use(environ, provider.endpoint)
+    if proxy is None:
+        return ok(scope, "proxy", "no proxy variable applies: Duo traffic goes direct")
+    host = (
+        provider.endpoint.rsplit(":", 1)[0]
+        if not provider.endpoint.startswith("[")
+        else (provider.endpoint[1:].partition("]")[0])
+    )
+    return fail(
+        scope,
+        "proxy",
+        f"{proxy} would route Duo traffic through a proxy, which Duo logins do not support",
+        f"add {host} to NO_PROXY (export NO_PROXY={host},$NO_PROXY), or unset the proxy "
+        "variable for duoctl and the platform",
+        proxy=proxy,
+    )
+
+
+def check_dns(
+    scope: str, host: str, port: int, resolver: Resolver, timeout: float
+) -> tuple[CheckResult, list[str]]:
+    fix = (
+        f"check the endpoint spelling ({host}) and this machine's DNS settings "
+        "(/etc/resolv.conf); try: getent hosts " + host
+    )
+    try:
+        addresses = _bounded(lambda: resolver(host, port), timeout, "DNS")
+    except TimeoutError:
+        return fail(scope, "dns", f"resolving {host} took longer than {timeout:g} s", fix), []
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return fail(scope, "dns", f"cannot resolve {host}: {reason}", fix), []
+    if not addresses:
+        return fail(scope, "dns", f"{host} resolves to no address", fix), []
+    return ok(scope, "dns", f"{host} -> {', '.join(addresses)}", addresses=addresses), addresses
+
+
+def _connect_any(
+    addresses: Sequence[str], port: int, timeout: float
+) -> tuple[str | None, dict[str, str]]:
+    deadline = time.monotonic() + timeout
+    errors: dict[str, str] = {}
+    for address in addresses:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            errors[address] = "not tried: time ran out"
+            continue
+        try:
+            with socket.create_connection((address, port), timeout=remaining):
+                return address, errors
+        except ConnectionRefusedError:
+            errors[address] = "connection refused"
+        except TimeoutError:
+            errors[address] = f"no answer within {timeout:g} s"
+        except OSError as exc:
+            errors[address] = exc.strerror or type(exc).__name__
+    return None, errors
+
+
+def check_tcp(
+    scope: str, port: int, addresses: Sequence[str], timeout: float
+) -> tuple[CheckResult, str | None]:
+    try:
+        address, errors = _bounded(
+            lambda: _connect_any(addresses, port, timeout), timeout + 0.5, "TCP"
+        )
+    except TimeoutError:
+        address, errors = None, dict.fromkeys(addresses, f"no answer within {timeout:g} s")
+    if address is not None:
+        return ok(
+            scope, "tcp", f"connected to {_hostport(address, port)}", address=address
+        ), address
+    detail = "; ".join(f"{_hostport(a, port)}: {e}" for a, e in errors.items())
+    if all(e == "connection refused" for e in errors.values()):
+        fix = (
+            f"nothing listens on port {port}: check the port in the endpoint "
+            "(Duo serves 443), or that a local firewall does not reject it"
+        )
+    else:
+        fix = f"allow outbound TCP {port} from this machine to Duo in the firewall"
+    return fail(scope, "tcp", f"cannot connect: {detail}", fix, errors=errors), None
+
+
+def _hostport(address: str, port: int) -> str:
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def _name(rdns: object) -> str:
+    """``getpeercert()``'s nested tuples as ``CN=..., O=...``."""
+    parts: list[str] = []
+    if isinstance(rdns, tuple):
+        for rdn in rdns:
+            for key, value in rdn:
+                short = {"commonName": "CN", "organizationName": "O", "countryName": "C"}.get(
+                    key, key
+                )
+                parts.append(f"{short}={value}")
+    return ", ".join(parts) or "(empty)"
+
+
+def _handshake(
+    host: str, port: int, address: str, context: ssl.SSLContext, timeout: float
+) -> tuple[dict[str, object], str | None]:
+    with (
+        socket.create_connection((address, port), timeout=timeout) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        cert = tls.getpeercert()
+        return dict(cert or {}), tls.version()
+
+
+def check_tls(
+    scope: str,
+    *,
+    host: str,
+    port: int,
+    address: str,
+    ca_bundle: str | None,
+    provider_name: str,
+    timeout: float,
+    now: float,
+    warn_days: float = CERT_WARN_DAYS,
+) -> CheckResult:
+    if ca_bundle is not None:
+        cafile: Path | None = Path(ca_bundle).expanduser()
+        ca_label = f"the provider's CA bundle {ca_bundle}"
+    else:
+        cafile = duo_pinned_bundle()
+        ca_label = "Duo's pinned CA bundle"
+        if cafile is None:
+            return fail(
+                scope,
+                "tls",
+                "cannot find duo_universal/ca_certs.pem (Duo's pinned CA bundle)",
+                "reinstall duoctl: its duo_universal dependency is incomplete",
+            )
+    try:
+        context = ssl.create_default_context(cafile=str(cafile))
+    except (OSError, ssl.SSLError) as exc:
+        return fail(
+            scope,
+            "tls",
+            f"cannot load {ca_label}: {getattr(exc, 'strerror', None) or exc}",
+            f"give a readable PEM file: duoctl provider edit {provider_name} --ca-bundle FILE",
+        )
+    # requests (what the Duo SDK uses) does not set Python 3.13's VERIFY_X509_STRICT; match it,
+    # so doctor and test-login never disagree about the same certificate.
+    context.verify_flags &= ~getattr(ssl, "VERIFY_X509_STRICT", 0)
+    where = _hostport(address, port)
+    try:
+        cert, version = _bounded(
+            lambda: _handshake(host, port, address, context, timeout), timeout + 0.5, "TLS"
+        )
+    except ssl.SSLCertVerificationError as exc:
+        return _verify_failure(scope, exc, host, ca_label, ca_bundle, provider_name)
+    except TimeoutError:
+        return fail(
+            scope,
+            "tls",
+            f"{where} accepted the connection but completed no TLS handshake within {timeout:g} s",
+            "something other than Duo answers on that port (a firewall, a proxy, a non-TLS "
+            "service): check the endpoint and the network path",
+        )
+    except ssl.SSLError as exc:
+        return fail(
+            scope,
+            "tls",
+            f"TLS handshake with {where} failed: {exc.reason or exc}",
+            "a TLS-intercepting proxy or firewall may sit in the path: exempt the Duo host",
+        )
+    except OSError as exc:
+        return fail(
+            scope,
+            "tls",
+            f"TLS handshake with {where} failed: {exc.strerror or type(exc).__name__}",
+            "a firewall or proxy may be cutting the connection: check the network path to Duo",
+        )
+    subject = _name(cert.get("subject"))
+    issuer = _name(cert.get("issuer"))
+    not_after_text = str(cert.get("notAfter", ""))
+    try:
+        not_after = float(ssl.cert_time_to_seconds(not_after_text))
+    except ValueError:
+        not_after = math.nan
+    days_left = (not_after - now) / 86400
+    data = {
+        "subject": subject,
+        "issuer": issuer,
+        "not_after": not_after_text,
+        "days_left": None if math.isnan(days_left) else round(days_left, 1),
+        "tls_version": version,
+        "verified_against": str(cafile),
+    }
+    remaining = _remaining_text(days_left)
+    detail = f"{subject}, issued by {issuer}, verified against {ca_label}; {remaining}"
+    if not math.isnan(days_left) and days_left < warn_days:
+        return warn(
+            scope,
+            "tls",
+            detail,
+            "the server's certificate must be renewed soon; if this is Duo, check "
+            "this machine's clock, else renew the endpoint's certificate",
+            **data,
+        )
+    return ok(scope, "tls", detail, **data)
+
+
+def _remaining_text(days_left: float) -> str:
+    if math.isnan(days_left):
+        return "expiry date unreadable"
+    if days_left < 2:
+        return f"expires in {max(days_left * 24, 0):.0f} h"
+    return f"expires in {days_left:.0f} days"
+
+
+def _verify_failure(
+    scope: str,
+    exc: ssl.SSLCertVerificationError,
+    host: str,
+    ca_label: str,
+    ca_bundle: str | None,
+    provider_name: str,
+) -> CheckResult:
+    code = exc.verify_code
+    message = exc.verify_message or str(exc)
+    data = {"verify_code": code, "verify_message": message}
+    if code == _X509_EXPIRED:
+        return fail(
+            scope,
+            "tls",
+            f"the certificate {host} presents has expired ({message})",
+            "check this machine's clock (NTP); if it is right, the server is not Duo or a "
+            "proxy serves a stale certificate: check the network path",
+            **data,
+        )
+    if code == _X509_NOT_YET_VALID:
+        return fail(
+            scope,
+            "tls",
+            f"the certificate {host} presents is not valid yet ({message})",
+            "this machine's clock is probably behind: synchronise it (NTP)",
+            **data,
+        )
+    if code == _X509_HOSTNAME_MISMATCH:
+        return fail(
+            scope,
+            "tls",
+            f"the certificate is not for {host} ({message})",
+            "check the endpoint spelling; something other than Duo answers at that address",
+            **data,
+        )
+    if code in _X509_UNTRUSTED:
+        if ca_bundle is None:
+            fix = (
+                "the certificate does not chain to Duo's CAs: a TLS-intercepting proxy or "
+                "firewall is in the path (exempt the Duo host from inspection), or the "
+                "endpoint is not Duo"
+            )
+        else:
+            fix = (
+                f"give the CA that signs this endpoint: duoctl provider edit {provider_name} "
+                "--ca-bundle FILE (or --clear-ca-bundle for a real Duo host)"
+            )
+        return fail(
+            scope,
+            "tls",
+            f"the certificate {host} presents is not signed by a CA in {ca_label} ({message})",
+            fix,
+            **data,
+        )
+    return fail(
+        scope,
+        "tls",
+        f"the certificate {host} presents did not verify against {ca_label} ({message})",
+        "check the network path for a TLS-intercepting proxy, and this machine's clock",
+        **data,
+    )
+
+
+def check_health(
+    scope: str,
+    provider: Provider,
+    secret: str,
+    *,
+    client_factory: DuoClientFactory,
+    timeout: float,
+    clock: Callable[[], float],
+) -> tuple[CheckResult, CheckResult]:
+    """One health-check call answers two checks: ``clock`` (its timestamp) and
+    ``credentials`` (whether Duo accepted the client assertion)."""
+    clock_skip_reason = "skipped: needs a successful health check (see 'credentials')"
+    try:
+        client = client_factory(
+            client_id=provider.client_id,
+            client_secret=secret,
+            host=provider.endpoint,
+            redirect_uri=HEALTH_CHECK_REDIRECT_URI,
+            ca_bundle=provider.ca_bundle,
+        )
+        result = health_check(client, host=provider.endpoint, timeout=timeout, clock=clock)
+    except DuoCredentialsRejected:
+        creds = fail(
+            scope,
+            "credentials",
+            f"Duo rejected Client ID {provider.client_id} with this Client Secret (invalid_client)",
+            "copy both from the Duo Admin Panel's Web SDK application: fix the Client ID with "
+            f"'duoctl provider edit {provider.name} --client-id ...' and the secret with "
+            f"'... --rotate-secret'; if both are right, this machine's clock may be minutes off",
+            error_kind="duo_credentials",
+        )
+        return _skipped_clock(scope, clock_skip_reason), creds
+    except DuoctlError as exc:
+        creds = fail(
+            scope,
+            "credentials",
+            f"not checked: the health check failed before Duo judged them: {exc.message}",
+            exc.hint or "see the checks above; re-run when the endpoint answers",
+            error_kind=exc.kind,
+        )
+        return _skipped_clock(scope, clock_skip_reason), creds
+    creds = ok(
+        scope,
+        "credentials",
+        f"Duo accepted Client ID {provider.client_id} (health check in {result.elapsed:.2f} s)",
+        elapsed=round(result.elapsed, 3),
+    )
+    return _clock_result(scope, result.skew), creds
+
+
+def _skipped_clock(scope: str, reason: str) -> CheckResult:
+    return skipped(scope, "clock", reason, "fix 'credentials' first")
+
+
+def _clock_result(scope: str, skew: float | None) -> CheckResult:
+    if skew is None:
+        return warn(
+            scope,
+            "clock",
+            "Duo's health check carried no timestamp: skew unknown",
+            "re-run later; if it persists, check that the endpoint really is Duo",
+        )
+    direction = "behind" if skew > 0 else "ahead of"
+    amount = abs(skew)
+    detail = f"this machine's clock is {amount:.0f} s {direction} Duo's"
+    fix = "synchronise this machine's clock with NTP (e.g. timedatectl set-ntp true)"
+    data = {"skew_seconds": round(skew, 1)}
+    if amount > CLOCK_FAIL_SECONDS:
+        return fail(
+            scope,
+            "clock",
+            detail + f": beyond the {CLOCK_FAIL_SECONDS:.0f} s the Duo client tolerates",
+            fix,
+            **data,
+        )
+    if amount > CLOCK_WARN_SECONDS:
+        return warn(
+            scope,
+            "clock",
+            detail + f" (logins break beyond {CLOCK_FAIL_SECONDS:.0f} s)",
+            fix,
+            **data,
+        )
+    return ok(scope, "clock", f"within {max(amount, 1):.0f} s of Duo's", **data)

@@ -1,0 +1,301 @@
+"""Config, keyring and external-MFA checks: one test per failure mode, status and fix."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from duoctl.doctor.model import GLOBAL_SCOPE, DoctorReport, Status
+from duoctl.doctor.runner import Timeouts
+from duoctl.emulator import Emulator
+from duoctl.errors import ProviderNotFound
+from duoctl.secretstore import BackendInfo, MemorySecretStore
+
+from .conftest import emulator_provider, write_config
+
+Doctor = Callable[..., DoctorReport]
+DUO_HOST = "api-1234abcd.duosecurity.com"
+CLIENT_ID = "DIABCDEFGHIJKLMNOPQR"
+
+
+def g(report: DoctorReport, check_id: str) -> tuple[Status, str, str | None]:
+    result = report.get(GLOBAL_SCOPE, check_id)
+    return result.status, result.detail, result.fix
+
+
+def test_healthy_local_checks_are_ok(emu_config: Path, doctor: Doctor) -> None:
+    report = doctor(emu_config)
+    for check_id in (
+        "config.found",
+        "config.permissions",
+        "config.parse",
+        "config.schema",
+        "config.valid",
+        "secrets.backend",
+        "secrets.orphans",
+        "mfa.enabled",
+        "mfa.providers",
+    ):
+        assert report.get(GLOBAL_SCOPE, check_id).status is Status.OK, check_id
+    detail = g(report, "mfa.enabled")[1]
+    assert "SameSite is Lax" in detail
+
+
+def test_config_missing_skips_what_needs_it(config_path: Path, doctor: Doctor) -> None:
+    report = doctor(config_path)
+    status, detail, fix = g(report, "config.found")
+    assert status is Status.FAIL
+    assert str(config_path) in detail
+    assert fix is not None
+    assert "duoctl provider add" in fix
+    for check_id in ("config.permissions", "config.parse", "config.schema", "config.valid"):
+        status, detail, fix = g(report, check_id)
+        assert status is Status.SKIPPED
+        assert fix == "fix 'config.found' first"
+    assert g(report, "mfa.enabled")[0] is Status.SKIPPED
+    assert report.providers == ()
+
+
+def test_config_readable_by_others_fails(emu_config: Path, doctor: Doctor) -> None:
+    os.chmod(emu_config, 0o644)
+    status, detail, fix = g(doctor(emu_config), "config.permissions")
+    assert status is Status.FAIL
+    assert "644" in detail
+    assert fix is not None
+    assert f"chmod 600 {emu_config}" in fix
+
+
+def test_config_bad_toml_fails_parse(config_path: Path, doctor: Doctor) -> None:
+    config_path.write_text("[providers.prod\nendpoint = 1\n")
+    os.chmod(config_path, 0o600)
+    report = doctor(config_path)
+    status, detail, fix = g(report, "config.parse")
+    assert status is Status.FAIL
+    assert "line 1" in detail
+    assert fix is not None
+    assert "TOML syntax" in fix
+    assert g(report, "config.schema")[0] is Status.SKIPPED
+    assert g(report, "config.valid")[0] is Status.SKIPPED
+
+
+def test_config_newer_schema_fails(config_path: Path, doctor: Doctor) -> None:
+    config_path.write_text("schema_version = 2\n")
+    os.chmod(config_path, 0o600)
+    report = doctor(config_path)
+    status, detail, fix = g(report, "config.schema")
+    assert status is Status.FAIL
+    assert "newer" in detail
+    assert fix is not None
+    assert "upgrade duoctl" in fix
+    assert g(report, "config.valid")[2] == "fix 'config.schema' first"
+
+
+def test_config_invalid_value_fails(config_path: Path, doctor: Doctor) -> None:
+    config_path.write_text('[providers.prod]\nendpoint = "x"\n')
+    os.chmod(config_path, 0o600)
+    status, detail, fix = g(doctor(config_path), "config.valid")
+    assert status is Status.FAIL
+    assert "client_id" in detail
+    assert fix
+
+
+def test_missing_secret_fails_and_skips_credentials(
+    emu_config: Path, store: MemorySecretStore, doctor: Doctor
+) -> None:
+    store.delete("prod")
+    report = doctor(emu_config)
+    secret = report.get("provider:prod", "secret")
+    assert secret.status is Status.FAIL
+    assert secret.fix == "store it again: duoctl provider edit prod --rotate-secret"
+    for check_id in ("clock", "credentials"):
+        result = report.get("provider:prod", check_id)
+        assert result.status is Status.SKIPPED
+        assert result.detail == "skipped: 'secret' failed"
+        assert result.fix == "fix 'secret' first"
+    # The network path is still checked: a missing secret says nothing about it.
+    assert report.get("provider:prod", "tls").status is Status.OK
+
+
+def test_malformed_secret_fails(emu_config: Path, store: MemorySecretStore, doctor: Doctor) -> None:
+    store.set("prod", "too-short")
+    result = doctor(emu_config).get("provider:prod", "secret")
+    assert result.status is Status.FAIL
+    assert "too-short" not in result.detail  # never echo what is in the keyring
+    assert result.fix is not None
+    assert "--rotate-secret" in result.fix
+
+
+def test_orphaned_secret_warns(emu_config: Path, store: MemorySecretStore, doctor: Doctor) -> None:
+    store.set("old-prod", "A" * 40)
+    report = doctor(emu_config)
+    status, detail, fix = g(report, "secrets.orphans")
+    assert status is Status.WARN
+    assert "old-prod" in detail
+    assert fix is not None
+    assert "secret-tool clear service" in fix
+    assert "old-prod" in fix
+    assert report.get(GLOBAL_SCOPE, "secrets.orphans").data["orphans"] == ["old-prod"]
+
+
+def test_disabled_provider_secret_is_not_orphaned(
+    config_path: Path, emu: Emulator, store: MemorySecretStore, doctor: Doctor
+) -> None:
+    write_config(
+        config_path,
+        {"prod": emulator_provider(emu), "spare": emulator_provider(emu, enabled=False)},
+    )
+    store.set("prod", emu.client_secret)
+    store.set("spare", emu.client_secret)
+    assert g(doctor(config_path), "secrets.orphans")[0] is Status.OK
+
+
+class _Unlistable(MemorySecretStore):
+    def names(self) -> list[str] | None:
+        return None
+
+
+def test_unlistable_backend_skips_orphans(emu_config: Path, emu: Emulator, doctor: Doctor) -> None:
+    store = _Unlistable()
+    store.set("prod", emu.client_secret)
+    status, detail, _ = g(doctor(emu_config, secrets=store), "secrets.orphans")
+    assert status is Status.SKIPPED
+    assert "cannot list" in detail
+
+
+@pytest.mark.parametrize("kind", ["fail", "null"])
+def test_unusable_backend_fails_and_skips_secrets(
+    emu_config: Path, kind: str, doctor: Doctor
+) -> None:
+    report = doctor(emu_config, secrets=MemorySecretStore(kind=kind))
+    status, detail, fix = g(report, "secrets.backend")
+    assert status is Status.FAIL
+    assert kind in detail
+    assert fix is not None
+    assert "Secret Service" in fix
+    assert g(report, "secrets.orphans")[0] is Status.SKIPPED
+    secret = report.get("provider:prod", "secret")
+    assert secret.status is Status.SKIPPED
+    assert secret.fix == "fix 'secrets.backend' first"
+
+
+def test_plaintext_backend_warns(emu_config: Path, emu: Emulator, doctor: Doctor) -> None:
+    store = MemorySecretStore(kind="plaintext")
+    store.set("prod", emu.client_secret)
+    report = doctor(emu_config, secrets=store)
+    status, detail, fix = g(report, "secrets.backend")
+    assert status is Status.WARN
+    assert "plain text" in detail
+    assert fix is not None
+    assert "Secret Service" in fix
+    assert report.get("provider:prod", "credentials").status is Status.OK
+
+
+class _HungStore(MemorySecretStore):
+    """A locked keyring that never answers the calls named in ``hang`` (until released)."""
+
+    def __init__(self, *hang: str) -> None:
+        super().__init__()
+        self.hang = set(hang)
+        self.release = threading.Event()
+        self.calls: list[str] = []
+
+    def _maybe_hang(self, call: str) -> None:
+        self.calls.append(call)
+        if call in self.hang:
+            self.release.wait(30)
+
+    def backend(self) -> BackendInfo:
+        self._maybe_hang("backend")
+        return super().backend()
+
+    def get(self, name: str) -> str | None:
+        self._maybe_hang("get")
+        return super().get(name)
+
+
+@pytest.fixture
+def hung_store() -> Iterator[Callable[..., _HungStore]]:
+    made: list[_HungStore] = []
+
+    def make(*hang: str) -> _HungStore:
+        made.append(_HungStore(*hang))
+        return made[-1]
+
+    yield make
+    for store in made:
+        store.release.set()  # let the abandoned worker threads finish
+
+
+def test_hung_keyring_backend_is_bounded(
+    emu_config: Path, doctor: Doctor, hung_store: Callable[..., _HungStore]
+) -> None:
+    report = doctor(emu_config, secrets=hung_store("backend"), timeouts=Timeouts(keyring=0.5))
+    status, detail, fix = g(report, "secrets.backend")
+    assert status is Status.FAIL
+    assert "did not answer within 0.5 s" in detail
+    assert fix is not None
+    assert "unlock" in fix
+
+
+def test_hung_keyring_is_asked_once(
+    config_path: Path, emu: Emulator, doctor: Doctor, hung_store: Callable[..., _HungStore]
+) -> None:
+    write_config(config_path, {"a": emulator_provider(emu), "b": emulator_provider(emu)})
+    store = hung_store("get")
+    report = doctor(config_path, secrets=store, timeouts=Timeouts(keyring=0.5))
+    first = report.get("provider:a", "secret")
+    assert first.status is Status.FAIL
+    assert "did not answer" in first.detail
+    second = report.get("provider:b", "secret")
+    assert second.status is Status.SKIPPED
+    assert second.detail == "skipped: the keyring did not answer for provider:a"
+    assert g(report, "secrets.orphans")[0] is Status.SKIPPED
+    assert store.calls.count("get") == 1
+
+
+def test_external_mfa_off_fails(
+    config_path: Path, emu: Emulator, store: MemorySecretStore, doctor: Doctor
+) -> None:
+    write_config(config_path, {"prod": emulator_provider(emu)}, mfa=False)
+    store.set("prod", emu.client_secret)
+    status, detail, fix = g(doctor(config_path), "mfa.enabled")
+    assert status is Status.FAIL
+    assert "Strict" in detail
+    assert fix is not None
+    assert fix.startswith("duoctl mfa enable")
+    assert "Lax" in fix
+
+
+def test_no_enabled_provider_fails(config_path: Path, emu: Emulator, doctor: Doctor) -> None:
+    write_config(config_path, {"prod": emulator_provider(emu, enabled=False)})
+    report = doctor(config_path)
+    status, _, fix = g(report, "mfa.providers")
+    assert status is Status.FAIL
+    assert fix is not None
+    assert "duoctl provider add" in fix
+    assert report.providers == ()
+
+
+def test_named_disabled_provider_is_checked_with_a_warning(
+    config_path: Path, emu: Emulator, store: MemorySecretStore, doctor: Doctor
+) -> None:
+    write_config(
+        config_path,
+        {"prod": emulator_provider(emu), "spare": emulator_provider(emu, enabled=False)},
+    )
+    store.set("spare", emu.client_secret)
+    report = doctor(config_path, names=("spare",))
+    assert report.providers == ("spare",)
+    enabled = report.get("provider:spare", "enabled")
+    assert enabled.status is Status.WARN
+    assert enabled.fix == "duoctl provider enable spare"
+    assert report.get("provider:spare", "credentials").status is Status.OK
+
+
+def test_unknown_named_provider_raises(emu_config: Path, doctor: Doctor) -> None:
+    with pytest.raises(ProviderNotFound):
+        doctor(emu_config, names=("nope",))
