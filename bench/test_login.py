@@ -1,0 +1,180 @@
+"""Benchmark: wall time of a whole ``duoctl test-login`` process vs a minimal reference script.
+
+Both log ``alice`` in against the emulator (instant approve) with the Client Secret read from
+a real Secret Service, and both do the same work: keyring read, health check, auth URL, the
+authorize redirect followed with ``requests``, a loopback listener receiving the callback, the
+code exchange through ``duo_universal`` (see bench/reference_login.py). The two processes
+alternate, so drift on the machine hits both alike; medians are compared.
+
+    python bench/test_login.py [--runs 15] [--target 1.5]
+
+The Secret Service: the one on DBUS_SESSION_BUS_ADDRESS when tests/support/secret_service.sh
+started it (DUOCTL_TEST_SECRET_SERVICE=1); otherwise this script starts a private one and stops
+it on exit. Exits 1 when the ratio misses the target, 2 when a login fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_SERVICE = ROOT / "tests" / "support" / "secret_service.sh"
+REFERENCE = Path(__file__).resolve().parent / "reference_login.py"
+DUOCTL = Path(sys.executable).parent / "duoctl"
+PROVIDER = "bench"
+TIMEOUT = 60
+
+
+@contextmanager
+def secret_service() -> Iterator[str]:
+    """Yield a description of the Secret Service in use; start a private one if needed."""
+    if os.environ.get("DUOCTL_TEST_SECRET_SERVICE") == "1" and os.environ.get(
+        "DBUS_SESSION_BUS_ADDRESS"
+    ):
+        yield "the Secret Service already on DBUS_SESSION_BUS_ADDRESS"
+        return
+    started = subprocess.run(
+        ["bash", str(SECRET_SERVICE), "start", "--owner", str(os.getpid())],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    if started.returncode != 0:
+        sys.exit(f"could not start a Secret Service:\n{started.stderr}")
+    for line in started.stdout.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        os.environ[name] = shlex.split(value)[0]
+    try:
+        yield "a private Secret Service started by tests/support/secret_service.sh"
+    finally:
+        subprocess.run(
+            ["bash", str(SECRET_SERVICE), "stop"], capture_output=True, timeout=TIMEOUT, check=False
+        )
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=TIMEOUT, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        print(f"FAILED ({result.returncode}): {shlex.join(command)}\n{result.stderr}")
+        sys.exit(2)
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="runs of each (>= 10)")
+    parser.add_argument("--target", type=float, default=1.5, help="maximum median ratio")
+    args = parser.parse_args()
+    if args.runs < 10:
+        parser.error("--runs must be at least 10")
+
+    from duoctl.emulator import EmulatedUser, Emulator, Outcome
+    from duoctl.secretstore import service_for
+
+    with (
+        secret_service() as keyring_used,
+        tempfile.TemporaryDirectory(prefix="duoctl-bench-") as tmp,
+        Emulator([EmulatedUser("alice", Outcome.APPROVE, delay=0)]) as emu,
+    ):
+        config = Path(tmp) / "config.toml"
+        env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+        for name in ("BROWSER", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+            env.pop(name, None)
+        added = subprocess.run(
+            [
+                str(DUOCTL),
+                "--config",
+                str(config),
+                "provider",
+                "add",
+                PROVIDER,
+                "--endpoint",
+                emu.api_host,
+                "--client-id",
+                emu.client_id,
+                "--ca-bundle",
+                str(emu.ca_bundle),
+                "--client-secret-stdin",
+            ],
+            input=emu.client_secret + "\n",
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        if added.returncode != 0:
+            sys.exit(f"duoctl provider add failed:\n{added.stderr}")
+        duoctl = [
+            str(DUOCTL),
+            "--config",
+            str(config),
+            "test-login",
+            PROVIDER,
+            "--username",
+            "alice",
+            "--browser",
+            "follow",
+        ]
+        reference = [
+            sys.executable,
+            str(REFERENCE),
+            service_for(config),
+            PROVIDER,
+            emu.api_host,
+            emu.client_id,
+            str(emu.ca_bundle),
+            "alice",
+        ]
+        # One unmeasured run each: page cache, .pyc files, the keyring's first unlock.
+        timed(duoctl, env)
+        timed(reference, env)
+        duoctl_times: list[float] = []
+        reference_times: list[float] = []
+        for _ in range(args.runs):
+            duoctl_times.append(timed(duoctl, env))
+            reference_times.append(timed(reference, env))
+        # Leave nothing in the keyring (it may be a long-lived one).
+        subprocess.run(
+            [str(DUOCTL), "--config", str(config), "provider", "remove", PROVIDER, "--yes"],
+            capture_output=True,
+            env=env,
+            timeout=TIMEOUT,
+            check=False,
+        )
+
+    duoctl_median = statistics.median(duoctl_times)
+    reference_median = statistics.median(reference_times)
+    ratio = duoctl_median / reference_median
+    print(f"keyring:            {keyring_used}")
+    print(f"runs:               {args.runs} of each, alternated")
+    print(
+        f"duoctl test-login:  median {duoctl_median * 1000:7.1f} ms "
+        f"(min {min(duoctl_times) * 1000:.1f}, max {max(duoctl_times) * 1000:.1f})"
+    )
+    print(
+        f"reference script:   median {reference_median * 1000:7.1f} ms "
+        f"(min {min(reference_times) * 1000:.1f}, max {max(reference_times) * 1000:.1f})"
+    )
+    verdict = "OK" if ratio <= args.target else "MISSED"
+    print(f"ratio:              {ratio:.2f} (target <= {args.target:g}): {verdict}")
+    return 0 if ratio <= args.target else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

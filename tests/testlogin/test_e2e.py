@@ -1,0 +1,273 @@
+"""``duoctl test-login`` end to end: the installed console script, the emulator over real TLS
+on loopback, the Client Secret read from the real Secret Service.
+
+Every test checks three things: the exit code from the documented table, the message a person
+reads on stderr, and that the one-time callback port is closed once duoctl has returned.
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import subprocess
+import threading
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+
+from duoctl.emulator import EmulatedUser, Emulator, SeenRequest
+from duoctl.emulator.endpoints import DuoEndpoints, Response, json_response
+from duoctl.errors import ExitCode
+from testlogin.conftest import Provider, add_provider_via_cli
+from testlogin.helpers import (
+    DUOCTL,
+    SUBPROCESS_TIMEOUT,
+    assert_port_closed,
+    callback_port_from_prompt,
+    duoctl_env,
+    free_port,
+)
+
+pytestmark = pytest.mark.real_keyring
+
+
+def test_approve_prints_the_result_and_closes_the_port(provider: Provider) -> None:
+    result = provider.test_login()
+
+    assert result.code == ExitCode.OK, result.stderr
+    assert "ALLOWED" in result.stdout
+    assert "Login Successful" in result.stdout
+    assert "alice" in result.stdout
+    assert "health check of " + provider.emulator.api_host in result.stderr
+    assert_port_closed(callback_port_from_prompt(result.stderr))
+
+
+def test_json_output_carries_claims_but_no_token(provider: Provider) -> None:
+    import json
+
+    result = provider.test_login("--json")
+
+    assert result.code == ExitCode.OK, result.stderr
+    document = json.loads(result.stdout)
+    assert document["ok"] is True
+    assert document["data"]["claims"]["preferred_username"] == "alice"
+    assert "eyJ" not in result.stdout  # neither the id_token nor any other JWT
+    assert_port_closed(callback_port_from_prompt(result.stderr))
+
+
+def test_deny_in_the_token_exits_6(provider: Provider) -> None:
+    result = provider.test_login(username="bob")
+
+    assert result.code == ExitCode.DUO_DENIED, result.stderr
+    assert "DENIED" in result.stdout
+    assert "error: Duo denied the login for 'bob'" in result.stderr
+    assert_port_closed(callback_port_from_prompt(result.stderr))
+
+
+@pytest.mark.parametrize(
+    ("username", "description"),
+    [
+        ("fred", "The user reported this login request as fraudulent."),
+        ("lou", "The user is locked out."),
+    ],
+)
+def test_access_denied_redirect_exits_6(
+    provider: Provider, username: str, description: str
+) -> None:
+    result = provider.test_login(username=username)
+
+    assert result.code == ExitCode.DUO_DENIED, result.stderr
+    assert f"Duo denied the login for {username!r}: {description} (access_denied)" in result.stderr
+    assert result.stdout == ""
+    assert_port_closed(callback_port_from_prompt(result.stderr))
+
+
+def test_unanswered_push_times_out_with_exit_9(provider: Provider) -> None:
+    result = provider.test_login("--timeout", "2", username="tim")
+
+    assert result.code == ExitCode.TIMEOUT, result.stderr
+    assert "no answer from Duo within 2 s" in result.stderr
+    assert "raise --timeout" in result.stderr
+    assert_port_closed(callback_port_from_prompt(result.stderr))
+
+
+def test_token_for_another_user_is_refused(
+    provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The emulator has no fault for "id_token names another user" (real Duo may normalise a
+    # username, e.g. its case). Last resort: re-sign its token with another
+    # preferred_username, in this process, where the emulator runs.
+    original = DuoEndpoints.token
+    secret = provider.emulator.client_secret
+
+    def token_for_mallory(self: DuoEndpoints, params: Any, host: str | None) -> Response:
+        response = original(self, params, host)
+        if response.status != 200:
+            return response
+        import json
+
+        body = json.loads(response.body)
+        claims = jwt.decode(body["id_token"], options={"verify_signature": False})
+        claims["preferred_username"] = "mallory"
+        with warnings.catch_warnings():  # Duo's 40-byte secrets are what they are
+            warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
+            body["id_token"] = jwt.encode(claims, secret, algorithm="HS512")
+        return json_response(200, body)
+
+    monkeypatch.setattr(DuoEndpoints, "token", token_for_mallory)
+
+    result = provider.test_login()
+
+    assert result.code == ExitCode.DUO_PROTOCOL, result.stderr
+    assert "another user than the one who started the login" in result.stderr
+    assert "usernames are case-sensitive" in result.stderr
+    assert "ALLOWED" not in result.stdout
+    assert_port_closed(callback_port_from_prompt(result.stderr))
+
+
+# Below, duoctl fails before it prints the prompt URL (the health check comes first), so the
+# test chooses the callback port itself with --port and checks that one.
+
+
+def test_emulator_down_exits_7(provider: Provider) -> None:
+    provider.emulator.stop()  # the port is now closed; the CA bundle stays in tmp_path
+    port = free_port()
+
+    result = provider.test_login("--port", str(port))
+
+    assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
+    assert f"cannot connect to {provider.emulator.api_host} during the health check" in (
+        result.stderr
+    )
+    assert "Duo prompt URL" not in result.stderr
+    assert_port_closed(port)
+
+
+def test_wrong_ca_exits_7(provider: Provider) -> None:
+    provider.emulator.faults.wrong_ca = True
+    port = free_port()
+
+    result = provider.test_login("--port", str(port))
+
+    assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
+    assert "the certificate could not be verified" in result.stderr
+    assert "CA bundle" in result.stderr  # the hint
+    assert_port_closed(port)
+
+
+def test_slow_health_check_past_network_timeout_exits_9(provider: Provider) -> None:
+    provider.emulator.faults.latency = 4  # released at once when the emulator stops
+    port = free_port()
+
+    result = provider.test_login("--network-timeout", "1", "--port", str(port))
+
+    assert result.code == ExitCode.TIMEOUT, result.stderr
+    assert f"{provider.emulator.api_host} did not answer the health check within 1 s" in (
+        result.stderr
+    )
+    assert_port_closed(port)
+
+
+def test_slow_code_exchange_past_network_timeout_exits_9(
+    real_secret_service: None, tmp_path: Path
+) -> None:
+    # Slow only after the authorize redirect, so the health check passes and the bounded
+    # call under test is the code exchange.
+    holder: list[Emulator] = []
+
+    def slow_down_after_authorize(seen: SeenRequest) -> None:
+        if seen.path == "/oauth/v1/authorize" and seen.status == 302:
+            holder[0].faults.latency = 4
+
+    with Emulator(
+        [EmulatedUser("alice")],
+        state_dir=tmp_path / "emulator",
+        on_request=slow_down_after_authorize,
+    ) as emu:
+        holder.append(emu)
+        config = tmp_path / "config" / "config.toml"
+        add_provider_via_cli(emu, config)
+        result = Provider(emu, config).test_login("--network-timeout", "1")
+
+    assert result.code == ExitCode.TIMEOUT, result.stderr
+    assert "did not answer the code exchange within 1 s" in result.stderr
+    assert_port_closed(callback_port_from_prompt(result.stderr))
+
+
+def _reader(stream: Any, lines: queue.Queue[str | None]) -> Callable[[], None]:
+    def read() -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    return read
+
+
+def test_ctrl_c_while_waiting_exits_130(provider: Provider) -> None:
+    proc = subprocess.Popen(
+        [
+            str(DUOCTL),
+            "--config",
+            str(provider.config),
+            "test-login",
+            provider.name,
+            "--username",
+            "tim",  # never answers: duoctl sits in its wait loop
+            "--browser",
+            "follow",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=duoctl_env(),
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    reader = threading.Thread(target=_reader(proc.stderr, lines), daemon=True)
+    reader.start()
+    seen: list[str] = []
+    try:
+        # The URL line comes after the prompt URL header, once the listener is waiting.
+        while not any("/oauth/v1/authorize?" in line for line in seen):
+            line = lines.get(timeout=SUBPROCESS_TIMEOUT)
+            assert line is not None, "duoctl ended before printing the prompt URL:\n" + "".join(
+                seen
+            )
+            seen.append(line)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=SUBPROCESS_TIMEOUT)
+        reader.join(timeout=SUBPROCESS_TIMEOUT)
+        assert proc.stdout is not None
+        stdout = proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    while (line := lines.get_nowait() if not lines.empty() else None) is not None:
+        seen.append(line)
+    stderr = "".join(seen)
+
+    assert code == ExitCode.INTERRUPTED, stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert stdout == ""
+    assert_port_closed(callback_port_from_prompt(stderr))
+
+
+def test_port_in_use_exits_3_via_the_console_script(provider: Provider) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = provider.test_login("--port", str(port))
+
+    assert result.code == ExitCode.INVALID_INPUT, result.stderr
+    assert f"port {port} is already in use" in result.stderr
+    assert "choose another --port" in result.stderr
+    assert not provider.emulator.requests_seen  # nothing was sent to Duo
