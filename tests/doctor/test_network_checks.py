@@ -207,8 +207,8 @@ def test_expired_certificate(emu_config: Path, emu: Emulator, doctor: Doctor) ->
 
 
 def test_certificate_expiring_soon_warns(emu_config: Path, doctor: Doctor) -> None:
-    # The emulator's leaf lives one day: under the default 30-day threshold.
-    report = doctor(emu_config, cert_warn_days=30)
+    # The emulator's leaf lives 90 days: under a 100-day threshold.
+    report = doctor(emu_config, cert_warn_days=100)
     status, detail, fix = p(report, "tls")
     assert status is Status.WARN
     assert "expires in" in detail

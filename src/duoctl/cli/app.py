@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +17,7 @@ import typer
 from duoctl import __version__
 from duoctl.cli import mfa_cmd, provider_cmd
 from duoctl.cli.state import AppState
-from duoctl.errors import DuoctlError, ExitCode
+from duoctl.errors import DuoctlError, ExitCode, Interrupted
 
 DEBUG_ENV = "DUOCTL_DEBUG"
 
@@ -78,9 +82,47 @@ def _register_optional_commands() -> None:
 _register_optional_commands()
 
 
+_ROOT_OPTIONS_WITH_VALUE = ("--config", "-c")
+_GROUPS = ("provider", "mfa")
+
+
 def _command_name(args: list[str]) -> str:
-    words = [a for a in args if not a.startswith("-")]
-    return " ".join(words[:2]) if words[:1] in (["provider"], ["mfa"]) else " ".join(words[:1])
+    """The command words of ``args`` (for error envelopes), skipping root option values."""
+    words: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _ROOT_OPTIONS_WITH_VALUE:
+            skip = not words  # only root options come before the first command word
+        elif not arg.startswith("-"):
+            words.append(arg)
+    return " ".join(words[:2]) if words[:1] and words[0] in _GROUPS else " ".join(words[:1])
+
+
+@contextlib.contextmanager
+def _interrupt_as_error() -> Iterator[None]:
+    """Turn Ctrl+C into :class:`Interrupted` so it reaches the one error table.
+
+    Typer would otherwise swallow KeyboardInterrupt into a bare exit 130 with no message and,
+    under --json, no envelope. Only the main thread may set a signal handler.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(_signum: int, _frame: object) -> None:
+        raise Interrupted(
+            "interrupted (Ctrl+C)",
+            hint="the step that was running was abandoned; stored configuration and secrets "
+            "are unchanged by it",
+        )
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run(args: list[str], state: AppState | None = None) -> int:
@@ -89,7 +131,8 @@ def run(args: list[str], state: AppState | None = None) -> int:
     streams = state.streams if state is not None else AppState().streams
     json_mode = "--json" in args
     try:
-        result = command.main(args=args, prog_name="duoctl", standalone_mode=False, obj=state)
+        with _interrupt_as_error():
+            result = command.main(args=args, prog_name="duoctl", standalone_mode=False, obj=state)
     except DuoctlError as err:
         if json_mode:
             from duoctl.output import error_envelope

@@ -22,7 +22,9 @@ SERVER_NAMES = ("localhost",)
 SERVER_IPS = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
 # Backdated a little so a client whose clock runs slightly behind still accepts the leaf.
 _BACKDATE = dt.timedelta(minutes=5)
-_LIFETIME = dt.timedelta(days=1)
+# The key is thrown away when the emulator stops, so a long life costs nothing; 90 days keeps
+# doctor's "expires within 30 days" warning for real certificates quiet against the emulator.
+_LIFETIME = dt.timedelta(days=90)
 
 
 @dataclass(frozen=True)
