@@ -1,0 +1,62 @@
+"""Helpers shared by the bench scripts (not a benchmark itself: run_all.py skips it)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PYTHON = str(BIN / "python")
+DUOCTL = str(BIN / "duoctl")
+
+
+def provider_config(count: int) -> str:
+    head = "schema_version = 1\n\n[external_mfa]\nenabled = false\n"
+    blocks = [
+        f'\n[providers.p{i}]\ntype = "duo"\nenabled = true\n'
+        f'endpoint = "api-{i:08x}.duosecurity.com"\nclient_id = "DI{i:018d}"\n'
+        for i in range(count)
+    ]
+    return head + "".join(blocks)
+
+
+def write_config(path: Path, count: int) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.write_text(provider_config(count))
+    path.chmod(0o600)
+
+
+def wall(argv: Sequence[str], env: Mapping[str, str], stdin: str = "", check: bool = True) -> float:
+    """Wall time of one run, in seconds; a failing command is an error, not a figure."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        list(argv),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=dict(env),
+        timeout=120,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if check and result.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr}")
+    return elapsed
+
+
+def base_env(config: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("DUOCTL_CLIENT_SECRET", "DUOCTL_DEBUG", "PYTHON_KEYRING_BACKEND"):
+        env.pop(name, None)
+    env.update({"DUOCTL_CONFIG": str(config), "NO_COLOR": "1", "COLUMNS": "200"})
+    return env
+
+
+def median_ms(samples: Sequence[float]) -> float:
+    return statistics.median(samples) * 1000

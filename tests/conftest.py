@@ -1,0 +1,112 @@
+"""Isolation shared by every test under tests/.
+
+Each test gets its own config location (DUOCTL_CONFIG in tmp_path), plain fixed-width output,
+and none of the caller's variables that change duoctl's behaviour (a secret in the
+environment, a proxy, a chosen keyring backend, debug mode). Nothing global is replaced:
+the keyring library is left as it is, so real-component tests see the real one.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from duoctl.cli.app import run
+from duoctl.cli.state import AppState
+from duoctl.output import Streams
+from duoctl.secretstore import MemorySecretStore
+
+# Variables a developer (or CI) may have set that would change what duoctl does in a test.
+_SCRUBBED_ENV = (
+    "DUOCTL_CONFIG",
+    "DUOCTL_CLIENT_SECRET",
+    "DUOCTL_DEBUG",
+    "DUOCTL_ALLOW_PLAINTEXT_KEYRING",
+    "DUOCTL_KEYRING_TIMEOUT",
+    "PYTHON_KEYRING_BACKEND",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "FORCE_COLOR",
+    "CLICOLOR_FORCE",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in _SCRUBBED_ENV:
+        monkeypatch.delenv(name, raising=False)
+    # The directory is deliberately not created: creating it (0700) is duoctl's job.
+    monkeypatch.setenv("DUOCTL_CONFIG", str(tmp_path / "duoctl" / "config.toml"))
+    # Where platformdirs (default config path) and keyring (keyringrc.cfg) look for config.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("LINES", "50")
+    return
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    """The config file DUOCTL_CONFIG points at (not created yet)."""
+    return tmp_path / "duoctl" / "config.toml"
+
+
+@pytest.fixture
+def mem_store() -> MemorySecretStore:
+    return MemorySecretStore()
+
+
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class Cli:
+    """Runs duoctl in-process through ``duoctl.cli.app.run`` (the error-mapping edge).
+
+    Click's runner isolation provides stdin (secrets, confirmations) and environment
+    overrides; exceptions are not swallowed (run() itself maps only anticipated ones).
+    """
+
+    def __init__(self, store: MemorySecretStore) -> None:
+        self.store = store
+        self.runner = CliRunner()
+
+    def __call__(
+        self,
+        *args: str | Path,
+        input: str | None = None,
+        env: dict[str, str | None] | None = None,
+    ) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        store = self.store
+        state = AppState(
+            streams=Streams(out=out, err=err),
+            secret_store_factory=lambda path, streams: store,
+        )
+        with self.runner.isolation(input=input, env=env) as (iso_out, iso_err, _):
+            code = run([str(a) for a in args], state)
+            # Click writes --version, usage errors and prompts to sys.stdout/sys.stderr.
+            extra_out = iso_out.getvalue().decode()
+            extra_err = iso_err.getvalue().decode()
+        return CliResult(code, extra_out + out.getvalue(), extra_err + err.getvalue())
+
+
+@pytest.fixture
+def cli(mem_store: MemorySecretStore) -> Callable[..., CliResult]:
+    return Cli(mem_store)

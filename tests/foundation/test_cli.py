@@ -1,0 +1,318 @@
+"""The commands end to end in-process: typer's runner on the app, and run() (the edge that
+maps errors to exit codes), with an in-memory secret store."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from duoctl import __version__
+from duoctl.cli.app import app
+from duoctl.cli.state import AppState
+from duoctl.output import Streams
+from duoctl.secretstore import MemorySecretStore
+from foundation.helpers import (
+    CLIENT_ID,
+    DUOCTL,
+    ENDPOINT,
+    PROCESS_TIMEOUT_S,
+    SECRET,
+    SECRET_2,
+    add_args,
+    config_with,
+    run_duoctl,
+    write_private,
+)
+
+Cli = Callable[..., Any]
+
+
+def _envelope(stdout: str, command: str) -> Any:
+    payload = json.loads(stdout)
+    assert set(payload) == {"duoctl", "command", "ok", "data"}
+    assert payload["duoctl"] == 1
+    assert payload["command"] == command
+    assert payload["ok"] is True
+    return payload["data"]
+
+
+def test_typer_runner_with_app_state(tmp_path: Path, config_path: Path) -> None:
+    store = MemorySecretStore()
+    out, err = io.StringIO(), io.StringIO()
+    state = AppState(
+        streams=Streams(out=out, err=err), secret_store_factory=lambda path, streams: store
+    )
+
+    result = CliRunner().invoke(app, add_args("prod"), input=SECRET + "\n", obj=state)
+
+    assert result.exit_code == 0, (result.output, err.getvalue())
+    assert store.get("prod") == SECRET
+    assert "added provider 'prod' (enabled)" in err.getvalue()
+    assert out.getvalue() == ""  # status goes to stderr; stdout is data only
+    data = tomllib.loads(config_path.read_text())
+    assert data["providers"]["prod"] == {
+        "type": "duo",
+        "enabled": True,
+        "endpoint": ENDPOINT,
+        "client_id": CLIENT_ID,
+    }
+
+
+def test_provider_lifecycle(cli: Cli, mem_store: MemorySecretStore, config_path: Path) -> None:
+    assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
+    result = cli(*add_args("stage", endpoint="api-99999999.duofederal.com"), "--disabled",
+                 input=SECRET_2 + "\n")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert mem_store.names() == ["prod", "stage"]
+
+    listed = _envelope(cli("provider", "list", "--json").stdout, "provider list")
+    assert listed["config"] == str(config_path)
+    assert [(p["name"], p["enabled"]) for p in listed["providers"]] == [
+        ("prod", True),
+        ("stage", False),
+    ]
+
+    table = cli("provider", "list")
+    assert table.exit_code == 0
+    assert "prod" in table.stdout
+    assert "api-99999999.duofederal.com" in table.stdout
+
+    shown = _envelope(cli("provider", "show", "prod", "--json").stdout, "provider show")
+    assert shown["secret_present"] is True
+    assert shown["warnings"] == []
+
+    assert cli("provider", "enable", "stage").exit_code == 0
+    assert cli("provider", "disable", "prod").exit_code == 0
+    providers = tomllib.loads(config_path.read_text())["providers"]
+    assert providers["stage"]["enabled"] is True
+    assert providers["prod"]["enabled"] is False
+
+    edited = cli("provider", "edit", "prod", "--endpoint", "api-abcdef12.duosecurity.com",
+                 "--rotate-secret", "--client-secret-stdin", input=SECRET_2 + "\n")  # fmt: skip
+    assert edited.exit_code == 0, edited.stderr
+    assert "secret rotated" in edited.stderr
+    assert mem_store.get("prod") == SECRET_2
+    assert tomllib.loads(config_path.read_text())["providers"]["prod"]["endpoint"] == (
+        "api-abcdef12.duosecurity.com"
+    )
+
+    removed = cli("provider", "remove", "prod", "--yes")
+    assert removed.exit_code == 0
+    assert mem_store.names() == ["stage"]
+    assert "prod" not in tomllib.loads(config_path.read_text())["providers"]
+
+
+def test_secret_from_environment(cli: Cli, mem_store: MemorySecretStore) -> None:
+    result = cli(*add_args("prod")[:-1], env={"DUOCTL_CLIENT_SECRET": SECRET})
+    assert result.exit_code == 0, result.stderr
+    assert mem_store.get("prod") == SECRET
+
+
+def test_no_secret_source_is_an_input_error(cli: Cli, config_path: Path) -> None:
+    # No stdin flag, no env, stdin not a TTY: refuse rather than store nothing.
+    result = cli(*add_args("prod")[:-1])
+    assert result.exit_code == 3
+    assert "no Client Secret given" in result.stderr
+    assert not config_path.exists()
+
+
+def test_non_duo_endpoint_warns(cli: Cli) -> None:
+    result = cli(*add_args("lab", endpoint="duo.example.internal:8443"), input=SECRET + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert "does not look like a Duo API hostname" in result.stderr
+    shown = json.loads(cli("provider", "show", "lab", "--json").stdout)["data"]
+    assert shown["endpoint"] == "duo.example.internal:8443"
+    assert len(shown["warnings"]) == 1
+
+
+def test_remove_without_yes_asks_and_abort_changes_nothing(
+    cli: Cli, mem_store: MemorySecretStore, config_path: Path
+) -> None:
+    assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
+    before = config_path.read_bytes()
+
+    result = cli("provider", "remove", "prod", input="n\n")
+
+    assert result.exit_code == 130
+    assert "Remove provider 'prod'" in result.stderr
+    assert config_path.read_bytes() == before
+    assert mem_store.get("prod") == SECRET
+
+
+def test_mfa_enable_disable_status(cli: Cli, config_path: Path) -> None:
+    status = _envelope(cli("mfa", "status", "--json").stdout, "mfa status")
+    assert status == {
+        "enabled": False,
+        "session_cookie_samesite": "Strict",
+        "enabled_providers": [],
+        "warnings": [],
+    }
+
+    enabled = cli("mfa", "enable", "--yes")
+    assert enabled.exit_code == 0
+    assert "SameSite" in enabled.stderr
+    assert "no MFA provider is enabled" in enabled.stderr
+    assert tomllib.loads(config_path.read_text())["external_mfa"] == {"enabled": True}
+
+    assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
+    status = _envelope(cli("mfa", "status", "--json").stdout, "mfa status")
+    assert status["enabled"] is True
+    assert status["session_cookie_samesite"] == "Lax"
+    assert status["enabled_providers"] == ["prod"]
+
+    text = cli("mfa", "status")
+    assert "external MFA: enabled" in text.stdout
+    assert "session cookie SameSite: Lax" in text.stdout
+
+    assert cli("mfa", "disable", "--yes").exit_code == 0
+    assert tomllib.loads(config_path.read_text())["external_mfa"] == {"enabled": False}
+
+
+def test_mfa_enable_declined_changes_nothing(cli: Cli, config_path: Path) -> None:
+    result = cli("mfa", "enable", input="n\n")
+    assert result.exit_code == 130
+    assert not config_path.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "command", "kind", "code"),
+    [
+        (["provider", "show", "ghost", "--json"], "provider show", "provider_not_found", 4),
+        (["provider", "list", "--json"], "provider list", "config", 4),
+        (["mfa", "status", "--json"], "mfa status", "config", 4),
+    ],
+)
+def test_json_error_envelope(
+    cli: Cli, config_path: Path, args: list[str], command: str, kind: str, code: int
+) -> None:
+    if kind == "config":
+        write_private(config_path, "schema_version = [\n")
+    else:
+        write_private(config_path, config_with(1))
+
+    result = cli(*args)
+
+    assert result.exit_code == code
+    payload = json.loads(result.stdout)
+    assert payload == {
+        "duoctl": 1,
+        "command": command,
+        "ok": False,
+        "error": {
+            "kind": kind,
+            "exit_code": code,
+            "message": payload["error"]["message"],
+            "hint": payload["error"]["hint"],
+        },
+    }
+    assert payload["error"]["message"]
+    assert payload["error"]["hint"]
+
+
+def test_json_error_envelope_names_the_command_after_config_option(
+    cli: Cli, config_path: Path
+) -> None:
+    # Regression: the value of "-c PATH" was once taken for the command word.
+    write_private(config_path, config_with(1))
+    result = cli("-c", config_path, "provider", "show", "ghost", "--json")
+    assert result.exit_code == 4
+    assert json.loads(result.stdout)["command"] == "provider show"
+
+
+def test_version(cli: Cli) -> None:
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"duoctl {__version__}"
+
+
+def _foundation_commands() -> list[list[str]]:
+    root = typer.main.get_command(app)
+    assert isinstance(root, click.Group)
+    found = []
+    for group in ("provider", "mfa"):
+        sub = root.commands[group]
+        assert isinstance(sub, click.Group)
+        found += [[group, name] for name in sub.commands]
+    return found
+
+
+def test_every_foundation_command_is_covered() -> None:
+    # If a command is added, the parametrised help test below must learn about it.
+    assert sorted(" ".join(c) for c in _foundation_commands()) == sorted(
+        " ".join(c) for c in HELP_COMMANDS
+    )
+
+
+HELP_COMMANDS = [
+    ["provider", name] for name in ("add", "list", "show", "edit", "remove", "enable", "disable")
+] + [["mfa", name] for name in ("enable", "disable", "status")]
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS, ids=" ".join)
+def test_help_has_an_example(cli: Cli, command: list[str]) -> None:
+    result = cli(*command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+    assert f"duoctl {' '.join(command)}" in result.stdout
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DECIDE: the root and `mfa` group help texts have no Example (provider's only by "
+    "listing its subcommands' one-liners); does 'every command' include groups?",
+)
+@pytest.mark.parametrize("group", [[], ["mfa"]], ids=["root", "mfa"])
+def test_group_help_has_an_example(cli: Cli, group: list[str]) -> None:
+    result = cli(*group, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+
+
+def test_client_secret_on_the_command_line_is_impossible(cli: Cli, config_path: Path) -> None:
+    result = cli(*add_args("prod")[:-1], "--client-secret", SECRET)
+    assert result.exit_code == 2
+    assert "No such option" in result.stderr
+    assert SECRET not in result.stderr + result.stdout
+    assert not config_path.exists()
+
+
+def test_console_script_rejects_client_secret_option(config_path: Path) -> None:
+    for flag in (["--client-secret", SECRET], [f"--client-secret={SECRET}"]):
+        result = run_duoctl([*add_args("prod")[:-1], *flag])
+        assert result.returncode == 2, result.stderr
+        assert SECRET not in result.stderr + result.stdout
+    assert not config_path.exists()
+
+
+def test_console_script_version_and_module_help() -> None:
+    version = subprocess.run(
+        [DUOCTL, "--version"], capture_output=True, text=True, timeout=PROCESS_TIMEOUT_S, check=True
+    )
+    assert version.stdout.strip() == f"duoctl {__version__}"
+    module = subprocess.run(
+        [sys.executable, "-m", "duoctl", "--help"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT_S,
+    )
+    assert module.returncode == 0, module.stderr
+    assert "provider" in module.stdout
+    assert "mfa" in module.stdout
+
+
+def test_no_arguments_prints_help(cli: Cli) -> None:
+    result = cli()
+    assert result.exit_code in (0, 2)
+    assert "Usage" in result.stdout + result.stderr

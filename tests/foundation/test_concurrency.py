@@ -1,0 +1,102 @@
+"""Parallel duoctl processes on one config: the lock serialises read-modify-write, so no
+update is lost and no entry is half-written."""
+
+from __future__ import annotations
+
+import subprocess
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from duoctl.secretstore import KeyringSecretStore
+from foundation.helpers import (
+    DUOCTL,
+    PROCESS_TIMEOUT_S,
+    add_args,
+    child_env,
+    client_id,
+    config_with,
+    secret,
+    secret_tool_lookup,
+    write_private,
+)
+
+PARALLEL = 20
+
+
+def _run_parallel(
+    commands: list[list[str]], config: Path, inputs: list[str] | None = None
+) -> list[tuple[int, str]]:
+    env = child_env(config)
+    procs = [
+        subprocess.Popen(
+            [DUOCTL, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for args in commands
+    ]
+    results = []
+    for i, proc in enumerate(procs):
+        _out, err = proc.communicate(inputs[i] if inputs else "", timeout=PROCESS_TIMEOUT_S * 2)
+        results.append((proc.returncode, err))
+    return results
+
+
+def test_parallel_enable_disable_and_mfa_lose_no_update(config_path: Path) -> None:
+    text = config_with(PARALLEL).replace(
+        f'[providers.p{PARALLEL - 1}]\ntype = "duo"\nenabled = true',
+        f'[providers.p{PARALLEL - 1}]\ntype = "duo"\nenabled = false',
+    )
+    write_private(config_path, text)
+    # Each process changes a different key: a lost update would show as a key left behind.
+    commands = [["provider", "disable", f"p{i}"] for i in range(PARALLEL - 2)]
+    commands += [["provider", "enable", f"p{PARALLEL - 1}"], ["mfa", "enable", "--yes"]]
+
+    results = _run_parallel(commands, config_path)
+
+    assert [code for code, _ in results] == [0] * PARALLEL, results
+    data = tomllib.loads(config_path.read_text())
+    enabled = {name: p["enabled"] for name, p in data["providers"].items()}
+    assert enabled == {
+        **{f"p{i}": False for i in range(PARALLEL - 2)},
+        f"p{PARALLEL - 2}": True,
+        f"p{PARALLEL - 1}": True,
+    }
+    assert data["external_mfa"]["enabled"] is True
+
+
+@pytest.mark.real_keyring
+def test_parallel_adds_keep_every_provider_and_secret(
+    real_keyring: Callable[[Path], str], config_path: Path
+) -> None:
+    service = real_keyring(config_path)
+
+    results = _run_parallel(
+        [add_args(f"n{i}", cid=client_id(i)) for i in range(PARALLEL)],
+        config_path,
+        [secret(i) + "\n" for i in range(PARALLEL)],
+    )
+
+    assert [code for code, _ in results] == [0] * PARALLEL, results
+    providers = tomllib.loads(config_path.read_text())["providers"]
+    assert {name: p["client_id"] for name, p in providers.items()} == {
+        f"n{i}": client_id(i) for i in range(PARALLEL)
+    }
+    assert KeyringSecretStore(config_path).names() == sorted(f"n{i}" for i in range(PARALLEL))
+    for i in range(PARALLEL):
+        assert secret_tool_lookup(service, f"n{i}") == secret(i)
+
+
+def test_config_with_helper_is_valid() -> None:
+    # The fixture text the tests above rely on must itself be what duoctl accepts.
+    from duoctl.config.model import config_from_data
+
+    config = config_from_data(Path("x.toml"), tomllib.loads(config_with(3, mfa=True)))
+    assert list(config.providers) == ["p0", "p1", "p2"]
+    assert config.external_mfa_enabled is True
