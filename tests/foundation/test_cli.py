@@ -267,16 +267,13 @@ def test_help_has_an_example(cli: Cli, command: list[str]) -> None:
     assert f"duoctl {' '.join(command)}" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DECIDE: the root and `mfa` group help texts have no Example (provider's only by "
-    "listing its subcommands' one-liners); does 'every command' include groups?",
-)
-@pytest.mark.parametrize("group", [[], ["mfa"]], ids=["root", "mfa"])
+# Groups count as commands: each help screen shows a runnable example.
+@pytest.mark.parametrize("group", [[], ["mfa"], ["provider"]], ids=["root", "mfa", "provider"])
 def test_group_help_has_an_example(cli: Cli, group: list[str]) -> None:
     result = cli(*group, "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout
+    assert f"duoctl {' '.join(group)}".strip() in result.stdout
 
 
 def test_client_secret_on_the_command_line_is_impossible(cli: Cli, config_path: Path) -> None:

@@ -25,7 +25,8 @@ app = typer.Typer(
     name="duoctl",
     help="Configure and test Duo Security MFA (Universal Prompt) for the platform.\n\n"
     "Admins: provider add/list/show/edit/remove. Operators: mfa enable/disable/status. "
-    "Support: test-login, doctor. Try it offline: demo, emulator.",
+    "Support: test-login, doctor. Try it offline: demo, emulator.\n\n"
+    "Example: duoctl demo",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from duoctl.mfa import MfaStatus
 
 app = typer.Typer(
-    help='The "Enable external Multi-Factor Authentication application" system parameter.',
+    help='The "Enable external Multi-Factor Authentication application" system parameter.'
+    "\n\nExample: duoctl mfa status",
     no_args_is_help=True,
 )
 

@@ -14,7 +14,10 @@ if TYPE_CHECKING:
     from duoctl.config.model import Provider
     from duoctl.providers import ProviderView
 
-app = typer.Typer(help="Manage Duo Security MFA providers.", no_args_is_help=True)
+app = typer.Typer(
+    help="Manage Duo Security MFA providers.\n\nExample: duoctl provider list",
+    no_args_is_help=True,
+)
 
 SecretStdin = Annotated[
     bool,

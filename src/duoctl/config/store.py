@@ -8,19 +8,25 @@ validated as a whole before anything is written, and replace the file atomically
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import re
 import tomllib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from duoctl.config.atomic import ensure_private_dir, exclusive_lock, write_atomic
 from duoctl.config.model import SCHEMA_VERSION, Config, Provider, config_from_data
+from duoctl.config.surgery import (
+    SurgeryFailed,
+    newline_of,
+    remove_table,
+    render_value,
+    set_keys,
+)
 from duoctl.errors import ConfigError
-
-if TYPE_CHECKING:
-    import tomlkit.toml_document
 
 NEW_FILE_HEADER = (
     "# duoctl configuration: Duo Security MFA providers and the external-MFA system parameter.\n"
@@ -71,25 +77,25 @@ def provider_table_key(name: str) -> str:
 
 
 def render_provider_block(provider: Provider) -> str:
-    lines = [
-        f"[providers.{provider_table_key(provider.name)}]",
-        f'type = "{provider.type}"',
-        f"enabled = {'true' if provider.enabled else 'false'}",
-        f'endpoint = "{provider.endpoint}"',
-        f'client_id = "{provider.client_id}"',
-    ]
-    if provider.ca_bundle is not None:
-        import tomlkit
+    return render_provider_block_fields(provider.name, _provider_fields(provider))
 
-        lines.append(f"ca_bundle = {tomlkit.string(provider.ca_bundle).as_string()}")
+
+def render_provider_block_fields(name: str, fields: dict[str, bool | str | None]) -> str:
+    lines = [f"[providers.{provider_table_key(name)}]"]
+    lines += [
+        f"{key} = {render_value(value)}" for key, value in fields.items() if value is not None
+    ]
     return "\n".join(lines) + "\n"
 
 
 class ConfigEdit:
     """One locked read-modify-write of the config, produced by :func:`edit_config`.
 
-    Mutations are recorded as text (an append) or on a tomlkit document (anything else);
-    :meth:`render` produces the new file text, which the caller validates before writing.
+    Changes are recorded, then :meth:`render` applies them twice over: to the parsed data
+    (what the file must mean afterwards) and to the text, by line edits that leave every
+    other byte alone (:mod:`duoctl.config.surgery`). If the edited text does not parse to
+    exactly the expected data, tomlkit redoes the edit on a document; if even that does not
+    match, nothing is written.
     """
 
     def __init__(self, path: Path, text: str | None) -> None:
@@ -99,108 +105,156 @@ class ConfigEdit:
         self.before: Config = (
             Config(path=path, exists=False) if text is None else config_from_data(path, self._data)
         )
-        self._appended: list[str] = []
-        self._pending_add: Provider | None = None
-        self._doc: tomlkit.toml_document.TOMLDocument | None = None
-
-    # -- tomlkit document, parsed lazily: it costs ~0.5 s on a 1,000-provider file --
-    def _document(self) -> tomlkit.toml_document.TOMLDocument:
-        import tomlkit
-        import tomlkit.exceptions
-
-        if self._doc is None:
-            # Appends recorded so far are folded in before the document takes over.
-            text = self.original if self.original is not None else NEW_FILE_HEADER
-            text += "".join(self._appended)
-            self._appended = []
-            self._pending_add = None
-            try:
-                self._doc = tomlkit.parse(text)
-            except tomlkit.exceptions.ParseError as exc:
-                raise ConfigError(f"cannot parse {self.path}: {exc}") from None
-        return self._doc
-
-    def _providers_table(self) -> Any:
-        import tomlkit
-
-        doc = self._document()
-        if "providers" not in doc:
-            doc["providers"] = tomlkit.table(is_super_table=True)
-        return doc["providers"]
+        self._changes: list[_Change] = []
 
     def add_provider(self, provider: Provider) -> None:
-        if provider.name in self.before.providers:
+        if provider.name in self.before.providers or any(
+            c.kind == "add" and c.name == provider.name for c in self._changes
+        ):
             raise ConfigError(
                 f"a provider named {provider.name!r} already exists in {self.path}",
                 hint="choose another name, or use 'duoctl provider edit'",
             )
-        if self._doc is None and self._pending_add is None:
-            # A plain append keeps every byte before it; render() proves the result parses
-            # to exactly the old data plus this provider, else falls back to tomlkit.
-            self._appended.append("\n" + render_provider_block(provider))
-            self._pending_add = provider
-            return
-        self._tomlkit_add(provider)
-
-    def _tomlkit_add(self, provider: Provider) -> None:
-        import tomlkit
-
-        table = tomlkit.table()
-        table["type"] = provider.type
-        table["enabled"] = provider.enabled
-        table["endpoint"] = provider.endpoint
-        table["client_id"] = provider.client_id
-        if provider.ca_bundle is not None:
-            table["ca_bundle"] = provider.ca_bundle
-        self._providers_table()[provider.name] = table
+        self._changes.append(_Change("add", provider.name, _provider_fields(provider)))
 
     def remove_provider(self, name: str) -> None:
         self.before.provider(name)
-        del self._providers_table()[name]
+        self._changes.append(_Change("remove", name, {}))
 
-    def update_provider(self, name: str, **changes: object) -> None:
+    def update_provider(self, name: str, **changes: bool | str | None) -> None:
         self.before.provider(name)
-        table = self._providers_table()[name]
-        for key, value in changes.items():
-            if value is None:
-                if key in table:
-                    del table[key]
-            else:
-                table[key] = value
+        self._changes.append(_Change("update", name, changes))
 
     def set_external_mfa(self, enabled: bool) -> None:
-        import tomlkit
-
-        doc = self._document()
-        if "external_mfa" not in doc:
-            doc["external_mfa"] = tomlkit.table()
-        doc["external_mfa"]["enabled"] = enabled
+        self._changes.append(_Change("mfa", "", {"enabled": enabled}))
 
     def render(self) -> str:
-        """The new file text: the append fast path when it is provably exact, else tomlkit."""
-        if self._doc is None:
-            base = self.original if self.original is not None else NEW_FILE_HEADER
-            if base and not base.endswith("\n"):
-                base += "\n"
-            text = base + "".join(self._appended)
-            if self._pending_add is not None and not self._append_is_exact(text):
-                pending, self._appended = self._pending_add, []
-                self._tomlkit_add(pending)
-                text = self._document().as_string()
-        else:
-            text = self._document().as_string()
+        """The new file text; raises ConfigError rather than return a text that is off."""
+        expected = self._expected_data()
+        base = self.original if self.original is not None else NEW_FILE_HEADER
+        try:
+            text: str | None = _apply_by_lines(base, self._changes)
+        except SurgeryFailed:
+            text = None
+        if text is None or _loads_or_none(text) != expected:
+            text = self._apply_with_tomlkit(base)
+            if _loads_or_none(text) != expected:
+                raise ConfigError(
+                    f"cannot edit {self.path} safely: the result would not match the change",
+                    hint="the file was left untouched; rewrite the providers as "
+                    "[providers.NAME] tables (see config.example.toml)",
+                )
         return _with_schema_version(text)
 
-    def _append_is_exact(self, text: str) -> bool:
-        assert self._pending_add is not None
+    def _expected_data(self) -> dict[str, Any]:
+        data = copy.deepcopy(self._data)
+        for change in self._changes:
+            if change.kind == "mfa":
+                data.setdefault("external_mfa", {}).update(change.fields)
+                continue
+            providers = data.setdefault("providers", {})
+            if change.kind == "add":
+                providers[change.name] = {k: v for k, v in change.fields.items() if v is not None}
+            elif change.kind == "remove":
+                del providers[change.name]
+            else:
+                entry = providers[change.name]
+                for key, value in change.fields.items():
+                    if value is None:
+                        entry.pop(key, None)
+                    else:
+                        entry[key] = value
+        return _without_empty_providers(data)
+
+    def _apply_with_tomlkit(self, base: str) -> str:
+        import tomlkit
+        import tomlkit.exceptions
+
         try:
-            new = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
-            return False
-        block = tomllib.loads(render_provider_block(self._pending_add))
-        expected = dict(self._data)
-        expected["providers"] = {**expected.get("providers", {}), **block["providers"]}
-        return new == expected
+            doc = tomlkit.parse(base)
+            for change in self._changes:
+                if change.kind == "mfa":
+                    if "external_mfa" not in doc:
+                        doc["external_mfa"] = tomlkit.table()
+                    doc["external_mfa"]["enabled"] = change.fields["enabled"]
+                    continue
+                if "providers" not in doc:
+                    doc["providers"] = tomlkit.table(is_super_table=True)
+                providers: Any = doc["providers"]
+                if change.kind == "add":
+                    table = tomlkit.table()
+                    for key, value in change.fields.items():
+                        if value is not None:
+                            table[key] = value
+                    providers[change.name] = table
+                elif change.kind == "remove":
+                    del providers[change.name]
+                else:
+                    entry = providers[change.name]
+                    for key, value in change.fields.items():
+                        if value is None:
+                            if key in entry:
+                                del entry[key]
+                        else:
+                            entry[key] = value
+            return doc.as_string()
+        except (tomlkit.exceptions.TOMLKitError, ValueError, KeyError, TypeError) as exc:
+            # e.g. providers written as an inline table, which cannot take a [table].
+            raise ConfigError(
+                f"cannot edit {self.path} automatically ({type(exc).__name__}: {exc})",
+                hint="the file was left untouched; write providers as [providers.NAME] tables "
+                "(see config.example.toml)",
+            ) from None
+
+
+@dataclass(frozen=True)
+class _Change:
+    kind: str  # "add", "remove", "update" or "mfa"
+    name: str
+    fields: dict[str, bool | str | None]
+
+
+def _provider_fields(provider: Provider) -> dict[str, bool | str | None]:
+    return {
+        "type": provider.type,
+        "enabled": provider.enabled,
+        "endpoint": provider.endpoint,
+        "client_id": provider.client_id,
+        "ca_bundle": provider.ca_bundle,
+    }
+
+
+def _loads_or_none(text: str) -> dict[str, Any] | None:
+    try:
+        return _without_empty_providers(tomllib.loads(text))
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _without_empty_providers(data: dict[str, Any]) -> dict[str, Any]:
+    # Removing the last provider may or may not leave an empty [providers] table behind,
+    # depending on how the file spelled it; both mean the same.
+    if data.get("providers") == {}:
+        del data["providers"]
+    return data
+
+
+def _apply_by_lines(text: str, changes: list[_Change]) -> str:
+    for change in changes:
+        if change.kind == "add":
+            # Appending keeps every byte before it; a provider block is self-contained.
+            nl = newline_of(text)
+            if text and not text.endswith(("\n", "\r")):
+                text += nl
+            block = render_provider_block_fields(change.name, change.fields)
+            text += nl + block.replace("\n", nl)
+        elif change.kind == "remove":
+            text = remove_table(text, ("providers", change.name))
+        elif change.kind == "update":
+            text = set_keys(text, ("providers", change.name), change.fields)
+        else:
+            text = set_keys(text, ("external_mfa",), change.fields)
+    return text
 
 
 def _with_schema_version(text: str) -> str:
@@ -217,7 +271,8 @@ def _with_schema_version(text: str) -> str:
         not lines[index].strip() or lines[index].lstrip().startswith("#")
     ):
         index += 1
-    lines.insert(index, f"schema_version = {SCHEMA_VERSION}\n\n")
+    nl = newline_of(text)
+    lines.insert(index, f"schema_version = {SCHEMA_VERSION}{nl}{nl}")
     return "".join(lines)
 
 

@@ -1,0 +1,157 @@
+"""Line-level edits of a TOML file that leave every byte outside the edited entry alone.
+
+tomlkit keeps comments, but it attaches the comment lines that introduce a table to the
+table *before* it, so removing or extending one entry moves or deletes its neighbour's
+comments. These edits work on lines instead. They are only a fast, exact path: the caller
+compares the result, parsed with ``tomllib``, against the expected data and falls back to
+tomlkit when anything differs, so an unusual file can cost formatting, never correctness.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+
+class SurgeryFailed(Exception):
+    """The file's layout is not one these edits handle; use the general path."""
+
+
+@dataclass(frozen=True)
+class TableSpan:
+    header: int  # index of the [header] line
+    last_key: int  # index of the last key line (== header for an empty table)
+    end: int  # exclusive: after the blank lines that follow the last key
+
+
+def _parse_line(line: str) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(line)
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _is_header(line: str) -> bool:
+    # A line inside a multi-line array may start with "[" too; only a line that parses on
+    # its own as a table header counts.
+    return line.lstrip().startswith("[") and _parse_line(line) is not None
+
+
+def _header_path(line: str) -> tuple[str, ...] | None:
+    stripped = line.lstrip()
+    if not stripped.startswith("[") or stripped.startswith("[["):
+        return None
+    parsed = _parse_line(line)
+    path: list[str] = []
+    while isinstance(parsed, dict) and len(parsed) == 1:
+        key, parsed = next(iter(parsed.items()))
+        path.append(key)
+    return tuple(path) if parsed == {} else None
+
+
+def _is_key_line(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def find_table(lines: list[str], path: tuple[str, ...]) -> TableSpan | None:
+    for index, line in enumerate(lines):
+        if _header_path(line) != path:
+            continue
+        last_key = index
+        cursor = index + 1
+        while cursor < len(lines) and not _is_header(lines[cursor]):
+            if _is_key_line(lines[cursor]):
+                last_key = cursor
+            cursor += 1
+        end = last_key + 1
+        # Blank lines after the entry go with it; comments after them introduce the next table.
+        while end < len(lines) and not lines[end].strip():
+            end += 1
+        return TableSpan(index, last_key, end)
+    return None
+
+
+def render_value(value: bool | str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    # A JSON string is a valid TOML basic string (same escapes); the caller verifies anyway.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _key_line(lines: list[str], span: TableSpan, key: str) -> int | None:
+    for index in range(span.header + 1, span.last_key + 1):
+        parsed = _parse_line(lines[index])
+        if parsed is not None and list(parsed) == [key]:
+            return index
+    return None
+
+
+def _replace_value(line: str, key: str, new_value: str) -> str:
+    """Swap the value on ``key = value  # comment`` keeping spacing and the comment."""
+    head, sep, rest = line.partition("=")
+    if not sep:
+        raise SurgeryFailed(key)
+    body = rest.rstrip("\r\n")
+    newline = rest[len(body) :]
+    lead = body[: len(body) - len(body.lstrip())]
+    value_and_comment = body.lstrip()
+    # Find where the old value ends: the shortest prefix that parses as the whole value.
+    old = _parse_line(line)
+    for cut in range(1, len(value_and_comment) + 1):
+        candidate = value_and_comment[:cut]
+        if _parse_line(f"x = {candidate}") == {"x": old[key] if old else None}:
+            return f"{head}={lead}{new_value}{value_and_comment[cut:]}{newline}"
+    raise SurgeryFailed(key)
+
+
+def newline_of(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def set_keys(text: str, path: tuple[str, ...], changes: dict[str, bool | str | None]) -> str:
+    """Set or delete keys of the table at ``path``; append the table if it is absent."""
+    lines = text.splitlines(keepends=True)
+    nl = newline_of(text)
+    span = find_table(lines, path)
+    if span is None:
+        if any(value is None for value in changes.values()):
+            raise SurgeryFailed(".".join(path))
+        block = [f"[{'.'.join(_bare_or_quoted(p) for p in path)}]{nl}"]
+        block += [f"{k} = {render_value(v)}{nl}" for k, v in changes.items() if v is not None]
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            lines[-1] += nl
+        return "".join(lines) + (nl if lines else "") + "".join(block)
+    insert_at = span.last_key + 1
+    for key, value in changes.items():
+        index = _key_line(lines, span, key)
+        if value is None:
+            if index is not None:
+                lines[index] = ""
+        elif index is not None:
+            lines[index] = _replace_value(lines[index], key, render_value(value))
+        else:
+            new_line = f"{key} = {render_value(value)}{nl}"
+            if not lines[insert_at - 1].endswith(("\n", "\r")):
+                lines[insert_at - 1] += nl
+            lines.insert(insert_at, new_line)
+            insert_at += 1
+            span = TableSpan(span.header, span.last_key + 1, span.end + 1)
+    return "".join(lines)
+
+
+def remove_table(text: str, path: tuple[str, ...]) -> str:
+    lines = text.splitlines(keepends=True)
+    span = find_table(lines, path)
+    if span is None:
+        raise SurgeryFailed(".".join(path))
+    del lines[span.header : span.end]
+    return "".join(lines)
+
+
+def _bare_or_quoted(key: str) -> str:
+    if key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key):
+        return key
+    return json.dumps(key)
