@@ -38,6 +38,13 @@ class DuoctlError(Exception):
         self.hint = hint
 
 
+class UsageError(DuoctlError):
+    """Bad flags or arguments, as click reports them (used for the --json envelope)."""
+
+    exit_code = ExitCode.USAGE
+    kind = "usage"
+
+
 class ValidationError(DuoctlError):
     exit_code = ExitCode.INVALID_INPUT
     kind = "invalid_input"

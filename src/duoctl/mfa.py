@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from duoctl.config.store import edit_config, load_config
+from duoctl.config.store import load_config
 
 SAMESITE_CAUTION = (
     "Enabling external MFA relaxes the session cookie's SameSite attribute from Strict to Lax. "
@@ -45,6 +45,8 @@ def mfa_status(path: Path) -> MfaStatus:
 
 
 def set_external_mfa(path: Path, enabled: bool) -> MfaStatus:
+    from duoctl.config.edit import edit_config  # writers only: keeps `mfa status` light
+
     with edit_config(path) as edit:
         if edit.before.external_mfa_enabled != enabled or not edit.before.exists:
             edit.set_external_mfa(enabled)

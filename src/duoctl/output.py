@@ -9,7 +9,6 @@ JSON output is one envelope with a stable, versioned shape, for results and erro
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -40,6 +39,13 @@ def error_envelope(command: str, err: DuoctlError) -> dict[str, Any]:
     }
 
 
+def _pipe_width() -> int:
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 200
+
+
 @dataclass
 class Streams:
     """Where output goes; tests hand in StringIO objects, the CLI the real streams."""
@@ -54,7 +60,11 @@ class Streams:
         if self._out_console is None:
             from rich.console import Console
 
-            self._out_console = Console(file=self.out, highlight=False, soft_wrap=False)
+            # A pipe has no width: do not fold data rows at rich's default of 80 columns.
+            width = None if self.out.isatty() else _pipe_width()
+            self._out_console = Console(
+                file=self.out, highlight=False, soft_wrap=False, width=width
+            )
         return self._out_console
 
     @property
@@ -66,6 +76,8 @@ class Streams:
         return self._err_console
 
     def json(self, payload: dict[str, Any]) -> None:
+        import json  # only --json output pays for it
+
         self.out.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
         self.out.flush()
 

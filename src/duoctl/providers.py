@@ -11,8 +11,9 @@ import contextlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from duoctl.config.model import Config, Provider
-from duoctl.config.store import edit_config, load_config
+from duoctl.config.edit import edit_config
+from duoctl.config.model import Provider
+from duoctl.config.store import load_config
 from duoctl.errors import SecretStoreError, ValidationError
 from duoctl.secretstore import SecretStore
 from duoctl.validation import (
@@ -52,6 +53,12 @@ def _warnings_for(provider: Provider) -> tuple[str, ...]:
     return (warning,) if warning else ()
 
 
+def _warm_up(secrets: SecretStore) -> None:
+    # Loading the keyring library takes ~0.3 s; doing it before taking the config lock keeps
+    # the lock held only for the real work, so parallel duoctl processes wait far less.
+    secrets.backend()
+
+
 def _restore(secrets: SecretStore, name: str, previous: str | None) -> None:
     # Best effort: the original error is what the user needs to see.
     with contextlib.suppress(SecretStoreError):
@@ -80,6 +87,7 @@ def add_provider(
         ca_bundle=validate_ca_bundle(ca_bundle) if ca_bundle is not None else None,
     )
     secret = validate_client_secret(client_secret)
+    _warm_up(secrets)
     stored = False
     previous: str | None = None
     try:
@@ -95,10 +103,6 @@ def add_provider(
     return ProviderView(provider, secret_present=True, warnings=_warnings_for(provider))
 
 
-def list_providers(path: Path) -> Config:
-    return load_config(path)
-
-
 def show_provider(path: Path, name: str, secrets: SecretStore | None) -> ProviderView:
     provider = load_config(path).provider(name)
     present: bool | None = None
@@ -112,6 +116,7 @@ def show_provider(path: Path, name: str, secrets: SecretStore | None) -> Provide
 
 
 def remove_provider(path: Path, name: str, secrets: SecretStore) -> Provider:
+    _warm_up(secrets)
     removed: Provider | None = None
     previous: str | None = None
     deleted = False
@@ -149,7 +154,7 @@ def edit_provider(
     ca_bundle: str | None = None,
     clear_ca_bundle: bool = False,
 ) -> ProviderView:
-    changes: dict[str, object] = {}
+    changes: dict[str, bool | str | None] = {}
     if endpoint is not None:
         changes["endpoint"] = validate_endpoint(endpoint)
     if client_id is not None:
@@ -166,6 +171,8 @@ def edit_provider(
             "nothing to change",
             hint="give --endpoint, --client-id, --ca-bundle, --clear-ca-bundle or --rotate-secret",
         )
+    if secret is not None:
+        _warm_up(secrets)
     rotated = False
     previous: str | None = None
     try:

@@ -6,7 +6,6 @@ that names the field and what is wrong, never echoing a secret.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from duoctl.errors import ValidationError
@@ -96,11 +95,15 @@ def validate_endpoint(endpoint: str) -> str:
             "invalid endpoint: it is empty", hint="e.g. api-1234abcd.duosecurity.com"
         )
     host, _port = split_endpoint(value)
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        labels = host.rstrip(".").split(".")
-        if len(host) > 253 or not all(_LABEL_RE.fullmatch(label) for label in labels):
+    labels = host.rstrip(".").split(".")
+    if len(host) > 253 or not all(_LABEL_RE.fullmatch(label) for label in labels):
+        # Not a host name (an IPv4 literal passes as one): an IPv6 literal, or invalid.
+        # ipaddress is imported only here; loading a config checks every endpoint.
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
             raise ValidationError(
                 f"invalid endpoint {endpoint!r}: {host!r} is not a valid host name",
                 hint="for example: api-1234abcd.duosecurity.com",

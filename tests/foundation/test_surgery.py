@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from duoctl.config.edit import edit_config
 from duoctl.config.model import Provider
-from duoctl.config.store import edit_config
 from duoctl.config.surgery import SurgeryFailed, find_table, remove_table, set_keys
 from duoctl.errors import ConfigError
 from foundation.helpers import CLIENT_ID, ENDPOINT, write_private

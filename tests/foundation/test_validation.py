@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from duoctl.config.edit import render_provider_block
 from duoctl.config.model import Provider, config_from_data
-from duoctl.config.store import render_provider_block
 from duoctl.errors import ConfigError, ValidationError
 from duoctl.validation import (
     split_endpoint,

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -15,24 +11,29 @@ import click
 import typer
 
 from duoctl import __version__
-from duoctl.cli import mfa_cmd, provider_cmd
 from duoctl.cli.state import AppState
 from duoctl.errors import DuoctlError, ExitCode, Interrupted
 
 DEBUG_ENV = "DUOCTL_DEBUG"
 
-app = typer.Typer(
-    name="duoctl",
-    help="Configure and test Duo Security MFA (Universal Prompt) for the platform.\n\n"
+ROOT_HELP = (
+    "Configure and test Duo Security MFA (Universal Prompt) for the platform.\n\n"
     "Admins: provider add/list/show/edit/remove. Operators: mfa enable/disable/status. "
     "Support: test-login, doctor. Try it offline: demo, emulator.\n\n"
-    "Example: duoctl demo",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    "Example: duoctl demo"
 )
-app.add_typer(provider_cmd.app, name="provider")
-app.add_typer(mfa_cmd.app, name="mfa")
+
+# Which module provides each top-level command. Only the one a command line names is
+# imported and turned into a click command: building every command costs ~30 ms, which
+# `duoctl provider list` should not pay. Help, completion and unknown words get them all.
+_COMMAND_MODULES = {
+    "provider": "provider_cmd",
+    "mfa": "mfa_cmd",
+    "test-login": "testlogin_cmd",
+    "demo": "testlogin_cmd",
+    "doctor": "doctor_cmd",
+    "emulator": "emulator_cmd",
+}
 
 
 def _version(value: bool) -> None:
@@ -41,7 +42,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     config: Annotated[
@@ -65,30 +65,43 @@ def root(
         state.config_option = config
 
 
-def _register_optional_commands() -> None:
-    # Each feature registers itself; a feature module missing from a build must not break
-    # the commands that do exist.
+def build_app(args: list[str] | None = None) -> typer.Typer:
+    """The root Typer app with the commands ``args`` needs (all of them for None)."""
     import importlib
 
-    for module_name in ("emulator_cmd", "testlogin_cmd", "doctor_cmd"):
-        try:
-            module = importlib.import_module(f"duoctl.cli.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"duoctl.cli.{module_name}":
-                raise
-            continue
-        module.register(app)
+    app = typer.Typer(
+        name="duoctl",
+        help=ROOT_HELP,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    words = _command_words(args) if args is not None else []
+    wanted = _COMMAND_MODULES.get(words[0]) if words else None
+    modules = [wanted] if wanted else list(dict.fromkeys(_COMMAND_MODULES.values()))
+    for module_name in modules:
+        module = importlib.import_module(f"duoctl.cli.{module_name}")
+        if wanted in ("provider_cmd", "mfa_cmd"):
+            module.register(app, only=words[1] if len(words) > 1 else None)
+        else:
+            module.register(app)
+    return app
 
 
-_register_optional_commands()
+def __getattr__(name: str) -> typer.Typer:
+    # ``from duoctl.cli.app import app`` (tests, typer's own tooling) gets the full app.
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
 _ROOT_OPTIONS_WITH_VALUE = ("--config", "-c")
 _GROUPS = ("provider", "mfa")
 
 
-def _command_name(args: list[str]) -> str:
-    """The command words of ``args`` (for error envelopes), skipping root option values."""
+def _command_words(args: list[str]) -> list[str]:
+    """The non-option words of ``args``, skipping the values of root options."""
     words: list[str] = []
     skip = False
     for arg in args:
@@ -98,42 +111,30 @@ def _command_name(args: list[str]) -> str:
             skip = not words  # only root options come before the first command word
         elif not arg.startswith("-"):
             words.append(arg)
+    return words
+
+
+def _command_name(args: list[str]) -> str:
+    """The command as named in error envelopes: "provider show", "doctor"..."""
+    words = _command_words(args)
     return " ".join(words[:2]) if words[:1] and words[0] in _GROUPS else " ".join(words[:1])
-
-
-@contextlib.contextmanager
-def _interrupt_as_error() -> Iterator[None]:
-    """Turn Ctrl+C into :class:`Interrupted` so it reaches the one error table.
-
-    Typer would otherwise swallow KeyboardInterrupt into a bare exit 130 with no message and,
-    under --json, no envelope. Only the main thread may set a signal handler.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(_signum: int, _frame: object) -> None:
-        raise Interrupted(
-            "interrupted (Ctrl+C)",
-            hint="the step that was running was abandoned; stored configuration and secrets "
-            "are unchanged by it",
-        )
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def run(args: list[str], state: AppState | None = None) -> int:
     """Run the CLI on ``args``; return the exit status. Never lets a traceback escape."""
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(build_app(args))
     streams = state.streams if state is not None else AppState().streams
     json_mode = "--json" in args
     try:
-        with _interrupt_as_error():
-            result = command.main(args=args, prog_name="duoctl", standalone_mode=False, obj=state)
+        result = command.main(args=args, prog_name="duoctl", standalone_mode=False, obj=state)
+        if result == ExitCode.INTERRUPTED:
+            # Typer turns Ctrl+C into a silent exit 130 (nothing in duoctl returns 130);
+            # give it a message and, under --json, an envelope like any other error.
+            raise Interrupted(
+                "interrupted (Ctrl+C)",
+                hint="the step that was running was abandoned; stored configuration and "
+                "secrets are unchanged by it",
+            )
     except DuoctlError as err:
         if json_mode:
             from duoctl.output import error_envelope
@@ -147,6 +148,12 @@ def run(args: list[str], state: AppState | None = None) -> int:
         streams.err.write("\ninterrupted; nothing was changed by the interrupted step\n")
         return int(ExitCode.INTERRUPTED)
     except click.ClickException as exc:
+        if json_mode:
+            from duoctl.errors import UsageError
+            from duoctl.output import error_envelope
+
+            usage = UsageError(exc.format_message(), hint="run with --help")
+            streams.json(error_envelope(_command_name(args), usage))
         exc.show(file=streams.err)
         return int(ExitCode.USAGE) if exc.exit_code == 2 else int(exc.exit_code)
     except Exception as exc:

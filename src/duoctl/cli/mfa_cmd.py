@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -12,11 +13,22 @@ from duoctl.cli.state import AppState
 if TYPE_CHECKING:
     from duoctl.mfa import MfaStatus
 
-app = typer.Typer(
-    help='The "Enable external Multi-Factor Authentication application" system parameter.'
-    "\n\nExample: duoctl mfa status",
-    no_args_is_help=True,
+HELP = (
+    'The "Enable external Multi-Factor Authentication application" system parameter.'
+    "\n\nExample: duoctl mfa status"
 )
+
+# Commands are collected here and turned into a Typer group only when the group is used,
+# and then only the one subcommand a command line names: see :func:`register`.
+_COMMANDS: dict[str, Callable[..., None]] = {}
+
+
+def _command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    def collect(function: Callable[..., None]) -> Callable[..., None]:
+        _COMMANDS[name] = function
+        return function
+
+    return collect
 
 
 def _status_dict(status: MfaStatus) -> dict[str, Any]:
@@ -28,7 +40,7 @@ def _status_dict(status: MfaStatus) -> dict[str, Any]:
     }
 
 
-@app.command("enable")
+@_command("enable")
 def enable(ctx: typer.Context, yes: YesOption = False) -> None:
     """Switch external MFA on, after showing the platform's SameSite caution.
 
@@ -52,7 +64,7 @@ def enable(ctx: typer.Context, yes: YesOption = False) -> None:
     )
 
 
-@app.command("disable")
+@_command("disable")
 def disable(ctx: typer.Context, yes: YesOption = False) -> None:
     """Switch external MFA off (session cookie SameSite goes back to Strict).
 
@@ -71,7 +83,7 @@ def disable(ctx: typer.Context, yes: YesOption = False) -> None:
     state.streams.status(f"external MFA is disabled; session cookie SameSite is {after.same_site}")
 
 
-@app.command("status")
+@_command("status")
 def status(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """Show whether external MFA is on, the effective SameSite, and enabled providers.
 
@@ -92,3 +104,12 @@ def status(ctx: typer.Context, json_output: JsonOption = False) -> None:
     out.print("enabled providers: " + (", ".join(result.enabled_providers) or "none"), markup=False)
     for warning in result.warnings:
         state.streams.warn(warning)
+
+
+def register(root: typer.Typer, only: str | None = None) -> None:
+    """Add the ``mfa`` group to ``root``: every subcommand, or just ``only`` if it is one."""
+    group = typer.Typer(help=HELP, no_args_is_help=True)
+    chosen = [only] if only in _COMMANDS else list(_COMMANDS)
+    for command_name in chosen:
+        group.command(command_name)(_COMMANDS[command_name])
+    root.add_typer(group, name="mfa")

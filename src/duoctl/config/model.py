@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +82,8 @@ def _reject_unknown(
 ) -> None:
     for key in data:
         if key not in allowed:
+            import difflib  # only on this error path
+
             close = difflib.get_close_matches(key, allowed, n=1)
             suggestion = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError(

@@ -1,41 +1,21 @@
-"""Reading and editing the TOML config file.
+"""Reading the TOML config file: stdlib ``tomllib``, fast and strict.
 
-Reads use stdlib ``tomllib`` (fast, strict). Edits run under an exclusive lock, keep the
-user's comments, ordering and unknown keys (tomlkit, or a plain append for ``add``), are
-validated as a whole before anything is written, and replace the file atomically, 0600.
+Kept apart from :mod:`duoctl.config.edit` so read-only commands (``provider list``) import
+nothing that only writers need.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import os
-import re
 import tomllib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from duoctl.config.atomic import ensure_private_dir, exclusive_lock, write_atomic
-from duoctl.config.model import SCHEMA_VERSION, Config, Provider, config_from_data
-from duoctl.config.surgery import (
-    SurgeryFailed,
-    newline_of,
-    remove_table,
-    render_value,
-    set_keys,
-)
+from duoctl.config.model import Config, config_from_data
 from duoctl.errors import ConfigError
 
-NEW_FILE_HEADER = (
-    "# duoctl configuration: Duo Security MFA providers and the external-MFA system parameter.\n"
-    "# Secrets are never stored here: they live in the OS keyring. See config.example.toml.\n"
-)
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
-
-def _read_text(path: Path) -> str | None:
+def read_text(path: Path) -> str | None:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -53,7 +33,7 @@ def _read_text(path: Path) -> str | None:
         ) from None
 
 
-def _parse_fast(path: Path, text: str) -> dict[str, Any]:
+def parse_text(path: Path, text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -66,235 +46,10 @@ def _parse_fast(path: Path, text: str) -> dict[str, Any]:
 
 def load_config(path: Path) -> Config:
     """Read-only load; a missing file is an empty config (``exists=False``)."""
-    text = _read_text(path)
+    text = read_text(path)
     if text is None:
         return Config(path=path, exists=False)
-    return config_from_data(path, _parse_fast(path, text))
-
-
-def provider_table_key(name: str) -> str:
-    return name if _BARE_KEY.fullmatch(name) else f'"{name}"'
-
-
-def render_provider_block(provider: Provider) -> str:
-    return render_provider_block_fields(provider.name, _provider_fields(provider))
-
-
-def render_provider_block_fields(name: str, fields: dict[str, bool | str | None]) -> str:
-    lines = [f"[providers.{provider_table_key(name)}]"]
-    lines += [
-        f"{key} = {render_value(value)}" for key, value in fields.items() if value is not None
-    ]
-    return "\n".join(lines) + "\n"
-
-
-class ConfigEdit:
-    """One locked read-modify-write of the config, produced by :func:`edit_config`.
-
-    Changes are recorded, then :meth:`render` applies them twice over: to the parsed data
-    (what the file must mean afterwards) and to the text, by line edits that leave every
-    other byte alone (:mod:`duoctl.config.surgery`). If the edited text does not parse to
-    exactly the expected data, tomlkit redoes the edit on a document; if even that does not
-    match, nothing is written.
-    """
-
-    def __init__(self, path: Path, text: str | None) -> None:
-        self.path = path
-        self.original = text
-        self._data: dict[str, Any] = {} if text is None else _parse_fast(path, text)
-        self.before: Config = (
-            Config(path=path, exists=False) if text is None else config_from_data(path, self._data)
-        )
-        self._changes: list[_Change] = []
-
-    def add_provider(self, provider: Provider) -> None:
-        if provider.name in self.before.providers or any(
-            c.kind == "add" and c.name == provider.name for c in self._changes
-        ):
-            raise ConfigError(
-                f"a provider named {provider.name!r} already exists in {self.path}",
-                hint="choose another name, or use 'duoctl provider edit'",
-            )
-        self._changes.append(_Change("add", provider.name, _provider_fields(provider)))
-
-    def remove_provider(self, name: str) -> None:
-        self.before.provider(name)
-        self._changes.append(_Change("remove", name, {}))
-
-    def update_provider(self, name: str, **changes: bool | str | None) -> None:
-        self.before.provider(name)
-        self._changes.append(_Change("update", name, changes))
-
-    def set_external_mfa(self, enabled: bool) -> None:
-        self._changes.append(_Change("mfa", "", {"enabled": enabled}))
-
-    def render(self) -> str:
-        """The new file text; raises ConfigError rather than return a text that is off."""
-        expected = self._expected_data()
-        base = self.original if self.original is not None else NEW_FILE_HEADER
-        try:
-            text: str | None = _apply_by_lines(base, self._changes)
-        except SurgeryFailed:
-            text = None
-        if text is None or _loads_or_none(text) != expected:
-            text = self._apply_with_tomlkit(base)
-            if _loads_or_none(text) != expected:
-                raise ConfigError(
-                    f"cannot edit {self.path} safely: the result would not match the change",
-                    hint="the file was left untouched; rewrite the providers as "
-                    "[providers.NAME] tables (see config.example.toml)",
-                )
-        return _with_schema_version(text)
-
-    def _expected_data(self) -> dict[str, Any]:
-        data = copy.deepcopy(self._data)
-        for change in self._changes:
-            if change.kind == "mfa":
-                data.setdefault("external_mfa", {}).update(change.fields)
-                continue
-            providers = data.setdefault("providers", {})
-            if change.kind == "add":
-                providers[change.name] = {k: v for k, v in change.fields.items() if v is not None}
-            elif change.kind == "remove":
-                del providers[change.name]
-            else:
-                entry = providers[change.name]
-                for key, value in change.fields.items():
-                    if value is None:
-                        entry.pop(key, None)
-                    else:
-                        entry[key] = value
-        return _without_empty_providers(data)
-
-    def _apply_with_tomlkit(self, base: str) -> str:
-        import tomlkit
-        import tomlkit.exceptions
-
-        try:
-            doc = tomlkit.parse(base)
-            for change in self._changes:
-                if change.kind == "mfa":
-                    if "external_mfa" not in doc:
-                        doc["external_mfa"] = tomlkit.table()
-                    doc["external_mfa"]["enabled"] = change.fields["enabled"]
-                    continue
-                if "providers" not in doc:
-                    doc["providers"] = tomlkit.table(is_super_table=True)
-                providers: Any = doc["providers"]
-                if change.kind == "add":
-                    table = tomlkit.table()
-                    for key, value in change.fields.items():
-                        if value is not None:
-                            table[key] = value
-                    providers[change.name] = table
-                elif change.kind == "remove":
-                    del providers[change.name]
-                else:
-                    entry = providers[change.name]
-                    for key, value in change.fields.items():
-                        if value is None:
-                            if key in entry:
-                                del entry[key]
-                        else:
-                            entry[key] = value
-            return doc.as_string()
-        except (tomlkit.exceptions.TOMLKitError, ValueError, KeyError, TypeError) as exc:
-            # e.g. providers written as an inline table, which cannot take a [table].
-            raise ConfigError(
-                f"cannot edit {self.path} automatically ({type(exc).__name__}: {exc})",
-                hint="the file was left untouched; write providers as [providers.NAME] tables "
-                "(see config.example.toml)",
-            ) from None
-
-
-@dataclass(frozen=True)
-class _Change:
-    kind: str  # "add", "remove", "update" or "mfa"
-    name: str
-    fields: dict[str, bool | str | None]
-
-
-def _provider_fields(provider: Provider) -> dict[str, bool | str | None]:
-    return {
-        "type": provider.type,
-        "enabled": provider.enabled,
-        "endpoint": provider.endpoint,
-        "client_id": provider.client_id,
-        "ca_bundle": provider.ca_bundle,
-    }
-
-
-def _loads_or_none(text: str) -> dict[str, Any] | None:
-    try:
-        return _without_empty_providers(tomllib.loads(text))
-    except tomllib.TOMLDecodeError:
-        return None
-
-
-def _without_empty_providers(data: dict[str, Any]) -> dict[str, Any]:
-    # Removing the last provider may or may not leave an empty [providers] table behind,
-    # depending on how the file spelled it; both mean the same.
-    if data.get("providers") == {}:
-        del data["providers"]
-    return data
-
-
-def _apply_by_lines(text: str, changes: list[_Change]) -> str:
-    for change in changes:
-        if change.kind == "add":
-            # Appending keeps every byte before it; a provider block is self-contained.
-            nl = newline_of(text)
-            if text and not text.endswith(("\n", "\r")):
-                text += nl
-            block = render_provider_block_fields(change.name, change.fields)
-            text += nl + block.replace("\n", nl)
-        elif change.kind == "remove":
-            text = remove_table(text, ("providers", change.name))
-        elif change.kind == "update":
-            text = set_keys(text, ("providers", change.name), change.fields)
-        else:
-            text = set_keys(text, ("external_mfa",), change.fields)
-    return text
-
-
-def _with_schema_version(text: str) -> str:
-    """Insert ``schema_version`` before the first key or table if the file lacks one.
-
-    Inserting ahead of the first non-comment line keeps it a top-level key and leaves every
-    other byte where it was.
-    """
-    if "schema_version" in tomllib.loads(text):
-        return text
-    lines = text.splitlines(keepends=True)
-    index = 0
-    while index < len(lines) and (
-        not lines[index].strip() or lines[index].lstrip().startswith("#")
-    ):
-        index += 1
-    nl = newline_of(text)
-    lines.insert(index, f"schema_version = {SCHEMA_VERSION}{nl}{nl}")
-    return "".join(lines)
-
-
-@contextlib.contextmanager
-def edit_config(
-    path: Path, *, on_commit: Callable[[Config], None] | None = None
-) -> Iterator[ConfigEdit]:
-    """Lock, read, hand out a :class:`ConfigEdit`, then validate and write atomically.
-
-    If the block raises, nothing is written. ``on_commit`` sees the validated new config
-    just before it is written (for example to refuse a state the caller cannot allow).
-    """
-    ensure_private_dir(path.parent)
-    with exclusive_lock(path):
-        edit = ConfigEdit(path, _read_text(path))
-        yield edit
-        text = edit.render()
-        new_config = config_from_data(path, _parse_fast(path, text))
-        if on_commit is not None:
-            on_commit(new_config)
-        if text != edit.original:
-            write_atomic(path, text.encode("utf-8"))
+    return config_from_data(path, parse_text(path, text))
 
 
 def config_mode_problem(path: Path) -> str | None:
