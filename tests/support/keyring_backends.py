@@ -30,7 +30,9 @@ class _ExplicitOnly(KeyringBackend):
 
     @properties.classproperty
     def priority(cls) -> float:
-        if os.environ.get(SELECT_ENV) != f"{cls.__module__}.{cls.__qualname__}":
+        # keyring's classproperty hands over the class; mypy sees an instance here.
+        owner: type = cls  # type: ignore[assignment]
+        if os.environ.get(SELECT_ENV) != f"{owner.__module__}.{owner.__qualname__}":
             raise RuntimeError(f"only usable when {SELECT_ENV} names it")
         return 1.0
 

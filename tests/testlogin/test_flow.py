@@ -131,6 +131,9 @@ class CallingBrowser:
         self._thread = threading.Thread(target=visit, daemon=True)
         self._thread.start()
 
+    def failure(self) -> str | None:
+        return None
+
     def page(self) -> HttpAnswer:
         assert self._thread is not None
         self._thread.join(WAIT)
@@ -142,6 +145,24 @@ class IdleBrowser:
 
     def open(self, url: str) -> None:
         return None
+
+    def failure(self) -> str | None:
+        return None
+
+
+class StuckBrowser(IdleBrowser):
+    """Like the built-in follower when the prompt answers with an error page."""
+
+    name = "stuck"
+
+    def __init__(self) -> None:
+        self.opened = threading.Event()
+
+    def open(self, url: str) -> None:
+        self.opened.set()
+
+    def failure(self) -> str | None:
+        return "the Duo prompt page answered HTTP 400" if self.opened.is_set() else None
 
 
 class RecordingProgress(Progress):
@@ -406,3 +427,13 @@ def test_a_hanging_exchange_is_bounded_by_the_network_timeout(world: World) -> N
         world.run(network_timeout=0.5)
 
     assert "Login failed" in world.browser.page().body
+
+
+def test_a_browser_that_cannot_reach_the_callback_ends_the_wait_early(world: World) -> None:
+    world.add("prod")
+    world.browser = StuckBrowser()
+    # Without the early end this would wait out the timeout and raise DuoTimeout instead.
+    with pytest.raises(DuoProtocolError, match="HTTP 400") as caught:
+        world.run(timeout=60)
+    assert caught.value.hint is not None
+    assert "username" in caught.value.hint

@@ -23,6 +23,14 @@ class BrowserOpener(Protocol):
         """Start showing ``url``; must not block the caller (the listener waits meanwhile)."""
         ...
 
+    def failure(self) -> str | None:
+        """Why this opener can no longer lead to a callback, or None while it still may.
+
+        Only a browser that follows the prompt by itself can know the login is stuck; with a
+        person at a real browser, waiting is right even if opening it failed.
+        """
+        ...
+
 
 def has_display(environ: Mapping[str, str], platform: str = sys.platform) -> bool:
     if platform == "darwin" or platform.startswith("win"):
@@ -65,11 +73,17 @@ class SystemBrowser:
 
         _in_background(run, "duoctl-browser")
 
+    def failure(self) -> str | None:
+        return None  # the URL is printed: a person can still open it by hand
+
 
 class PrintOnly:
     name = "none"
 
     def open(self, url: str) -> None:
+        return None
+
+    def failure(self) -> str | None:
         return None
 
 
@@ -91,6 +105,15 @@ class FollowBrowser:
         self._ca_bundle = ca_bundle
         self._on_failure = on_failure
         self._timeout = timeout
+        self._failure: str | None = None
+
+    def failure(self) -> str | None:
+        return self._failure
+
+    def _fail(self, message: str) -> None:
+        self._failure = message
+        if self._on_failure is not None:
+            self._on_failure(message)
 
     def open(self, url: str) -> None:
         _in_background(lambda: self._follow(url), "duoctl-follow")
@@ -113,12 +136,11 @@ class FollowBrowser:
                     if response.is_redirect and location:
                         current = urljoin(current, location)
                         continue
-                    if response.status_code >= 400 and self._on_failure:
-                        self._on_failure(
-                            f"the prompt page answered HTTP {response.status_code}; "
-                            "the built-in browser cannot click through an interactive page"
-                        )
+                    # A page that stays (an interactive prompt, Duo's own "timed out") is
+                    # what a person would see too: the wait runs on to --timeout.
+                    if response.status_code >= 400:
+                        self._fail(f"the Duo prompt page answered HTTP {response.status_code}")
                     return
+            self._fail(f"the Duo prompt redirected more than {self.MAX_HOPS} times")
         except requests.RequestException as exc:
-            if self._on_failure:
-                self._on_failure(f"the built-in browser failed: {type(exc).__name__}")
+            self._fail(f"the built-in browser failed: {type(exc).__name__}")

@@ -17,10 +17,17 @@ from pathlib import Path
 from duoctl.config.model import Config, Provider
 from duoctl.config.store import load_config
 from duoctl.duoclient import DuoClientFactory, bounded, health_check, proxy_in_use
-from duoctl.errors import ConfigError, DuoDenied, DuoTimeout, SecretStoreError, ValidationError
+from duoctl.errors import (
+    ConfigError,
+    DuoDenied,
+    DuoProtocolError,
+    DuoTimeout,
+    SecretStoreError,
+    ValidationError,
+)
 from duoctl.secretstore import SecretStore
 from duoctl.testlogin.browser import BrowserOpener
-from duoctl.testlogin.listener import CallbackListener, Verdict
+from duoctl.testlogin.listener import Callback, CallbackListener, Verdict
 from duoctl.testlogin.progress import Progress
 from duoctl.testlogin.result import LoginResult
 
@@ -75,25 +82,55 @@ def choose_provider(config: Config, name: str | None) -> Provider:
     return enabled[0]
 
 
-def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
-    started = time.monotonic()
-    config = deps.config_loader(deps.config_path)
-    provider = choose_provider(config, options.provider)
-    username = options.username or deps.login_name()
-    if not username:
-        raise ValidationError("no username: pass --username")
+def _secret_for(deps: LoginDeps, provider: Provider) -> str:
     secret = deps.secrets.get(provider.name)
     if secret is None:
         raise SecretStoreError(
             f"provider {provider.name!r} has no Client Secret in the OS keyring",
             hint=f"store it with: duoctl provider edit {provider.name} --rotate-secret",
         )
+    return secret
+
+
+def _warn_about_proxy(deps: LoginDeps, provider: Provider) -> None:
     proxy = proxy_in_use(deps.environ, provider.endpoint)
     if proxy is not None:
         deps.progress.warn(
             f"{proxy} is set: requests would send Duo traffic through that proxy, and the "
             f"platform does not support proxies for Duo (add {provider.endpoint} to NO_PROXY)"
         )
+
+
+def _wait_for_callback(listener: CallbackListener, deps: LoginDeps, timeout: float) -> Callback:
+    """The one valid callback; DuoTimeout when none comes, DuoProtocolError when none can."""
+    started = time.monotonic()
+    while (elapsed := time.monotonic() - started) < timeout:
+        deps.progress.waiting(elapsed, timeout)
+        callback = listener.wait(min(0.25, timeout - elapsed))
+        if callback is not None:
+            return callback
+        stuck = deps.browser.failure()
+        if stuck is not None:
+            raise DuoProtocolError(
+                f"the login cannot complete: {stuck}",
+                hint="check the username (the emulator answers unknown users with an "
+                "error page), or use --browser system to see the page",
+            )
+    listener.finish(Verdict(False, "Timed out", "duoctl stopped waiting for Duo."))
+    raise DuoTimeout(
+        f"no answer from Duo within {timeout:g} s",
+        hint="approve the push sooner, or raise --timeout (Duo drops the request after 5 minutes)",
+    )
+
+
+def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
+    started = time.monotonic()
+    provider = choose_provider(deps.config_loader(deps.config_path), options.provider)
+    username = options.username or deps.login_name()
+    if not username:
+        raise ValidationError("no username: pass --username")
+    secret = _secret_for(deps, provider)
+    _warn_about_proxy(deps, provider)
 
     # Bind before anything is opened or sent: the redirect URI must name a port we hold.
     with CallbackListener(
@@ -116,21 +153,7 @@ def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
         deps.progress.show_url(auth_url, listener.port, deps.browser.name)
         deps.browser.open(auth_url)
 
-        wait_started = time.monotonic()
-        callback = None
-        while callback is None:
-            elapsed = time.monotonic() - wait_started
-            if elapsed >= options.timeout:
-                break
-            deps.progress.waiting(elapsed, options.timeout)
-            callback = listener.wait(min(0.25, options.timeout - elapsed))
-        if callback is None:
-            listener.finish(Verdict(False, "Timed out", "duoctl stopped waiting for Duo."))
-            raise DuoTimeout(
-                f"no answer from Duo within {options.timeout:g} s",
-                hint="approve the push sooner, or raise --timeout (Duo drops the request "
-                "after 5 minutes)",
-            )
+        callback = _wait_for_callback(listener, deps, options.timeout)
         if callback.error is not None:
             description = callback.error_description or callback.error
             raise DuoDenied(
