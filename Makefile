@@ -44,14 +44,14 @@ $(BIN)/python:
 		$(PYTHON) -m venv $(VENV); \
 	}
 
-$(STAMP_BASE): pyproject.toml | $(BIN)/python
-	@echo "==> pip install -e ."
-	@$(BIN)/python -m pip install -q -e .
+$(STAMP_BASE): pyproject.toml constraints.txt | $(BIN)/python
+	@echo "==> pip install -e . (constraints.txt)"
+	@$(BIN)/python -m pip install -q -c constraints.txt -e .
 	@touch $@
 
-$(STAMP_TEST): pyproject.toml | $(BIN)/python
-	@echo "==> pip install -e .[test]"
-	@$(BIN)/python -m pip install -q -e ".[test]"
+$(STAMP_TEST): pyproject.toml constraints.txt | $(BIN)/python
+	@echo "==> pip install -e .[test] (constraints.txt)"
+	@$(BIN)/python -m pip install -q -c constraints.txt -e ".[test]"
 	@# The test extras include the base install.
 	@touch $@ $(STAMP_BASE)
 

@@ -92,12 +92,14 @@ class Cli:
         *args: str | Path,
         input: str | None = None,
         env: dict[str, str | None] | None = None,
+        tty: bool = False,
     ) -> CliResult:
         out, err = io.StringIO(), io.StringIO()
         store = self.store
         state = AppState(
             streams=Streams(out=out, err=err),
             secret_store_factory=lambda path, streams: store,
+            interactive=lambda: tty,  # whether a person is there to answer prompts
         )
         with self.runner.isolation(input=input, env=env) as (iso_out, iso_err, _):
             code = run([str(a) for a in args], state)

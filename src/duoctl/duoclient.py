@@ -24,6 +24,10 @@ from duoctl.errors import (
     DuoUnreachable,
 )
 
+# duo_universal's own messages for these two checks (its ERR_USERNAME and ERR_NONCE; a
+# test pins them to the installed SDK), copied so classification needs no SDK import.
+ERR_USERNAME = "The username is invalid."
+ERR_NONCE = "The nonce is invalid."
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 DEFAULT_NETWORK_TIMEOUT = 15.0
 
@@ -168,12 +172,12 @@ def classify(exc: BaseException, host: str, action: str) -> DuoctlError:
             hint="check that the endpoint is your Duo API hostname, and that no proxy or "
             "captive portal answers in its place",
         )
-    if "username" in text.lower() and "invalid" in text.lower():
+    if text == ERR_USERNAME:
         return DuoProtocolError(
             f"Duo's answer is for another user than the one who started the login ({action})",
             hint="usernames are case-sensitive: use exactly the Duo username",
         )
-    if "nonce" in text.lower():
+    if text == ERR_NONCE:
         return DuoProtocolError(f"the nonce in Duo's answer does not match ({action})")
     if name in ("ExpiredSignatureError", "ImmatureSignatureError"):
         return DuoProtocolError(
@@ -191,8 +195,12 @@ def classify(exc: BaseException, host: str, action: str) -> DuoctlError:
 
 
 def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
-    message = str(body.get("message") or body.get("error") or "")
-    detail = str(body.get("message_detail") or body.get("error_description") or "")
+    from duoctl.output import safe_text
+
+    # Only Duo's short message fields are quoted, cleaned and cut: never the whole body,
+    # which a proxy or a hostile endpoint could fill with anything.
+    message = safe_text(body.get("message") or body.get("error") or "", limit=80)
+    detail = safe_text(body.get("message_detail") or body.get("error_description") or "", limit=200)
     code = body.get("code")
     if message == "invalid_client" or code == 40002:
         return DuoCredentialsRejected(
@@ -207,7 +215,9 @@ def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
         )
     if isinstance(code, int) and code >= 50000:
         return DuoUnreachable(f"Duo reported a server error during {action}: {message} {detail}")
-    return DuoProtocolError(f"Duo refused {action}: {message or body} {detail}".strip())
+    return DuoProtocolError(
+        f"Duo refused {action}: {message or 'an answer without a message'} {detail}".strip()
+    )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ so the table below is the single source of truth (the README mirrors it).
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 
 class ExitCode(enum.IntEnum):
@@ -23,6 +24,7 @@ class ExitCode(enum.IntEnum):
     TIMEOUT = 9  # a bounded wait ran out (user never answered, server never replied)
     CHECKS_FAILED = 10  # doctor found at least one failing check
     DUO_PROTOCOL = 11  # Duo's answer was malformed or did not match (state, nonce, username)
+    CANCELLED = 12  # a confirmation prompt was answered "no"
     INTERRUPTED = 130  # Ctrl+C
 
 
@@ -32,10 +34,15 @@ class DuoctlError(Exception):
     exit_code: ExitCode = ExitCode.INTERNAL
     kind: str = "error"
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, data: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # A result that still belongs in --json output (a denied login's claims, doctor's
+        # report): the CLI edge puts it beside the error in the one envelope it prints.
+        self.data = data
 
 
 class UsageError(DuoctlError):
@@ -92,6 +99,11 @@ class DuoProtocolError(DuoctlError):
 class ChecksFailed(DuoctlError):
     exit_code = ExitCode.CHECKS_FAILED
     kind = "checks_failed"
+
+
+class Cancelled(DuoctlError):
+    exit_code = ExitCode.CANCELLED
+    kind = "cancelled"
 
 
 class Interrupted(DuoctlError):

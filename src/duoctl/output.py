@@ -5,10 +5,13 @@ JSON output is one envelope with a stable, versioned shape, for results and erro
     {"duoctl": 1, "command": "provider list", "ok": true, "data": {...}}
     {"duoctl": 1, "command": "provider add", "ok": false,
      "error": {"kind": "invalid_input", "exit_code": 3, "message": "...", "hint": "..."}}
+
+A failure that still has a result (a denied login, doctor's report) carries it as "data" too.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -21,22 +24,38 @@ if TYPE_CHECKING:
 JSON_FORMAT_VERSION = 1
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+def safe_text(value: object, limit: int | None = None) -> str:
+    """Make text that came from outside (a server, a certificate, a query string) printable.
+
+    Control characters are dropped, so a hostile endpoint cannot send escape sequences to the
+    operator's terminal; anything shaped like a JWT (a client assertion, an id_token) is
+    redacted; ``limit`` truncates.
+    """
+    text = _TOKEN.sub("<redacted token>", _CONTROL.sub("", str(value)))
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return text
+
+
 def envelope(command: str, data: Any) -> dict[str, Any]:
     return {"duoctl": JSON_FORMAT_VERSION, "command": command, "ok": True, "data": data}
 
 
 def error_envelope(command: str, err: DuoctlError) -> dict[str, Any]:
-    return {
-        "duoctl": JSON_FORMAT_VERSION,
-        "command": command,
-        "ok": False,
-        "error": {
-            "kind": err.kind,
-            "exit_code": int(err.exit_code),
-            "message": err.message,
-            "hint": err.hint,
-        },
+    payload: dict[str, Any] = {"duoctl": JSON_FORMAT_VERSION, "command": command, "ok": False}
+    if err.data is not None:
+        payload["data"] = err.data
+    payload["error"] = {
+        "kind": err.kind,
+        "exit_code": int(err.exit_code),
+        "message": err.message,
+        "hint": err.hint,
     }
+    return payload
 
 
 def _pipe_width() -> int:
@@ -81,13 +100,14 @@ class Streams:
         self.out.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
         self.out.flush()
 
+    # Everything said on stderr goes through safe_text: messages quote server answers.
     def status(self, message: str) -> None:
-        self.err_console.print(message, markup=False)
+        self.err_console.print(safe_text(message), markup=False)
 
     def warn(self, message: str) -> None:
-        self.err_console.print(f"warning: {message}", style="yellow", markup=False)
+        self.err_console.print(f"warning: {safe_text(message)}", style="yellow", markup=False)
 
     def error(self, err: DuoctlError) -> None:
-        self.err_console.print(f"error: {err.message}", style="bold red", markup=False)
+        self.err_console.print(f"error: {safe_text(err.message)}", style="bold red", markup=False)
         if err.hint:
-            self.err_console.print(f"  fix: {err.hint}", markup=False)
+            self.err_console.print(f"  fix: {safe_text(err.hint)}", markup=False)

@@ -53,10 +53,11 @@ def _warnings_for(provider: Provider) -> tuple[str, ...]:
     return (warning,) if warning else ()
 
 
-def _warm_up(secrets: SecretStore) -> None:
-    # Loading the keyring library takes ~0.3 s; doing it before taking the config lock keeps
-    # the lock held only for the real work, so parallel duoctl processes wait far less.
-    secrets.backend()
+def _warm_up(secrets: SecretStore, name: str) -> None:
+    # A bounded read before anything else: an unusable, locked or hung keyring fails here,
+    # before the config directory, its lock or any write exists. It also loads the keyring
+    # library (~0.3 s) outside the config lock, so parallel duoctl processes wait far less.
+    secrets.get(name)
 
 
 def _restore(secrets: SecretStore, name: str, previous: str | None) -> None:
@@ -87,7 +88,7 @@ def add_provider(
         ca_bundle=validate_ca_bundle(ca_bundle) if ca_bundle is not None else None,
     )
     secret = validate_client_secret(client_secret)
-    _warm_up(secrets)
+    _warm_up(secrets, provider.name)
     stored = False
     previous: str | None = None
     try:
@@ -116,7 +117,7 @@ def show_provider(path: Path, name: str, secrets: SecretStore | None) -> Provide
 
 
 def remove_provider(path: Path, name: str, secrets: SecretStore) -> Provider:
-    _warm_up(secrets)
+    _warm_up(secrets, name)
     removed: Provider | None = None
     previous: str | None = None
     deleted = False
@@ -172,7 +173,7 @@ def edit_provider(
             hint="give --endpoint, --client-id, --ca-bundle, --clear-ca-bundle or --rotate-secret",
         )
     if secret is not None:
-        _warm_up(secrets)
+        _warm_up(secrets, name)
     rotated = False
     previous: str | None = None
     try:

@@ -38,6 +38,8 @@ def read_client_secret(
         return value
     from_env = env.get(SECRET_ENV)
     if from_env:
+        # Taken out once read: child processes (a $BROWSER, a keyring helper) must not inherit it.
+        env.pop(SECRET_ENV, None)
         return from_env
     if stdin.isatty():
         return prompt(label)

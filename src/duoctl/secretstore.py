@@ -62,12 +62,19 @@ def service_for(config_path: Path) -> str:
     return SERVICE_PREFIX + str(config_path.expanduser().resolve())
 
 
-def _bounded(call: Callable[[], _T], timeout: float, what: str) -> _T:
+def _bounded(call: Callable[[], _T], timeout: float, what: str, *, writes: bool = False) -> _T:
     def timed_out() -> SecretStoreError:
+        # An abandoned call cannot be cancelled: a write may still land after we give up.
+        unknown = (
+            "; the keyring may still complete that change later: check with "
+            "'duoctl provider show NAME' or 'duoctl doctor'"
+            if writes
+            else ""
+        )
         return SecretStoreError(
             f"the OS keyring did not answer within {timeout:g} s while trying to {what}",
             hint="the keyring may be locked (unlock it) or its D-Bus service hung; "
-            f"set {KEYRING_TIMEOUT_ENV} to wait longer",
+            f"set {KEYRING_TIMEOUT_ENV} to wait longer" + unknown,
         )
 
     try:
@@ -114,6 +121,22 @@ def classify_backend(backend: object) -> BackendInfo:
     return BackendInfo(name=qual, kind=kind)
 
 
+def _timeout_from_env() -> float:
+    raw = os.environ.get(KEYRING_TIMEOUT_ENV)
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 600:
+        raise SecretStoreError(
+            f"{KEYRING_TIMEOUT_ENV}={raw!r} is not a number of seconds between 0 and 600",
+            hint=f"unset {KEYRING_TIMEOUT_ENV} to use the default of {DEFAULT_TIMEOUT:g} s",
+        )
+    return value
+
+
 class KeyringSecretStore:
     """The real store: the ``keyring`` library, bounded in time, refusing unsafe backends."""
 
@@ -126,8 +149,7 @@ class KeyringSecretStore:
         warn: Callable[[str], None] | None = None,
     ) -> None:
         self.service = service_for(config_path)
-        env_timeout = os.environ.get(KEYRING_TIMEOUT_ENV)
-        self.timeout = timeout if timeout is not None else float(env_timeout or DEFAULT_TIMEOUT)
+        self.timeout = timeout if timeout is not None else _timeout_from_env()
         self.allow_plaintext = (
             allow_plaintext
             if allow_plaintext is not None
@@ -185,6 +207,7 @@ class KeyringSecretStore:
             lambda: backend.set_password(self.service, name, secret),  # type: ignore[attr-defined]
             self.timeout,
             "store the client secret",
+            writes=True,
         )
 
     def delete(self, name: str) -> bool:
@@ -199,7 +222,7 @@ class KeyringSecretStore:
                 return False
             return True
 
-        return _bounded(call, self.timeout, "delete the client secret")
+        return _bounded(call, self.timeout, "delete the client secret", writes=True)
 
     def names(self) -> list[str] | None:
         backend = self._usable_backend("list stored secrets")

@@ -58,8 +58,10 @@ def test_table_output_exit_0_with_warnings(emu_config: Path, store: MemorySecret
     assert "Provider prod" in got.stdout
     for title in ("Config permissions", "Keyring backend", "DNS", "TLS certificate", "Clock skew"):
         assert title in got.stdout
-    # localhost is no Duo hostname, and the emulator's leaf expires within 30 days.
-    assert "WARN" in got.stdout
+    # localhost is no Duo hostname: the one warning. The emulator's leaf lives 90 days, so
+    # the 30-day certificate warning stays quiet.
+    assert got.stdout.count("WARN") == 1
+    assert "1 warning(s)" in got.stdout
     assert "doctor PASSED" in got.stdout
     assert got.stderr == ""  # not a terminal: no live display
 
@@ -141,9 +143,14 @@ def test_json_failure_is_one_document_and_exits_10(
     emu_config: Path, store: MemorySecretStore, emu: Emulator
 ) -> None:
     emu.faults.expired_cert = True
-    got = invoke(store, emu_config, "--json")
-    assert got.exit_code == 10
-    payload = got.json()
+    # Through run(), the edge that turns ChecksFailed into the one failure envelope.
+    out, err = io.StringIO(), io.StringIO()
+    state = AppState(
+        streams=Streams(out=out, err=err), secret_store_factory=lambda path, streams: store
+    )
+    code = run(["--config", str(emu_config), "doctor", "--json"], state)
+    assert code == 10
+    payload = json.loads(out.getvalue())  # rejects trailing data: ONE document
     assert payload["ok"] is False
     assert payload["data"]["passed"] is False
     assert payload["error"]["kind"] == "checks_failed"

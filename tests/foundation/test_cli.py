@@ -142,10 +142,11 @@ def test_remove_without_yes_asks_and_abort_changes_nothing(
     assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
     before = config_path.read_bytes()
 
-    result = cli("provider", "remove", "prod", input="n\n")
+    result = cli("provider", "remove", "prod", input="n\n", tty=True)
 
-    assert result.exit_code == 130
+    assert result.exit_code == 12
     assert "Remove provider 'prod'" in result.stderr
+    assert "cancelled" in result.stderr
     assert config_path.read_bytes() == before
     assert mem_store.get("prod") == SECRET
 
@@ -180,9 +181,33 @@ def test_mfa_enable_disable_status(cli: Cli, config_path: Path) -> None:
 
 
 def test_mfa_enable_declined_changes_nothing(cli: Cli, config_path: Path) -> None:
-    result = cli("mfa", "enable", input="n\n")
-    assert result.exit_code == 130
+    result = cli("mfa", "enable", input="n\n", tty=True)
+    assert result.exit_code == 12
     assert not config_path.exists()
+
+
+def test_mfa_enable_confirmed_at_the_prompt(cli: Cli, config_path: Path) -> None:
+    result = cli("mfa", "enable", input="y\n", tty=True)
+    assert result.exit_code == 0, result.stderr
+    assert tomllib.loads(config_path.read_text())["external_mfa"] == {"enabled": True}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["mfa", "enable"], ["mfa", "disable"], ["provider", "remove", "prod"]],
+    ids=" ".join,
+)
+def test_no_terminal_and_no_yes_is_a_usage_error_not_an_answer(
+    cli: Cli, mem_store: MemorySecretStore, config_path: Path, args: list[str]
+) -> None:
+    assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
+    before = config_path.read_bytes()
+    # Piped "y" must not count as a person's yes.
+    result = cli(*args, input="y\n")
+    assert result.exit_code == 2
+    assert "--yes" in result.stderr
+    assert config_path.read_bytes() == before
+    assert mem_store.get("prod") == SECRET
 
 
 @pytest.mark.parametrize(

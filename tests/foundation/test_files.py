@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +26,7 @@ from foundation.helpers import (
     write_private,
 )
 
+CliRunnerFixture = Callable[..., Any]
 TEMP_NAME = re.compile(r"\.config\.toml\.[0-9a-f]{12}\.tmp")
 
 
@@ -157,3 +160,18 @@ def test_sigkill_during_config_edits_never_tears_the_file(config_path: Path) -> 
     on = off.replace("[external_mfa]\nenabled = false", "[external_mfa]\nenabled = true")
 
     _kill_at_random(_EDIT_LOOP, config_path, [], {off.encode(), on.encode()}, 8)
+
+
+def test_a_killed_writers_temp_file_is_cleaned_by_the_next_edit(
+    cli: CliRunnerFixture, config_path: Path
+) -> None:
+    assert cli("mfa", "enable", "--yes").exit_code == 0
+    stale = config_path.parent / ".config.toml.0123456789ab.tmp"
+    stale.write_text("half a config")
+    unrelated = config_path.parent / "notes.tmp"
+    unrelated.write_text("mine")
+
+    assert cli("mfa", "disable", "--yes").exit_code == 0
+
+    assert not stale.exists()
+    assert unrelated.read_text() == "mine"

@@ -80,16 +80,12 @@ def doctor(
         )
     failure = _failure(report, strict)
     if json_output:
-        from duoctl.errors import ExitCode
-        from duoctl.output import envelope, error_envelope
+        if failure is not None:
+            failure.data = report.to_dict(strict=strict)
+            raise failure  # the CLI edge prints the one envelope: report and error together
+        from duoctl.output import envelope
 
-        payload = envelope("doctor", report.to_dict(strict=strict))
-        if failure is not None:
-            payload["ok"] = False
-            payload["error"] = error_envelope("doctor", failure)["error"]
-        streams.json(payload)
-        if failure is not None:
-            raise typer.Exit(int(ExitCode.CHECKS_FAILED))
+        streams.json(envelope("doctor", report.to_dict(strict=strict)))
         return
     print_report(report, streams.console, strict=strict)
     if failure is not None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from duoctl.cli.options import JsonOption, YesOption
+from duoctl.cli.options import CommandGroup, JsonOption, YesOption, confirm
 from duoctl.cli.state import AppState
 
 if TYPE_CHECKING:
@@ -18,17 +17,7 @@ HELP = (
     "\n\nExample: duoctl mfa status"
 )
 
-# Commands are collected here and turned into a Typer group only when the group is used,
-# and then only the one subcommand a command line names: see :func:`register`.
-_COMMANDS: dict[str, Callable[..., None]] = {}
-
-
-def _command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    def collect(function: Callable[..., None]) -> Callable[..., None]:
-        _COMMANDS[name] = function
-        return function
-
-    return collect
+GROUP = CommandGroup("mfa", HELP)
 
 
 def _status_dict(status: MfaStatus) -> dict[str, Any]:
@@ -40,7 +29,7 @@ def _status_dict(status: MfaStatus) -> dict[str, Any]:
     }
 
 
-@_command("enable")
+@GROUP.command("enable")
 def enable(ctx: typer.Context, yes: YesOption = False) -> None:
     """Switch external MFA on, after showing the platform's SameSite caution.
 
@@ -55,8 +44,7 @@ def enable(ctx: typer.Context, yes: YesOption = False) -> None:
     )
     if not before.enabled_providers:
         state.streams.warn(NO_PROVIDER_WARNING)
-    if not yes:
-        typer.confirm("Enable external MFA?", abort=True, err=True)
+    confirm(state, "Enable external MFA?", yes=yes)
     after = set_external_mfa(state.config_path, True)
     state.streams.status(
         "external MFA is enabled; session cookie SameSite is now "
@@ -64,7 +52,7 @@ def enable(ctx: typer.Context, yes: YesOption = False) -> None:
     )
 
 
-@_command("disable")
+@GROUP.command("disable")
 def disable(ctx: typer.Context, yes: YesOption = False) -> None:
     """Switch external MFA off (session cookie SameSite goes back to Strict).
 
@@ -73,17 +61,12 @@ def disable(ctx: typer.Context, yes: YesOption = False) -> None:
     from duoctl.mfa import set_external_mfa
 
     state: AppState = ctx.obj
-    if not yes:
-        typer.confirm(
-            "Disable external MFA? Users will no longer be asked for a Duo push.",
-            abort=True,
-            err=True,
-        )
+    confirm(state, "Disable external MFA? Users will no longer be asked for a Duo push.", yes=yes)
     after = set_external_mfa(state.config_path, False)
     state.streams.status(f"external MFA is disabled; session cookie SameSite is {after.same_site}")
 
 
-@_command("status")
+@GROUP.command("status")
 def status(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """Show whether external MFA is on, the effective SameSite, and enabled providers.
 
@@ -107,9 +90,4 @@ def status(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
 
 def register(root: typer.Typer, only: str | None = None) -> None:
-    """Add the ``mfa`` group to ``root``: every subcommand, or just ``only`` if it is one."""
-    group = typer.Typer(help=HELP, no_args_is_help=True)
-    chosen = [only] if only in _COMMANDS else list(_COMMANDS)
-    for command_name in chosen:
-        group.command(command_name)(_COMMANDS[command_name])
-    root.add_typer(group, name="mfa")
+    GROUP.register(root, only)

@@ -2,11 +2,62 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from duoctl.cli.state import AppState
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print a versioned JSON envelope on stdout instead of text.")
 ]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+class CommandGroup:
+    """A command group whose Typer commands are built only when, and as far as, needed.
+
+    Typer turns every registered function into a click command up front (~2 ms each), so
+    the group collects its functions and :meth:`register` builds just the subcommand a
+    command line names (all of them for help or an unknown word).
+    """
+
+    def __init__(self, name: str, help_text: str) -> None:
+        self.name = name
+        self.help_text = help_text
+        self._commands: dict[str, Callable[..., None]] = {}
+
+    def command(self, name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        def collect(function: Callable[..., None]) -> Callable[..., None]:
+            self._commands[name] = function
+            return function
+
+        return collect
+
+    def register(self, root: typer.Typer, only: str | None = None) -> None:
+        group = typer.Typer(help=self.help_text, no_args_is_help=True)
+        chosen = [only] if only in self._commands else list(self._commands)
+        for command_name in chosen:
+            group.command(command_name)(self._commands[command_name])
+        root.add_typer(group, name=self.name)
+
+
+def confirm(state: AppState, question: str, *, yes: bool) -> None:
+    """Go on only with a "yes": from --yes, or from a person at a terminal.
+
+    Without a terminal there is nobody to ask: a script must say --yes rather than have
+    its piped input read as an answer, and that is a usage error, not an interruption.
+    """
+    from duoctl.errors import Cancelled, UsageError
+
+    if yes:
+        return
+    if not state.interactive():
+        raise UsageError(
+            f"{question} needs a confirmation, and standard input is not a terminal",
+            hint="pass --yes to confirm from a script",
+        )
+    if not typer.confirm(question, default=False, err=True):
+        raise Cancelled("cancelled at the confirmation prompt; nothing was changed")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from duoctl.cli.options import JsonOption, YesOption
+from duoctl.cli.options import CommandGroup, JsonOption, YesOption, confirm
 from duoctl.cli.state import AppState
 
 if TYPE_CHECKING:
@@ -19,17 +19,7 @@ if TYPE_CHECKING:
 
 HELP = "Manage Duo Security MFA providers.\n\nExample: duoctl provider list"
 
-# Commands are collected here and turned into a Typer group only when the group is used,
-# and then only the one subcommand a command line names: see :func:`register`.
-_COMMANDS: dict[str, Callable[..., None]] = {}
-
-
-def _command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    def collect(function: Callable[..., None]) -> Callable[..., None]:
-        _COMMANDS[name] = function
-        return function
-
-    return collect
+GROUP = CommandGroup("provider", HELP)
 
 
 SecretStdin = Annotated[
@@ -102,7 +92,7 @@ def _warn_all(state: AppState, warnings: tuple[str, ...]) -> None:
         state.streams.warn(warning)
 
 
-@_command("add")
+@GROUP.command("add")
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Provider name: letters, digits, '-', '_', '.'.")],
@@ -146,7 +136,7 @@ def add(
     )
 
 
-@_command("list")
+@GROUP.command("list")
 def list_(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """List providers (never their secrets).
 
@@ -183,7 +173,7 @@ def list_(ctx: typer.Context, json_output: JsonOption = False) -> None:
         state.streams.console.print(plain_table(headers, rows))
 
 
-@_command("show")
+@GROUP.command("show")
 def show(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Provider name.")],
@@ -226,7 +216,7 @@ def show(
     state.streams.console.print(table)
 
 
-@_command("remove")
+@GROUP.command("remove")
 def remove(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Provider name.")],
@@ -244,7 +234,7 @@ def remove(
         from duoctl.config.store import load_config
 
         load_config(state_config).provider(name)  # fail before asking about a ghost
-        typer.confirm(f"Remove provider {name!r} and its Client Secret?", abort=True, err=True)
+        confirm(state, f"Remove provider {name!r} and its Client Secret?", yes=yes)
     removed = remove_provider(state_config, name, state.secrets())
     state.streams.status(f"removed provider {removed.name!r} and its secret")
 
@@ -257,13 +247,13 @@ def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
     state.streams.status(f"provider {provider.name!r} is {'enabled' if enabled else 'disabled'}")
 
 
-@_command("enable")
+@GROUP.command("enable")
 def enable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Provider name.")]) -> None:
     """Switch a provider on. Example: duoctl provider enable prod"""
     _set_enabled(ctx, name, True)
 
 
-@_command("disable")
+@GROUP.command("disable")
 def disable(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="Provider name.")]
 ) -> None:
@@ -271,7 +261,7 @@ def disable(
     _set_enabled(ctx, name, False)
 
 
-@_command("edit")
+@GROUP.command("edit")
 def edit(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Provider name.")],
@@ -326,9 +316,4 @@ def edit(
 
 
 def register(root: typer.Typer, only: str | None = None) -> None:
-    """Add the ``provider`` group to ``root``: every subcommand, or just ``only`` if it is one."""
-    group = typer.Typer(help=HELP, no_args_is_help=True)
-    chosen = [only] if only in _COMMANDS else list(_COMMANDS)
-    for command_name in chosen:
-        group.command(command_name)(_COMMANDS[command_name])
-    root.add_typer(group, name="provider")
+    GROUP.register(root, only)

@@ -24,11 +24,19 @@ def _default_secret_store(config_path: Path, streams: Streams) -> SecretStore:
     return KeyringSecretStore(config_path, warn=streams.warn)
 
 
+def _stdin_is_terminal() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
+
+
 @dataclass
 class AppState:
     config_option: Path | None = None
     streams: Streams = field(default_factory=Streams)
     secret_store_factory: Callable[[Path, Streams], SecretStore] = _default_secret_store
+    # Whether a person can answer a prompt; tests decide it instead of the real stdin.
+    interactive: Callable[[], bool] = _stdin_is_terminal
     _secrets: SecretStore | None = None
 
     @property

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from duoctl.cli.options import JsonOption
 from duoctl.cli.state import AppState
-from duoctl.errors import ExitCode
+from duoctl.errors import DuoDenied
+from duoctl.output import safe_text
 from duoctl.testlogin.progress import Progress
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class CliProgress(Progress):
         self._live = not quiet and streams.err.isatty()
         self._status: Status | None = None
         self._waiting_for = "the Duo callback"
+        self._port = 0
 
     def step(self, message: str) -> None:
         if not self._quiet:
@@ -49,14 +51,25 @@ class CliProgress(Progress):
         # Always on stderr, even with --json: it is how a person gets to the prompt.
         err = self._streams.err
         err.write(f"Duo prompt URL (open it in a browser to approve the login):\n  {url}\n")
+        self._port = listener_port
         if opened_with == "none":
-            err.write(
-                "No browser was opened. On a remote machine, forward the callback port first:\n"
-                f"  ssh -L {listener_port}:localhost:{listener_port} <user>@<this-host>\n"
-                "then open the URL on your workstation.\n"
-            )
+            err.write("No browser was opened. " + self._ssh_hint())
         err.flush()
         self._waiting_for = f"the Duo callback on port {listener_port}"
+
+    def _ssh_hint(self) -> str:
+        port = self._port
+        return (
+            "On a remote machine, forward the callback port first:\n"
+            f"  ssh -L {port}:localhost:{port} <user>@<this-host>\n"
+            "then open the URL on your workstation.\n"
+        )
+
+    def browser_failed(self, message: str) -> None:
+        """A browser that could not open: say so, and how to get there another way."""
+        self.warn(message)
+        self._streams.err.write(self._ssh_hint())
+        self._streams.err.flush()
 
     def waiting(self, elapsed: float, timeout: float) -> None:
         if not self._live:
@@ -75,29 +88,33 @@ class CliProgress(Progress):
 
 
 def _render(state: AppState, result: LoginResult, json_output: bool, command: str) -> None:
+    denied = (
+        None
+        if result.allowed
+        else DuoDenied(
+            f"Duo denied the login for {result.username!r}"
+            + (f": {safe_text(result.status_msg)}" if result.status_msg else ""),
+            hint="see the Duo Admin Panel's authentication log for this user",
+            data=result.to_json(),
+        )
+    )
     if json_output:
+        if denied is not None:
+            raise denied  # the CLI edge prints the one envelope: claims and error together
         from duoctl.output import envelope
 
-        payload: dict[str, Any] = envelope(command, result.to_json())
-        payload["ok"] = result.allowed
-        state.streams.json(payload)
-    else:
-        from rich.table import Table
+        state.streams.json(envelope(command, result.to_json()))
+        return
+    from rich.table import Table
 
-        table = Table(show_header=False, show_edge=False)
-        table.add_column(style="bold")
-        table.add_column(overflow="fold")
-        for key, value in result.rows():
-            table.add_row(key, value)
-        state.streams.console.print(table)
-    if not result.allowed:
-        state.streams.err_console.print(
-            f"error: Duo denied the login for {result.username!r}"
-            + (f": {result.status_msg}" if result.status_msg else ""),
-            style="bold red",
-            markup=False,
-        )
-        raise typer.Exit(int(ExitCode.DUO_DENIED))
+    table = Table(show_header=False, show_edge=False)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for key, value in result.rows():
+        table.add_row(key, safe_text(value))
+    state.streams.console.print(table)
+    if denied is not None:
+        raise denied
 
 
 def _browser(mode: BrowserMode, ca_bundle: str | None, progress: CliProgress) -> BrowserOpener:
@@ -111,7 +128,7 @@ def _browser(mode: BrowserMode, ca_bundle: str | None, progress: CliProgress) ->
     if mode is BrowserMode.AUTO:
         mode = BrowserMode.SYSTEM if can_open_system_browser() else BrowserMode.NONE
     if mode is BrowserMode.SYSTEM:
-        return SystemBrowser(on_failure=progress.warn)
+        return SystemBrowser(on_failure=progress.browser_failed)
     if mode is BrowserMode.FOLLOW:
         return FollowBrowser(ca_bundle, on_failure=progress.warn)
     return PrintOnly()

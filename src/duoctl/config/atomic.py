@@ -53,6 +53,17 @@ def write_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(directory)
 
 
+def remove_stale_temp_files(path: Path) -> None:
+    """Delete temp files a killed writer left beside ``path``.
+
+    Call only while holding :func:`exclusive_lock`: every writer holds it while its temp file
+    exists, so any temp file seen then belongs to a writer that is gone.
+    """
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
 def _fsync_dir(directory: Path) -> None:
     # Makes the rename itself durable; some filesystems refuse O_RDONLY dirs, which is fine.
     try:

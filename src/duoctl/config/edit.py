@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from duoctl.config.atomic import ensure_private_dir, exclusive_lock, write_atomic
+from duoctl.config.atomic import (
+    ensure_private_dir,
+    exclusive_lock,
+    remove_stale_temp_files,
+    write_atomic,
+)
 from duoctl.config.model import SCHEMA_VERSION, Config, Provider, config_from_data
 from duoctl.config.store import parse_text, read_text
 from duoctl.config.surgery import (
@@ -250,6 +255,7 @@ def edit_config(
     """
     ensure_private_dir(path.parent)
     with exclusive_lock(path):
+        remove_stale_temp_files(path)
         edit = ConfigEdit(path, read_text(path))
         yield edit
         text = edit.render()

@@ -37,9 +37,17 @@ def parse_text(path: Path, text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # tomllib's message already ends with "(at line L, column C)".
+        # tomllib's message ends with "(at line L, column C)", except at the very end of the
+        # file, where it says "(at end of document)": give the line and column there too.
+        message = str(exc)
+        if message.endswith("(at end of document)"):
+            line = text.count("\n") + 1
+            column = len(text) - (text.rfind("\n") + 1) + 1
+            message = message.replace(
+                "(at end of document)", f"(at end of document, line {line}, column {column})"
+            )
         raise ConfigError(
-            f"cannot parse {path}: {exc}",
+            f"cannot parse {path}: {message}",
             hint="the file was left untouched; fix the TOML syntax at that line and column",
         ) from None
 

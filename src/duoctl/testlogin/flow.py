@@ -19,12 +19,14 @@ from duoctl.config.store import load_config
 from duoctl.duoclient import DuoClientFactory, bounded, health_check, proxy_in_use
 from duoctl.errors import (
     ConfigError,
+    DuoctlError,
     DuoDenied,
     DuoProtocolError,
     DuoTimeout,
     SecretStoreError,
     ValidationError,
 )
+from duoctl.output import safe_text
 from duoctl.secretstore import SecretStore
 from duoctl.testlogin.browser import BrowserOpener
 from duoctl.testlogin.listener import Callback, CallbackListener, Verdict
@@ -101,6 +103,21 @@ def _warn_about_proxy(deps: LoginDeps, provider: Provider) -> None:
         )
 
 
+def _warn_about_exposure(deps: LoginDeps, bind_hosts: tuple[str, ...]) -> None:
+    import ipaddress
+
+    for host in bind_hosts:
+        try:
+            loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            deps.progress.warn(
+                f"the callback listener binds {host}, which is not loopback: other machines can "
+                "reach it while it waits (state and Host checks still apply)"
+            )
+
+
 def _wait_for_callback(listener: CallbackListener, deps: LoginDeps, timeout: float) -> Callback:
     """The one valid callback; DuoTimeout when none comes, DuoProtocolError when none can."""
     started = time.monotonic()
@@ -123,6 +140,21 @@ def _wait_for_callback(listener: CallbackListener, deps: LoginDeps, timeout: flo
     )
 
 
+def _callback_error(callback: Callback, username: str) -> DuoctlError:
+    # The query string is the browser's word, not Duo's signed one: quote it cleaned and cut.
+    error = safe_text(callback.error, limit=60)
+    description = safe_text(callback.error_description or error, limit=300)
+    if error == "access_denied":
+        return DuoDenied(
+            f"Duo denied the login for {username!r}: {description} ({error})",
+            hint="see the Duo Admin Panel's authentication log for this user",
+        )
+    return DuoProtocolError(
+        f"Duo ended the login with an error: {error}: {description}",
+        hint="check the provider's Client ID and the redirect URI rules; see Duo's logs",
+    )
+
+
 def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
     started = time.monotonic()
     provider = choose_provider(deps.config_loader(deps.config_path), options.provider)
@@ -131,6 +163,7 @@ def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
         raise ValidationError("no username: pass --username")
     secret = _secret_for(deps, provider)
     _warn_about_proxy(deps, provider)
+    _warn_about_exposure(deps, options.bind_hosts)
 
     # Bind before anything is opened or sent: the redirect URI must name a port we hold.
     with CallbackListener(
@@ -155,11 +188,7 @@ def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
 
         callback = _wait_for_callback(listener, deps, options.timeout)
         if callback.error is not None:
-            description = callback.error_description or callback.error
-            raise DuoDenied(
-                f"Duo denied the login for {username!r}: {description} ({callback.error})",
-                hint="see the Duo Admin Panel's authentication log for this user",
-            )
+            raise _callback_error(callback, username)
         code = callback.code or ""
         deps.progress.step("exchanging the authorization code")
         try:

@@ -96,6 +96,7 @@ class CallbackListener:
         self._done = threading.Event()
         self._closed = threading.Event()
         self._lock = threading.Lock()
+        self._stray_lock = threading.Lock()
         self.port = 0
         self.stray_requests = 0
 
@@ -208,6 +209,11 @@ class CallbackListener:
         self._verdict = verdict
         self._verdict_ready.set()
 
+    def _count_stray(self) -> None:
+        # Its own lock: it is also called while _lock is held (an incomplete callback).
+        with self._stray_lock:
+            self.stray_requests += 1
+
     # ---- serving ----
     def _accept_loop(self, sock: socket.socket) -> None:
         while not self._closed.is_set():
@@ -288,13 +294,13 @@ class CallbackListener:
         if url.path == "/favicon.ico":
             return 404, "Not found", "", False
         if url.path != self.path:
-            self.stray_requests += 1
+            self._count_stray()
             return 404, "Not found", "This is duoctl's one-time Duo callback listener.", False
         if method != "GET":
-            self.stray_requests += 1
+            self._count_stray()
             return 405, "Method not allowed", "Only GET is accepted here.", False
         if headers.get("host", "").lower() not in self._allowed_hosts():
-            self.stray_requests += 1
+            self._count_stray()
             return 400, "Wrong host", "The request's Host header is not this listener's.", False
         query = parse_qs(url.query, keep_blank_values=True)
         state = _single(query, "state")
@@ -303,7 +309,7 @@ class CallbackListener:
             or state is None
             or not hmac.compare_digest(state.encode(), self._state.encode())
         ):
-            self.stray_requests += 1
+            self._count_stray()
             return (
                 400,
                 "State mismatch",
@@ -317,7 +323,7 @@ class CallbackListener:
             error = _single(query, "error")
             code = _single(query, "duo_code") or _single(query, "code")
             if error is None and not code:
-                self.stray_requests += 1
+                self._count_stray()
                 return 400, "Incomplete callback", "Neither a code nor an error was sent.", False
             self._done.set()
             self._callbacks.put(
