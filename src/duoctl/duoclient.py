@@ -214,7 +214,9 @@ def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
             hint="codes are single-use and expire quickly; start the login again",
         )
     if isinstance(code, int) and code >= 50000:
-        return DuoUnreachable(f"Duo reported a server error during {action}: {message} {detail}")
+        return DuoUnreachable(
+            f"Duo reported a server error during {action}: {message} {detail}".strip()
+        )
     return DuoProtocolError(
         f"Duo refused {action}: {message or 'an answer without a message'} {detail}".strip()
     )

@@ -33,9 +33,12 @@ def safe_text(value: object, limit: int | None = None) -> str:
 
     Control characters are dropped, so a hostile endpoint cannot send escape sequences to the
     operator's terminal; anything shaped like a JWT (a client assertion, an id_token) is
-    redacted; ``limit`` truncates.
+    redacted. With ``limit`` (a quote from outside, inside one of duoctl's own lines) the
+    text is also kept to one line, so it cannot forge lines such as "fix: ...", and cut.
     """
     text = _TOKEN.sub("<redacted token>", _CONTROL.sub("", str(value)))
+    if limit is not None:
+        text = " ".join(text.split())
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "\u2026"
     return text
