@@ -13,14 +13,31 @@ Exits 0 when Duo allowed the login.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+# Every request goes to loopback. bench/test_login.py strips these from the environment
+# already; dropping them here too keeps the script safe when run by hand, because
+# duo_universal calls requests.post, which reads them.
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+)
+
 
 def main(argv: list[str]) -> int:
     service, name, host, client_id, ca_bundle, username = argv
+    for variable in PROXY_VARIABLES:
+        os.environ.pop(variable, None)
     import duo_universal
     import keyring
     import requests
@@ -57,9 +74,13 @@ def main(argv: list[str]) -> int:
     state = client.generate_state()
     auth_url = client.create_auth_url(username, state)
 
-    prompt = requests.get(auth_url, verify=ca_bundle, allow_redirects=False, timeout=30)
-    # Follow the redirect to the listener, as a browser (and duoctl's --browser follow) does.
-    requests.get(prompt.headers["Location"], allow_redirects=False, timeout=30)
+    # trust_env off: no proxy variable or .netrc from the environment applies to these.
+    with requests.Session() as session:
+        session.trust_env = False
+        prompt = session.get(auth_url, verify=ca_bundle, allow_redirects=False, timeout=30)
+        # Follow the redirect to the listener, as a browser (and duoctl's --browser follow)
+        # does.
+        session.get(prompt.headers["Location"], allow_redirects=False, timeout=30)
     thread.join()
     server.server_close()
     if received.get("state") != state or "duo_code" not in received:

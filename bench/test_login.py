@@ -33,6 +33,18 @@ REFERENCE = Path(__file__).resolve().parent / "reference_login.py"
 DUOCTL = Path(sys.executable).parent / "duoctl"
 PROVIDER = "bench"
 TIMEOUT = 60
+# Every request here goes to loopback (the emulator, the callback listener): no proxy
+# variable may route it anywhere else, nor a NO_PROXY decide for us what counts as local.
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+)
 
 
 @contextmanager
@@ -93,7 +105,7 @@ def main() -> int:
     ):
         config = Path(tmp) / "config.toml"
         env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-        for name in ("BROWSER", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        for name in ("BROWSER", *PROXY_VARIABLES):
             env.pop(name, None)
         added = subprocess.run(
             [

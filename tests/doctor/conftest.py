@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ PROXY_VARIABLES = (
 )
 # Short per-step limits: the failure-mode tests need the bound, not the production values.
 FAST = Timeouts(dns=2.0, connect=2.0, tls=1.0, health=2.0, keyring=2.0, overall=8.0)
+# What a run may take beyond its overall deadline: the local checks before it, thread
+# start-up, a loaded CI machine. Generous on purpose: a bound on hangs, not a speed test.
+DEADLINE_GRACE_S = 5.0
 
 
 @pytest.fixture(autouse=True)
@@ -108,9 +112,6 @@ def make_deps(store: MemorySecretStore, **overrides: Any) -> DoctorDeps:
         "resolver": loopback_resolver,
         "environ": {},
         "timeouts": FAST,
-        # The emulator's throwaway leaf lives one day; 0 keeps that from warning in tests
-        # that are about something else (test_cert_expiring_soon covers the warning).
-        "cert_warn_days": 0,
     }
     values.update(overrides)
     return DoctorDeps(**values)
@@ -118,9 +119,22 @@ def make_deps(store: MemorySecretStore, **overrides: Any) -> DoctorDeps:
 
 @pytest.fixture
 def doctor(store: MemorySecretStore) -> Callable[..., DoctorReport]:
-    """``doctor(config_path, names=(), **deps_overrides)`` -> the report."""
+    """``doctor(config_path, names=(), **deps_overrides)`` -> the report.
+
+    Every run also checks the bound: real elapsed time at most the overall deadline plus
+    DEADLINE_GRACE_S, so each failure-mode test proves its failure mode cannot hang doctor.
+    """
 
     def run(path: Path, names: tuple[str, ...] = (), **overrides: Any) -> DoctorReport:
-        return run_doctor(path, make_deps(store, **overrides), names)
+        deps = make_deps(store, **overrides)
+        started = time.monotonic()
+        report = run_doctor(path, deps, names)
+        elapsed = time.monotonic() - started
+        overall = deps.timeouts.overall
+        assert elapsed <= overall + DEADLINE_GRACE_S, (
+            f"doctor took {elapsed:.1f} s: over its {overall:g} s deadline "
+            f"+ {DEADLINE_GRACE_S:g} s grace"
+        )
+        return report
 
     return run

@@ -18,7 +18,6 @@ from duoctl.secretstore import BackendInfo, MemorySecretStore
 from .conftest import emulator_provider, write_config
 
 Doctor = Callable[..., DoctorReport]
-DUO_HOST = "api-1234abcd.duosecurity.com"
 CLIENT_ID = "DIABCDEFGHIJKLMNOPQR"
 
 

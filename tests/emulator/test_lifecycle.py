@@ -14,8 +14,9 @@ import pytest
 import requests
 
 from duoctl.emulator import EmulatedUser, Emulator, Outcome
+from support.real_components import require_real
 
-from .conftest import follow, make_client
+from .conftest import follow, make_client, post
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.InsecureKeyLengthWarning")
 
@@ -39,11 +40,25 @@ def test_invalid_credentials_are_refused() -> None:
         Emulator(client_secret="s" * 39)
 
 
-def test_start_returns_when_accepting_on_loopback(emu: Emulator) -> None:
-    with socket.create_connection(("127.0.0.1", emu.port), timeout=2):
-        pass
-    assert emu.api_host == f"localhost:{emu.port}"
-    assert emu.requests_seen is not None
+# The issue asks for "starts and is ready in well under a second"; this bound only catches
+# a start-up that hangs or regresses badly, with room for a loaded CI machine.
+START_BOUND_S = 5.0
+
+
+def test_start_returns_when_accepting_on_loopback() -> None:
+    emu = Emulator()
+    started = time.monotonic()
+    emu.start()
+    elapsed = time.monotonic() - started
+    try:
+        # No retry loop: start() must return only once the socket accepts.
+        with socket.create_connection(("127.0.0.1", emu.port), timeout=2):
+            pass
+        assert emu.api_host == f"localhost:{emu.port}"
+        assert make_client(emu).health_check()["stat"] == "OK"
+    finally:
+        emu.stop()
+    assert elapsed < START_BOUND_S, f"start() took {elapsed:.2f} s"
 
 
 def test_listening_socket_is_bound_to_loopback(emu: Emulator) -> None:
@@ -128,12 +143,50 @@ def test_can_restart_after_stop() -> None:
         assert emu.ca_bundle.read_bytes() != first_ca
 
 
-def test_ipv6_loopback_when_available() -> None:
+def _ipv6_loopback() -> tuple[bool, str]:
     try:
         with socket.socket(socket.AF_INET6) as probe:
             probe.bind(("::1", 0))
-    except OSError:
-        pytest.skip("no IPv6 loopback here")
+    except OSError as exc:
+        return False, f"cannot bind ::1 ({exc.strerror or type(exc).__name__})"
+    return True, "::1 binds"
+
+
+def test_ipv6_loopback() -> None:
+    require_real("IPv6 loopback", *_ipv6_loopback())
     with Emulator(host="::1") as emu:
         assert emu.api_host == f"[::1]:{emu.port}"
         assert make_client(emu).health_check()["stat"] == "OK"
+
+
+def _explode(form: object) -> object:
+    raise RuntimeError("client_assertion=eyJhbGciOi.request-data")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_handler_bug_prints_the_type_not_request_data(
+    emu: Emulator,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    debug: bool,
+) -> None:
+    if debug:
+        monkeypatch.setenv("DUOCTL_DEBUG", "1")
+    else:
+        monkeypatch.delenv("DUOCTL_DEBUG", raising=False)
+    server = emu._server
+    assert server is not None
+    monkeypatch.setattr(server.endpoints, "health_check", _explode)
+    response = post(emu, "/oauth/v1/health_check", data={"client_id": emu.client_id})
+    assert response.status_code == 500
+    assert response.json()["stat"] == "FAIL"
+    err = capfd.readouterr().err
+    assert "bug in POST /oauth/v1/health_check" in err
+    assert "RuntimeError" in err
+    if debug:
+        assert "Traceback (most recent call last)" in err
+        assert "request-data" in err
+    else:
+        assert "Traceback" not in err
+        assert "request-data" not in err
+        assert "DUOCTL_DEBUG=1" in err

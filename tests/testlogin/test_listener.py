@@ -17,6 +17,7 @@ from duoctl.testlogin.listener import (
     PortInUse,
     Verdict,
 )
+from support.real_components import require_real
 from testlogin.helpers import (
     HttpAnswer,
     assert_port_closed,
@@ -246,8 +247,7 @@ def test_taken_port_raises_port_in_use() -> None:
 
 
 def test_ipv4_and_ipv6_loopback_answer_on_the_same_port(listener: CallbackListener) -> None:
-    if not ipv6_loopback():
-        pytest.skip("this machine has no ::1")
+    require_real("IPv6 loopback", ipv6_loopback(), "this machine has no ::1")
     v4 = get(listener.port, "/", host="127.0.0.1", family=socket.AF_INET)
     v6 = get(
         listener.port,
@@ -261,8 +261,7 @@ def test_ipv4_and_ipv6_loopback_answer_on_the_same_port(listener: CallbackListen
 
 
 def test_callback_over_ipv6_loopback_is_accepted(listener: CallbackListener) -> None:
-    if not ipv6_loopback():
-        pytest.skip("this machine has no ::1")
+    require_real("IPv6 loopback", ipv6_loopback(), "this machine has no ::1")
     listener.finish(Verdict(True, "Duo login allowed", "ok"))
     answer = get(
         listener.port,

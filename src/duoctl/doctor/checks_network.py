@@ -23,6 +23,7 @@ from duoctl.deadline import call_with_deadline
 from duoctl.doctor.model import CheckResult, fail, ok, skipped, warn
 from duoctl.duoclient import DuoClientFactory, health_check, proxy_in_use
 from duoctl.errors import DuoCredentialsRejected, DuoctlError, ValidationError
+from duoctl.output import safe_text
 from duoctl.validation import is_duo_api_host
 
 Resolver = Callable[[str, int], list[str]]
@@ -34,6 +35,10 @@ CLOCK_WARN_SECONDS = 10.0
 CERT_WARN_DAYS = 30
 # The health check never follows a redirect; the SDK only insists on a non-empty value.
 HEALTH_CHECK_REDIRECT_URI = "https://localhost/duoctl-doctor"
+# Caps on text that comes from the network (certificate names, TLS and server messages):
+# it reaches a terminal through the report, so it is cleaned with safe_text and cut.
+NAME_LIMIT = 200
+MESSAGE_LIMIT = 300
 
 # OpenSSL X509_V_ERR_* codes worth a specific explanation.
 _X509_NOT_YET_VALID = 9
@@ -118,7 +123,7 @@ def check_dns(
     except TimeoutError:
         return fail(scope, "dns", f"resolving {host} took longer than {timeout:g} s", fix), []
     except OSError as exc:
-        reason = exc.strerror or str(exc) or type(exc).__name__
+        reason = safe_text(exc.strerror or str(exc) or type(exc).__name__, limit=MESSAGE_LIMIT)
         return fail(scope, "dns", f"cannot resolve {host}: {reason}", fix), []
     if not addresses:
         return fail(scope, "dns", f"{host} resolves to no address", fix), []
@@ -176,7 +181,8 @@ def _hostport(address: str, port: int) -> str:
 
 
 def _name(rdns: object) -> str:
-    """``getpeercert()``'s nested tuples as ``CN=..., O=...``."""
+    """``getpeercert()``'s nested tuples as ``CN=..., O=...``, safe to print: the names are
+    whatever the server put in its certificate."""
     parts: list[str] = []
     if isinstance(rdns, tuple):
         for rdn in rdns:
@@ -185,7 +191,7 @@ def _name(rdns: object) -> str:
                     key, key
                 )
                 parts.append(f"{short}={value}")
-    return ", ".join(parts) or "(empty)"
+    return safe_text(", ".join(parts), limit=NAME_LIMIT) or "(empty)"
 
 
 def _handshake(
@@ -255,7 +261,8 @@ def check_tls(
         return fail(
             scope,
             "tls",
-            f"TLS handshake with {where} failed: {exc.reason or exc}",
+            f"TLS handshake with {where} failed: "
+            f"{safe_text(exc.reason or exc, limit=MESSAGE_LIMIT)}",
             "a TLS-intercepting proxy or firewall may sit in the path: exempt the Duo host",
         )
     except OSError as exc:
@@ -267,7 +274,7 @@ def check_tls(
         )
     subject = _name(cert.get("subject"))
     issuer = _name(cert.get("issuer"))
-    not_after_text = str(cert.get("notAfter", ""))
+    not_after_text = safe_text(cert.get("notAfter", ""), limit=NAME_LIMIT)
     try:
         not_after = float(ssl.cert_time_to_seconds(not_after_text))
     except ValueError:
@@ -312,7 +319,7 @@ def _verify_failure(
     provider_name: str,
 ) -> CheckResult:
     code = exc.verify_code
-    message = exc.verify_message or str(exc)
+    message = safe_text(exc.verify_message or exc, limit=MESSAGE_LIMIT)
     data = {"verify_code": code, "verify_message": message}
     if code == _X509_EXPIRED:
         return fail(
@@ -403,7 +410,8 @@ def check_health(
         creds = fail(
             scope,
             "credentials",
-            f"not checked: the health check failed before Duo judged them: {exc.message}",
+            "not checked: the health check failed before Duo judged them: "
+            + safe_text(exc.message, limit=MESSAGE_LIMIT),
             exc.hint or "see the checks above; re-run when the endpoint answers",
             error_kind=exc.kind,
         )

@@ -11,6 +11,7 @@ import socket
 import string
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -58,6 +59,10 @@ class Emulator:
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`. ``api_host`` and
     ``ca_bundle`` are what ``duo_universal.Client(host=..., duo_certs=...)`` needs.
+
+    ``clock`` is the server's time: code and prompt lifetimes, JWT exp/nbf/iat checks and
+    every time it reports (plus ``faults.clock_skew``) follow it, so a test can move time
+    forward without sleeping. Certificates keep real time: clients check them with theirs.
     """
 
     def __init__(
@@ -71,6 +76,7 @@ class Emulator:
         interactive: bool = False,
         state_dir: Path | None = None,
         on_request: Callable[[SeenRequest], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._bind_address = _loopback_bind_address(host)
         if not 0 <= port <= 65535:
@@ -92,6 +98,7 @@ class Emulator:
         self._given_state_dir = state_dir
         self._own_state_dir = False
         self._on_request = on_request
+        self._clock = clock
         self._stopping = threading.Event()
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -138,6 +145,7 @@ class Emulator:
                 faults=self.faults,
                 interactive=self.interactive,
                 stopping=self._stopping,
+                clock=self._clock,
             )
             family = socket.AF_INET6 if ":" in self._bind_address else socket.AF_INET
             server = EmulatorHTTPServer(

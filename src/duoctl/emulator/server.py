@@ -8,6 +8,7 @@ under a socket timeout, so a client that connects and says nothing blocks nobody
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import socketserver
 import ssl
@@ -33,6 +34,7 @@ from duoctl.emulator.endpoints import (
 from duoctl.emulator.faults import Faults
 from duoctl.emulator.page import PROMPT_PATH
 
+DEBUG_ENV = "DUOCTL_DEBUG"
 CONNECTION_TIMEOUT = 10.0  # seconds a connection may sit idle (handshake, headers, body)
 MAX_BODY = 64 * 1024  # every legitimate body here is a few KiB at most
 
@@ -41,6 +43,24 @@ class SeenRequest(NamedTuple):
     method: str
     path: str  # without the query string: queries carry assertions and codes
     status: int
+
+
+def report_bug(where: str) -> None:
+    """Tell whoever runs the emulator that a handler hit a bug (call inside ``except``).
+
+    Only the exception type by default: its message and the traceback can quote request
+    data (codes, assertions, usernames). ``DUOCTL_DEBUG=1`` prints the full traceback.
+    """
+    exc = sys.exc_info()[1]
+    name = type(exc).__name__ if exc is not None else "unknown error"
+    if os.environ.get(DEBUG_ENV) == "1":
+        print(f"duoctl emulator: bug in {where}:", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+    else:
+        print(
+            f"duoctl emulator: bug in {where}: {name} (set {DEBUG_ENV}=1 for the traceback)",
+            file=sys.stderr,
+        )
 
 
 _ROUTES: dict[str, str] = {
@@ -96,7 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = self._respond(method, faults)
         except Exception:
             # A bug in the emulator: show it to whoever runs it, answer like a server would.
-            traceback.print_exc(file=sys.stderr)
+            path = self.path.partition("?")[0]
+            report_bug(f"{method} {path}" if path in _ROUTES else method)
             response = json_response(500, {"stat": "FAIL", "code": 50000, "message": "bug"})
         if response.is_json and faults.non_json:
             response = html_response(response.status, page.not_json_page(response.status))
@@ -240,7 +261,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         # Resets, broken pipes and TLS failures are the client's business, not a bug.
         if isinstance(sys.exc_info()[1], OSError):
             return
-        super().handle_error(request, client_address)
+        # Not the stdlib's handle_error: its traceback could quote request data.
+        report_bug("a connection handler")
 
     def close_all(self, timeout: float) -> None:
         """Cut every open connection and wait for its thread (after ``stopping`` is set)."""

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import jwt
@@ -71,21 +71,38 @@ class JtiCache:
             return True
 
 
-def _check_exp(claims: Mapping[str, Any], now: float, what: str) -> float:
+def _numeric(value: Any) -> TypeGuard[int | float]:
+    return not isinstance(value, bool) and isinstance(value, int | float)
+
+
+def _check_times(claims: Mapping[str, Any], now: float, what: str) -> float:
+    """PyJWT's exp / nbf / iat rules (no leeway) against ``now``, plus Duo's one-hour
+    ceiling on exp. Returns exp.
+
+    PyJWT would compare these with the real time (its checks are turned off in the decode
+    calls); the emulator compares them with its own clock, so a test can move time forward
+    without sleeping."""
     exp = claims.get("exp")
-    # PyJWT already refused a past or non-numeric exp; the ceiling is Duo's own rule.
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
+    if not _numeric(exp):
         raise Rejected("invalid_client", f"{what} has no numeric exp")
+    if exp <= now:
+        raise Rejected("invalid_client", "the token has expired")
     if exp > now + MAX_EXP_AHEAD:
         raise Rejected("invalid_client", f"{what} exp is more than one hour ahead")
+    for claim in ("nbf", "iat"):
+        if claim not in claims:
+            continue
+        value = claims[claim]
+        if not _numeric(value):
+            raise Rejected("invalid_client", f"{what} {claim} is not a number")
+        if value > now:
+            raise Rejected("invalid_client", f"the token is not valid yet ({claim})")
     return float(exp)
 
 
 def _jwt_failure(exc: jwt.PyJWTError) -> str:
     if isinstance(exc, jwt.InvalidSignatureError):
         return "signature verification failed"
-    if isinstance(exc, jwt.ExpiredSignatureError):
-        return "the token has expired"
     if isinstance(exc, jwt.InvalidAudienceError):
         return "aud does not match the endpoint"
     if isinstance(exc, jwt.InvalidIssuerError):
@@ -115,13 +132,18 @@ def verify_client_assertion(
                 algorithms=[ALGORITHM],
                 audience=list(audiences),
                 issuer=client_id,
-                options={"require": ["exp", "iss", "sub", "aud", "jti"]},
+                options={
+                    "require": ["exp", "iss", "sub", "aud", "jti"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
     except jwt.PyJWTError as exc:
         raise Rejected("invalid_client", _jwt_failure(exc)) from None
     if claims.get("sub") != client_id:
         raise Rejected("invalid_client", "sub does not match the client ID")
-    exp = _check_exp(claims, now, "the assertion")
+    exp = _check_times(claims, now, "the assertion")
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti:
         raise Rejected("invalid_client", "jti must be a non-empty string")
@@ -190,12 +212,19 @@ def verify_request_jwt(
                 request_jwt,
                 secret,
                 algorithms=[ALGORITHM],
-                options={"require": ["exp"], "verify_aud": False, "verify_iss": False},
+                options={
+                    "require": ["exp"],
+                    "verify_aud": False,
+                    "verify_iss": False,
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
     except jwt.PyJWTError as exc:
         raise Rejected("invalid_request", f"invalid request JWT: {_jwt_failure(exc)}") from None
     try:
-        _check_exp(claims, now, "the request JWT")
+        _check_times(claims, now, "the request JWT")
     except Rejected as exc:
         raise Rejected("invalid_request", exc.description) from None
     if "iss" in claims and claims["iss"] != client_id:
