@@ -9,7 +9,6 @@ tomlkit when anything differs, so an unusual file can cost formatting, never cor
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass
 from typing import Any
@@ -74,11 +73,37 @@ def find_table(lines: list[str], path: tuple[str, ...]) -> TableSpan | None:
     return None
 
 
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string: quotes, backslashes and every control character escaped.
+
+    (JSON's encoder is close but leaves DEL, U+007F, which TOML forbids unescaped.)
+    """
+    out = []
+    for char in value:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
 def render_value(value: bool | str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    # A JSON string is a valid TOML basic string (same escapes); the caller verifies anyway.
-    return json.dumps(value, ensure_ascii=False)
+    return toml_string(value)
 
 
 def _key_line(lines: list[str], span: TableSpan, key: str) -> int | None:
@@ -154,4 +179,4 @@ def remove_table(text: str, path: tuple[str, ...]) -> str:
 def _bare_or_quoted(key: str) -> str:
     if key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key):
         return key
-    return json.dumps(key)
+    return toml_string(key)
