@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,8 +23,10 @@ if TYPE_CHECKING:
 JSON_FORMAT_VERSION = 1
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# Patterns, not compiled objects: re compiles them on first use and caches them, so
+# importing this module (on every command's start-up path) compiles nothing.
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+_JWT_SHAPE = r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
 
 
 def safe_text(value: object, limit: int | None = None) -> str:
@@ -36,7 +37,7 @@ def safe_text(value: object, limit: int | None = None) -> str:
     redacted. With ``limit`` (a quote from outside, inside one of duoctl's own lines) the
     text is also kept to one line, so it cannot forge lines such as "fix: ...", and cut.
     """
-    text = _TOKEN.sub("<redacted token>", _CONTROL.sub("", str(value)))
+    text = re.sub(_JWT_SHAPE, "<redacted token>", re.sub(_CONTROL, "", str(value)))
     if limit is not None:
         text = " ".join(text.split())
     if limit is not None and len(text) > limit:
@@ -68,14 +69,15 @@ def _pipe_width() -> int:
     return int(columns) if columns.isdigit() and int(columns) > 0 else 200
 
 
-@dataclass
 class Streams:
     """Where output goes; tests hand in StringIO objects, the CLI the real streams."""
 
-    out: IO[str] = field(default_factory=lambda: sys.stdout)
-    err: IO[str] = field(default_factory=lambda: sys.stderr)
-    _out_console: Console | None = None
-    _err_console: Console | None = None
+    # A plain class, not a dataclass: it is built on every command's start-up path.
+    def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None) -> None:
+        self.out: IO[str] = out if out is not None else sys.stdout
+        self.err: IO[str] = err if err is not None else sys.stderr
+        self._out_console: Console | None = None
+        self._err_console: Console | None = None
 
     @property
     def console(self) -> Console:

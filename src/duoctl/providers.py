@@ -8,7 +8,7 @@ if the config write fails; nothing is written to the config unless the keyring s
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from duoctl.config.edit import edit_config
@@ -141,7 +141,7 @@ def set_enabled(path: Path, name: str, enabled: bool) -> Provider:
         provider = edit.before.provider(name)
         if provider.enabled != enabled:
             edit.update_provider(name, enabled=enabled)
-    return replace(provider, enabled=enabled)
+    return provider._replace(enabled=enabled)
 
 
 def edit_provider(
@@ -189,7 +189,7 @@ def edit_provider(
         if rotated:
             _restore(secrets, name, previous)
         raise
-    updated = replace(current, **changes)  # type: ignore[arg-type]
+    updated = current._replace(**changes)  # type: ignore[arg-type]
     return ProviderView(
         updated, secret_present=True if rotated else None, warnings=_warnings_for(updated)
     )

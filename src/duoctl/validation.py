@@ -13,15 +13,17 @@ from duoctl.errors import ValidationError
 CLIENT_ID_LENGTH = 20
 CLIENT_SECRET_LENGTH = 40
 
-_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_CLIENT_ID_RE = re.compile(r"[A-Z0-9]{20}")
-_SECRET_RE = re.compile(r"[A-Za-z0-9]{40}")
-_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
-_DUO_HOST_RE = re.compile(r"api-[a-z0-9]+(\.test)?\.(duosecurity|duofederal)\.com")
+# Patterns, not compiled objects: re compiles each on first use and caches it, so importing
+# this module (every command loads the config) compiles only what that command uses.
+_NAME_RE = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+_CLIENT_ID_RE = r"[A-Z0-9]{20}"
+_SECRET_RE = r"[A-Za-z0-9]{40}"  # noqa: S105 (a pattern, not a secret)
+_LABEL_RE = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_DUO_HOST_RE = r"api-[a-z0-9]+(\.test)?\.(duosecurity|duofederal)\.com"
 
 
 def validate_name(name: str) -> str:
-    if not _NAME_RE.fullmatch(name):
+    if not re.fullmatch(_NAME_RE, name):
         raise ValidationError(
             f"invalid provider name {name!r}: use 1-64 letters, digits, '-', '_' or '.', "
             "starting with a letter or digit",
@@ -37,7 +39,7 @@ def validate_client_id(client_id: str) -> str:
             f"got {len(value)}",
             hint="copy the Client ID from the Duo Admin Panel's Web SDK application page",
         )
-    if not _CLIENT_ID_RE.fullmatch(value):
+    if not re.fullmatch(_CLIENT_ID_RE, value):
         raise ValidationError(
             "invalid Client ID: only upper-case letters A-Z and digits 0-9 are allowed",
             hint="copy the Client ID from the Duo Admin Panel's Web SDK application page",
@@ -54,7 +56,7 @@ def validate_client_secret(secret: str) -> str:
             f"got {len(value)}",
             hint="copy the Client Secret from the Duo Admin Panel's Web SDK application page",
         )
-    if not _SECRET_RE.fullmatch(value):
+    if not re.fullmatch(_SECRET_RE, value):
         raise ValidationError(
             "invalid Client Secret: only letters and digits are allowed",
             hint="copy the Client Secret from the Duo Admin Panel's Web SDK application page",
@@ -96,7 +98,7 @@ def validate_endpoint(endpoint: str) -> str:
         )
     host, _port = split_endpoint(value)
     labels = host.rstrip(".").split(".")
-    if len(host) > 253 or not all(_LABEL_RE.fullmatch(label) for label in labels):
+    if len(host) > 253 or not all(re.fullmatch(_LABEL_RE, label) for label in labels):
         # Not a host name (an IPv4 literal passes as one): an IPv6 literal, or invalid.
         # ipaddress is imported only here; loading a config checks every endpoint.
         import ipaddress
@@ -113,7 +115,7 @@ def validate_endpoint(endpoint: str) -> str:
 
 def is_duo_api_host(endpoint: str) -> bool:
     host, _ = split_endpoint(endpoint)
-    return bool(_DUO_HOST_RE.fullmatch(host.lower()))
+    return bool(re.fullmatch(_DUO_HOST_RE, host.lower()))
 
 
 def endpoint_warning(endpoint: str) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -12,8 +11,6 @@ from duoctl.cli.options import CommandGroup, JsonOption, YesOption, confirm
 from duoctl.cli.state import AppState
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from duoctl.config.model import Provider
     from duoctl.providers import ProviderView
 
@@ -29,43 +26,6 @@ SecretStdin = Annotated[
         help="Read the Client Secret from the first line of standard input.",
     ),
 ]
-
-
-# rich lays out a table at roughly half a millisecond per row; past this many rows the same
-# layout is written directly, so a 1,000-provider list stays well under half a second.
-RICH_TABLE_MAX_ROWS = 200
-
-
-def aligned_columns(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
-    """The layout of :func:`plain_table` (rich's SIMPLE_HEAD box), written without rich."""
-    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        return " " + "   ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " \n"
-
-    rule = "\u2500" * (sum(widths) + 3 * (len(widths) - 1) + 2) + "\n"
-    return line(headers) + rule + "".join(line(row) for row in rows)
-
-
-def plain_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
-    """A rich table of plain-text cells, fast enough for the start-up path.
-
-    Cells are Text (no markup parsing: a provider name is never markup) and the column
-    widths are computed here from the plain strings, which spares rich a measuring pass
-    (about a third of its rendering time).
-    """
-    from rich import box
-    from rich.table import Column, Table
-    from rich.text import Text
-
-    columns = [
-        Column(header, no_wrap=True, width=max([len(header), *(len(row[i]) for row in rows)]))
-        for i, header in enumerate(headers)
-    ]
-    table = Table(*columns, box=box.SIMPLE_HEAD, show_edge=False)
-    for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
-    return table
 
 
 def _provider_dict(provider: Provider) -> dict[str, Any]:
@@ -166,11 +126,10 @@ def list_(ctx: typer.Context, json_output: JsonOption = False) -> None:
         (p.name, "yes" if p.enabled else "no", p.endpoint, p.client_id, p.ca_bundle or "Duo")
         for p in config.providers.values()
     ]
+    from duoctl.cli.tables import print_table
+
     headers = ("Name", "Enabled", "Endpoint", "Client ID", "CA bundle")
-    if len(rows) > RICH_TABLE_MAX_ROWS:
-        state.streams.out.write(aligned_columns(headers, rows))
-    else:
-        state.streams.console.print(plain_table(headers, rows))
+    print_table(state.streams.console, headers, rows)
 
 
 @GROUP.command("show")

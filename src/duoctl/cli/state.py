@@ -7,7 +7,6 @@ captured streams), which is the seam that keeps commands free of global state.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,14 +29,21 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-@dataclass
 class AppState:
-    config_option: Path | None = None
-    streams: Streams = field(default_factory=Streams)
-    secret_store_factory: Callable[[Path, Streams], SecretStore] = _default_secret_store
-    # Whether a person can answer a prompt; tests decide it instead of the real stdin.
-    interactive: Callable[[], bool] = _stdin_is_terminal
-    _secrets: SecretStore | None = None
+    # A plain class, not a dataclass: it is built on every command's start-up path.
+    def __init__(
+        self,
+        config_option: Path | None = None,
+        streams: Streams | None = None,
+        secret_store_factory: Callable[[Path, Streams], SecretStore] = _default_secret_store,
+        interactive: Callable[[], bool] = _stdin_is_terminal,
+    ) -> None:
+        self.config_option = config_option
+        self.streams = streams if streams is not None else Streams()
+        self.secret_store_factory = secret_store_factory
+        # Whether a person can answer a prompt; tests decide it instead of the real stdin.
+        self.interactive = interactive
+        self._secrets: SecretStore | None = None
 
     @property
     def config_path(self) -> Path:

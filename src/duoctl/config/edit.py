@@ -8,10 +8,9 @@ written, and replace the file atomically, 0600.
 from __future__ import annotations
 
 import contextlib
-import copy
 import re
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,8 +95,12 @@ class ConfigEdit:
     def set_external_mfa(self, enabled: bool) -> None:
         self._changes.append(_Change("mfa", "", {"enabled": enabled}))
 
-    def render(self) -> str:
-        """The new file text; raises ConfigError rather than return a text that is off."""
+    def render(self) -> tuple[str, dict[str, Any]]:
+        """The new file text and what it parses to; ConfigError rather than a text that is off.
+
+        Each candidate text is parsed once, and that parse is also what the caller validates:
+        on a 1,000-provider file every tomllib pass costs ~60 ms.
+        """
         expected = self._expected_data()
         base = self.original if self.original is not None else NEW_FILE_HEADER
         try:
@@ -112,21 +115,28 @@ class ConfigEdit:
                     hint="the file was left untouched; rewrite the providers as "
                     "[providers.NAME] tables (see config.example.toml)",
                 )
-        return _with_schema_version(text)
+        if "schema_version" in expected:
+            return text, expected
+        text = _with_schema_version(text)
+        data = _loads_or_none(text)
+        if data is None or data != {"schema_version": SCHEMA_VERSION, **expected}:
+            raise ConfigError(f"cannot add schema_version to {self.path} safely")
+        return text, data
 
     def _expected_data(self) -> dict[str, Any]:
-        data = copy.deepcopy(self._data)
+        # Copies only what a change touches: a deep copy of 1,000 providers costs ~15 ms.
+        data = dict(self._data)
         for change in self._changes:
             if change.kind == "mfa":
-                data.setdefault("external_mfa", {}).update(change.fields)
+                data["external_mfa"] = {**data.get("external_mfa", {}), **change.fields}
                 continue
-            providers = data.setdefault("providers", {})
+            providers = data["providers"] = dict(data.get("providers", {}))
             if change.kind == "add":
                 providers[change.name] = {k: v for k, v in change.fields.items() if v is not None}
             elif change.kind == "remove":
                 del providers[change.name]
             else:
-                entry = providers[change.name]
+                entry = providers[change.name] = dict(providers[change.name])
                 for key, value in change.fields.items():
                     if value is None:
                         entry.pop(key, None)
@@ -226,13 +236,11 @@ def _apply_by_lines(text: str, changes: list[_Change]) -> str:
 
 
 def _with_schema_version(text: str) -> str:
-    """Insert ``schema_version`` before the first key or table if the file lacks one.
+    """Insert ``schema_version`` before the first key or table (the file lacks one).
 
     Inserting ahead of the first non-comment line keeps it a top-level key and leaves every
     other byte where it was.
     """
-    if "schema_version" in tomllib.loads(text):
-        return text
     lines = text.splitlines(keepends=True)
     index = 0
     while index < len(lines) and (
@@ -245,22 +253,17 @@ def _with_schema_version(text: str) -> str:
 
 
 @contextlib.contextmanager
-def edit_config(
-    path: Path, *, on_commit: Callable[[Config], None] | None = None
-) -> Iterator[ConfigEdit]:
+def edit_config(path: Path) -> Iterator[ConfigEdit]:
     """Lock, read, hand out a :class:`ConfigEdit`, then validate and write atomically.
 
-    If the block raises, nothing is written. ``on_commit`` sees the validated new config
-    just before it is written (for example to refuse a state the caller cannot allow).
+    If the block raises, nothing is written.
     """
     ensure_private_dir(path.parent)
     with exclusive_lock(path):
         remove_stale_temp_files(path)
         edit = ConfigEdit(path, read_text(path))
         yield edit
-        text = edit.render()
-        new_config = config_from_data(path, parse_text(path, text))
-        if on_commit is not None:
-            on_commit(new_config)
+        text, data = edit.render()
+        config_from_data(path, data)  # the whole new file must pass the same checks as a load
         if text != edit.original:
             write_atomic(path, text.encode("utf-8"))
