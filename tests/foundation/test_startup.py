@@ -39,3 +39,33 @@ def test_read_only_commands_import_nothing_heavy(config_path: Path, args: list[s
     assert "p19" in result.stdout
     loaded = {name.split(".")[0] for name in report["modules"]}
     assert sorted(loaded.intersection(HEAVY)) == []
+
+
+# duoctl's own modules that `provider list` must leave alone: writers, the keyring seam,
+# and the other commands (only the named command is built).
+NOT_ON_THE_LIST_PATH = (
+    "duoctl.config.edit",
+    "duoctl.config.surgery",
+    "duoctl.providers",
+    "duoctl.secretstore",
+    "duoctl.cli.mfa_cmd",
+    "duoctl.cli.testlogin_cmd",
+    "duoctl.cli.doctor_cmd",
+    "duoctl.cli.emulator_cmd",
+)
+
+
+def test_provider_list_loads_only_its_own_command(config_path: Path) -> None:
+    write_private(config_path, config_with(20))
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, "provider", "list"],
+        capture_output=True,
+        text=True,
+        env=child_env(config_path),
+        timeout=PROCESS_TIMEOUT_S,
+        check=True,
+    )
+    report = json.loads(result.stderr.splitlines()[-1])
+    assert report["code"] == 0
+    assert "duoctl.cli.provider_cmd" in report["modules"]
+    assert sorted(set(report["modules"]).intersection(NOT_ON_THE_LIST_PATH)) == []
