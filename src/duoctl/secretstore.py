@@ -26,7 +26,7 @@ DEFAULT_TIMEOUT = 10.0
 
 _T = TypeVar("_T")
 
-_FIX_NO_BACKEND = (
+FIX_NO_BACKEND = (
     "run duoctl inside a desktop session with a Secret Service (GNOME Keyring, KWallet), "
     "or set PYTHON_KEYRING_BACKEND to a secure backend"
 )
@@ -96,10 +96,10 @@ def _translate(exc: BaseException, what: str) -> SecretStoreError:
         )
     if name == "NoKeyringError":
         return SecretStoreError(
-            f"no OS keyring backend is available; cannot {what}", hint=_FIX_NO_BACKEND
+            f"no OS keyring backend is available; cannot {what}", hint=FIX_NO_BACKEND
         )
     # The library messages name the backend problem but never the secret itself.
-    return SecretStoreError(f"the OS keyring failed to {what}: {name}: {exc}", hint=_FIX_NO_BACKEND)
+    return SecretStoreError(f"the OS keyring failed to {what}: {name}: {exc}", hint=FIX_NO_BACKEND)
 
 
 def classify_backend(backend: object) -> BackendInfo:
@@ -175,7 +175,7 @@ class KeyringSecretStore:
         info = self.backend()
         if info.kind in ("fail", "null"):
             raise SecretStoreError(
-                f"no usable OS keyring (backend {info.name}); cannot {what}", hint=_FIX_NO_BACKEND
+                f"no usable OS keyring (backend {info.name}); cannot {what}", hint=FIX_NO_BACKEND
             )
         if info.kind == "plaintext":
             if not self.allow_plaintext:

@@ -23,15 +23,12 @@ from duoctl.doctor.model import (
 )
 from duoctl.errors import ConfigError, SecretStoreError, ValidationError
 from duoctl.mfa import NO_PROVIDER_WARNING, same_site_for
-from duoctl.secretstore import SecretStore, service_for
+from duoctl.secretstore import FIX_NO_BACKEND, SecretStore, service_for
 from duoctl.validation import validate_client_secret
 
 _T = TypeVar("_T")
 
-FIX_NO_KEYRING = (
-    "run duoctl inside a desktop session with a Secret Service (GNOME Keyring, KWallet), "
-    "or set PYTHON_KEYRING_BACKEND to a secure backend"
-)
+FIX_NO_KEYRING = FIX_NO_BACKEND  # one wording for "get a usable keyring", shared with the CLI
 
 
 @dataclass(frozen=True)
