@@ -69,7 +69,7 @@ def run_demo(
             config_path=config_path,
             secrets=store,
             client_factory=official_client,
-            browser=browser,
+            browser_for=lambda _provider: browser,
             progress=progress,
             environ={},  # the emulator is local: proxy variables do not apply to it
         )

@@ -205,7 +205,7 @@ class World:
             config_path=self.config,
             secrets=self.store,
             client_factory=self.duo,
-            browser=self.browser,
+            browser_for=lambda _provider: self.browser,
             progress=self.progress,
             environ=self.environ,
         )

@@ -205,16 +205,11 @@ def cmd_test_login(
         network_timeout=network_timeout,
     )
     try:
-        from duoctl.config.store import load_config
-        from duoctl.testlogin.flow import choose_provider
-
-        # The follow browser must trust the same CA the client does (an emulator's).
-        chosen = choose_provider(load_config(state.config_path), provider)
         deps = LoginDeps(
             config_path=state.config_path,
             secrets=state.secrets(),
             client_factory=official_client,
-            browser=_browser(mode, chosen.ca_bundle, progress),
+            browser_for=lambda chosen: _browser(mode, chosen.ca_bundle, progress),
             progress=progress,
         )
         result = run_test_login(options, deps)

@@ -53,7 +53,8 @@ class LoginDeps:
     config_path: Path
     secrets: SecretStore
     client_factory: DuoClientFactory
-    browser: BrowserOpener
+    # Built for the chosen provider: the built-in follower trusts that provider's CA bundle.
+    browser_for: Callable[[Provider], BrowserOpener]
     progress: Progress = field(default_factory=Progress)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     config_loader: Callable[[Path], Config] = load_config
@@ -118,15 +119,17 @@ def _warn_about_exposure(deps: LoginDeps, bind_hosts: tuple[str, ...]) -> None:
             )
 
 
-def _wait_for_callback(listener: CallbackListener, deps: LoginDeps, timeout: float) -> Callback:
+def _wait_for_callback(
+    listener: CallbackListener, browser: BrowserOpener, progress: Progress, timeout: float
+) -> Callback:
     """The one valid callback; DuoTimeout when none comes, DuoProtocolError when none can."""
     started = time.monotonic()
     while (elapsed := time.monotonic() - started) < timeout:
-        deps.progress.waiting(elapsed, timeout)
+        progress.waiting(elapsed, timeout)
         callback = listener.wait(min(0.25, timeout - elapsed))
         if callback is not None:
             return callback
-        stuck = deps.browser.failure()
+        stuck = browser.failure()
         if stuck is not None:
             raise DuoProtocolError(
                 f"the login cannot complete: {stuck}",
@@ -183,10 +186,11 @@ def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
         nonce = secrets.token_hex(24)
         auth_url = client.create_auth_url(username, state, nonce)
         listener.expect_state(state)
-        deps.progress.show_url(auth_url, listener.port, deps.browser.name)
-        deps.browser.open(auth_url)
+        browser = deps.browser_for(provider)
+        deps.progress.show_url(auth_url, listener.port, browser.name)
+        browser.open(auth_url)
 
-        callback = _wait_for_callback(listener, deps, options.timeout)
+        callback = _wait_for_callback(listener, browser, deps.progress, options.timeout)
         if callback.error is not None:
             raise _callback_error(callback, username)
         code = callback.code or ""
