@@ -203,10 +203,15 @@ def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
     detail = safe_text(body.get("message_detail") or body.get("error_description") or "", limit=200)
     code = body.get("code")
     if message == "invalid_client" or code == 40002:
+        timestamp = body.get("timestamp")
         return DuoCredentialsRejected(
             f"Duo rejected the Client ID / Client Secret for {host} ({detail or message})",
             hint="check the Client ID in the config and rotate the secret with "
             "'duoctl provider edit NAME --rotate-secret'; both come from the Web SDK application",
+            # Duo's FAIL body still tells the time: a skewed clock is a common cause of this.
+            data={"server_time": timestamp}
+            if isinstance(timestamp, int | float) and not isinstance(timestamp, bool)
+            else None,
         )
     if message == "invalid_grant":
         return DuoProtocolError(

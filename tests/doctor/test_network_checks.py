@@ -309,9 +309,25 @@ def test_wrong_secret(emu_config: Path, store: MemorySecretStore, doctor: Doctor
     assert "--rotate-secret" in fix
     assert "clock" in fix
     assert report.get("provider:prod", "credentials").data["error_kind"] == "duo_credentials"
+    # Duo's FAIL body still carries its time: the clock is measured from it.
     clock = report.get("provider:prod", "clock")
-    assert clock.status is Status.SKIPPED
-    assert clock.fix == "fix 'credentials' first"
+    assert clock.status is Status.OK
+    assert abs(clock.data["skew_seconds"]) < 10
+
+
+def test_a_skewed_clock_is_named_even_when_credentials_are_rejected(
+    emu_config: Path, emu: Emulator, store: MemorySecretStore, doctor: Doctor
+) -> None:
+    # Skewed clocks make assertions look expired: the likely cause of invalid_client.
+    store.set("prod", "B" * 40)
+    emu.faults.clock_skew = 600.0
+    report = doctor(emu_config)
+    assert p(report, "credentials")[0] is Status.FAIL
+    status, detail, fix = p(report, "clock")
+    assert status is Status.FAIL
+    assert "behind" in detail
+    assert fix is not None
+    assert "NTP" in fix
 
 
 def test_health_check_server_error_is_not_a_credentials_verdict(

@@ -386,6 +386,7 @@ def check_health(
     """One health-check call answers two checks: ``clock`` (its timestamp) and
     ``credentials`` (whether Duo accepted the client assertion)."""
     clock_skip_reason = "skipped: needs a successful health check (see 'credentials')"
+    started = clock()
     try:
         client = client_factory(
             client_id=provider.client_id,
@@ -395,7 +396,7 @@ def check_health(
             ca_bundle=provider.ca_bundle,
         )
         result = health_check(client, host=provider.endpoint, timeout=timeout, clock=clock)
-    except DuoCredentialsRejected:
+    except DuoCredentialsRejected as exc:
         creds = fail(
             scope,
             "credentials",
@@ -405,6 +406,11 @@ def check_health(
             f"'... --rotate-secret'; if both are right, this machine's clock may be minutes off",
             error_kind="duo_credentials",
         )
+        # The rejection still carries Duo's time: a clock minutes off makes every assertion
+        # look expired, so measuring it here can name the real cause.
+        server_time = (exc.data or {}).get("server_time")
+        if isinstance(server_time, int | float):
+            return _clock_result(scope, server_time - (started + clock()) / 2), creds
         return _skipped_clock(scope, clock_skip_reason), creds
     except DuoctlError as exc:
         creds = fail(
