@@ -68,7 +68,7 @@ def doctor(
 
     state: AppState = ctx.obj
     streams = state.streams
-    deps = DoctorDeps(secrets=state.secrets())
+    deps = DoctorDeps(secrets=state.secrets(), client_factory=state.duo_client_factory)
     live = not json_output and streams.err_console.is_terminal
     progress = LiveProgress(streams.err_console) if live else None
     with progress if progress is not None else contextlib.nullcontext():

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from duoctl.output import Streams
 from duoctl.paths import resolve_config_path
 
 if TYPE_CHECKING:
+    from duoctl.duoclient import DuoClient, DuoClientFactory
     from duoctl.secretstore import SecretStore
 
 
@@ -21,6 +22,13 @@ def _default_secret_store(config_path: Path, streams: Streams) -> SecretStore:
     from duoctl.secretstore import KeyringSecretStore
 
     return KeyringSecretStore(config_path, warn=streams.warn)
+
+
+def _official_client(**kwargs: Any) -> DuoClient:
+    # Imported on use: duo_universal and requests cost ~0.2 s, and most commands never call Duo.
+    from duoctl.duoclient import official_client
+
+    return official_client(**kwargs)
 
 
 def _stdin_is_terminal() -> bool:
@@ -37,12 +45,15 @@ class AppState:
         streams: Streams | None = None,
         secret_store_factory: Callable[[Path, Streams], SecretStore] = _default_secret_store,
         interactive: Callable[[], bool] = _stdin_is_terminal,
+        duo_client_factory: DuoClientFactory = _official_client,
     ) -> None:
         self.config_option = config_option
         self.streams = streams if streams is not None else Streams()
         self.secret_store_factory = secret_store_factory
         # Whether a person can answer a prompt; tests decide it instead of the real stdin.
         self.interactive = interactive
+        # How Duo is reached (test-login, doctor); tests may hand in a fake Duo.
+        self.duo_client_factory = duo_client_factory
         self._secrets: SecretStore | None = None
 
     @property

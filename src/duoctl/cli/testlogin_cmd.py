@@ -189,7 +189,6 @@ def cmd_test_login(
 
     Example: duoctl test-login prod --username alice
     """
-    from duoctl.duoclient import official_client
     from duoctl.testlogin.flow import LoginDeps, LoginOptions, run_test_login
 
     state: AppState = ctx.obj
@@ -208,7 +207,7 @@ def cmd_test_login(
         deps = LoginDeps(
             config_path=state.config_path,
             secrets=state.secrets(),
-            client_factory=official_client,
+            client_factory=state.duo_client_factory,
             browser_for=lambda chosen: _browser(mode, chosen.ca_bundle, progress),
             progress=progress,
         )
