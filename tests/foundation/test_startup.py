@@ -21,10 +21,8 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 """
 
 
-@pytest.mark.parametrize(
-    "args", [["provider", "list"], ["provider", "list", "--json"], ["mfa", "status"]]
-)
-def test_read_only_commands_import_nothing_heavy(config_path: Path, args: list[str]) -> None:
+def _probe(config_path: Path, args: list[str]) -> tuple[dict[str, object], str]:
+    """Run duoctl in a fresh interpreter; its exit code and every module it loaded."""
     write_private(config_path, config_with(20))
     result = subprocess.run(
         [sys.executable, "-c", _PROBE, *args],
@@ -34,10 +32,20 @@ def test_read_only_commands_import_nothing_heavy(config_path: Path, args: list[s
         timeout=PROCESS_TIMEOUT_S,
         check=True,
     )
-    report = json.loads(result.stderr.splitlines()[-1])
+    report: dict[str, object] = json.loads(result.stderr.splitlines()[-1])
+    return report, result.stdout
+
+
+@pytest.mark.parametrize(
+    "args", [["provider", "list"], ["provider", "list", "--json"], ["mfa", "status"]]
+)
+def test_read_only_commands_import_nothing_heavy(config_path: Path, args: list[str]) -> None:
+    report, stdout = _probe(config_path, args)
     assert report["code"] == 0
-    assert "p19" in result.stdout
-    loaded = {name.split(".")[0] for name in report["modules"]}
+    assert "p19" in stdout
+    modules = report["modules"]
+    assert isinstance(modules, list)
+    loaded = {name.split(".")[0] for name in modules}
     assert sorted(loaded.intersection(HEAVY)) == []
 
 
@@ -56,16 +64,9 @@ NOT_ON_THE_LIST_PATH = (
 
 
 def test_provider_list_loads_only_its_own_command(config_path: Path) -> None:
-    write_private(config_path, config_with(20))
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, "provider", "list"],
-        capture_output=True,
-        text=True,
-        env=child_env(config_path),
-        timeout=PROCESS_TIMEOUT_S,
-        check=True,
-    )
-    report = json.loads(result.stderr.splitlines()[-1])
+    report, _stdout = _probe(config_path, ["provider", "list"])
     assert report["code"] == 0
-    assert "duoctl.cli.provider_cmd" in report["modules"]
-    assert sorted(set(report["modules"]).intersection(NOT_ON_THE_LIST_PATH)) == []
+    modules = report["modules"]
+    assert isinstance(modules, list)
+    assert "duoctl.cli.provider_cmd" in modules
+    assert sorted(set(modules).intersection(NOT_ON_THE_LIST_PATH)) == []
