@@ -7,12 +7,7 @@ reads on stderr, and that the one-time callback port is closed once duoctl has r
 
 from __future__ import annotations
 
-import queue
-import signal
-import subprocess
-import threading
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +19,8 @@ from duoctl.emulator.endpoints import DuoEndpoints, Response, json_response
 from duoctl.errors import ExitCode
 from testlogin.conftest import Provider, add_provider_via_cli
 from testlogin.helpers import (
-    DUOCTL,
-    SUBPROCESS_TIMEOUT,
     assert_port_closed,
     callback_port_from_prompt,
-    duoctl_env,
     free_port,
 )
 
@@ -198,64 +190,7 @@ def test_slow_code_exchange_past_network_timeout_exits_9(
     assert_port_closed(callback_port_from_prompt(result.stderr))
 
 
-def _reader(stream: Any, lines: queue.Queue[str | None]) -> Callable[[], None]:
-    def read() -> None:
-        for line in stream:
-            lines.put(line)
-        lines.put(None)
-
-    return read
-
-
-def test_ctrl_c_while_waiting_exits_130(provider: Provider) -> None:
-    proc = subprocess.Popen(
-        [
-            str(DUOCTL),
-            "--config",
-            str(provider.config),
-            "test-login",
-            provider.name,
-            "--username",
-            "tim",  # never answers: duoctl sits in its wait loop
-            "--browser",
-            "follow",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=duoctl_env(),
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    reader = threading.Thread(target=_reader(proc.stderr, lines), daemon=True)
-    reader.start()
-    seen: list[str] = []
-    try:
-        # The URL line comes after the prompt URL header, once the listener is waiting.
-        while not any("/oauth/v1/authorize?" in line for line in seen):
-            line = lines.get(timeout=SUBPROCESS_TIMEOUT)
-            assert line is not None, "duoctl ended before printing the prompt URL:\n" + "".join(
-                seen
-            )
-            seen.append(line)
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=SUBPROCESS_TIMEOUT)
-        reader.join(timeout=SUBPROCESS_TIMEOUT)
-        assert proc.stdout is not None
-        stdout = proc.stdout.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    while (line := lines.get_nowait() if not lines.empty() else None) is not None:
-        seen.append(line)
-    stderr = "".join(seen)
-
-    assert code == ExitCode.INTERRUPTED, stderr
-    assert "interrupted" in stderr
-    assert "Traceback" not in stderr
-    assert stdout == ""
-    assert_port_closed(callback_port_from_prompt(stderr))
+# Ctrl+C mid-wait: test_exit_paths.py::test_ctrl_c_while_waiting_closes_the_open_port.
 
 
 def test_port_in_use_exits_3_via_the_console_script(provider: Provider) -> None:
