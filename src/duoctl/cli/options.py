@@ -56,7 +56,7 @@ def confirm(state: AppState, question: str, *, yes: bool) -> None:
         return
     if not state.interactive():
         raise UsageError(
-            f"{question} needs a confirmation, and standard input is not a terminal",
+            f'"{question}" needs an answer, and standard input is not a terminal',
             hint="pass --yes to confirm from a script",
         )
     if not typer.confirm(question, default=False, err=True):
