@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reference_login import PROXY_VARIABLES
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_SERVICE = ROOT / "tests" / "support" / "secret_service.sh"
 REFERENCE = Path(__file__).resolve().parent / "reference_login.py"
@@ -35,16 +37,7 @@ PROVIDER = "bench"
 TIMEOUT = 60
 # Every request here goes to loopback (the emulator, the callback listener): no proxy
 # variable may route it anywhere else, nor a NO_PROXY decide for us what counts as local.
-PROXY_VARIABLES = (
-    "HTTP_PROXY",
-    "http_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-)
+# The reference script holds the one list (it strips them itself when run by hand).
 
 
 @contextmanager

@@ -29,7 +29,9 @@ from duoctl.errors import (
 ERR_USERNAME = "The username is invalid."
 ERR_NONCE = "The nonce is invalid."
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
-DEFAULT_NETWORK_TIMEOUT = 15.0
+DEFAULT_NETWORK_TIMEOUT = 15.0  # one call to Duo
+DEFAULT_LOGIN_WAIT = 240.0  # for the push to be answered: under the 5 minutes Duo keeps an
+# authorize request alive
 
 
 class DuoClient(Protocol):

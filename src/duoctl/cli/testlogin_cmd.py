@@ -10,6 +10,7 @@ import typer
 
 from duoctl.cli.options import JsonOption
 from duoctl.cli.state import AppState
+from duoctl.duoclient import DEFAULT_LOGIN_WAIT, DEFAULT_NETWORK_TIMEOUT
 from duoctl.errors import DuoDenied
 from duoctl.output import safe_text
 from duoctl.testlogin.progress import Progress
@@ -174,10 +175,10 @@ def cmd_test_login(
     ] = "localhost",
     timeout: Annotated[
         float, typer.Option(help="Seconds to wait for the push to be answered.", min=1, max=295)
-    ] = 240.0,
+    ] = DEFAULT_LOGIN_WAIT,
     network_timeout: Annotated[
         float, typer.Option(help="Seconds allowed for each call to Duo.", min=1, max=120)
-    ] = 15.0,
+    ] = DEFAULT_NETWORK_TIMEOUT,
     browser: BrowserOption = BrowserMode.AUTO,
     no_browser: NoBrowserOption = False,
     json_output: JsonOption = False,

@@ -16,7 +16,14 @@ from pathlib import Path
 
 from duoctl.config.model import Config, Provider
 from duoctl.config.store import load_config
-from duoctl.duoclient import DuoClientFactory, bounded, health_check, proxy_in_use
+from duoctl.duoclient import (
+    DEFAULT_LOGIN_WAIT,
+    DEFAULT_NETWORK_TIMEOUT,
+    DuoClientFactory,
+    bounded,
+    health_check,
+    proxy_in_use,
+)
 from duoctl.errors import (
     ConfigError,
     DuoctlError,
@@ -33,9 +40,6 @@ from duoctl.testlogin.listener import Callback, CallbackListener, Verdict
 from duoctl.testlogin.progress import Progress
 from duoctl.testlogin.result import LoginResult
 
-DEFAULT_TIMEOUT = 240.0  # under the 5 minutes Duo keeps an authorize request alive
-DEFAULT_NETWORK_TIMEOUT = 15.0
-
 
 @dataclass(frozen=True)
 class LoginOptions:
@@ -44,7 +48,7 @@ class LoginOptions:
     port: int = 0
     bind_hosts: tuple[str, ...] = ("127.0.0.1", "::1")
     advertised_host: str = "localhost"
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float = DEFAULT_LOGIN_WAIT
     network_timeout: float = DEFAULT_NETWORK_TIMEOUT
 
 
