@@ -123,6 +123,34 @@ def test_foreign_host_header_is_refused(listener: CallbackListener) -> None:
     assert listener.wait(0.3) is None
 
 
+@pytest.mark.parametrize(
+    "hosts",
+    [
+        pytest.param(("evil.example", "localhost:{port}"), id="ours-last"),
+        pytest.param(("localhost:{port}", "evil.example"), id="ours-first"),
+        pytest.param(("localhost:{port}", "localhost:{port}"), id="ours-twice"),
+    ],
+)
+def test_two_host_headers_are_refused_and_the_flow_keeps_waiting(
+    listener: CallbackListener, hosts: tuple[str, str]
+) -> None:
+    # Which Host would count is a guess; the last one used to win. Refuse them all.
+    target = callback_target(listener, duo_code=CODE, state=STATE)
+    header_lines = "".join(f"Host: {h.format(port=listener.port)}\r\n" for h in hosts)
+    request = f"GET {target} HTTP/1.1\r\n{header_lines}Connection: close\r\n\r\n"
+
+    answer = raw_request(listener.port, request.encode("latin-1"))
+
+    assert answer.status == 400
+    assert "more than one Host header" in answer.body
+    assert_safe_page(answer)
+    assert listener.wait(0.3) is None
+    # The flow was not used up: the genuine callback still goes through.
+    listener.finish(Verdict(True, "Duo login allowed", "ok"))
+    assert get(listener.port, target).status == 200
+    assert listener.wait(WAIT) == Callback(code=CODE)
+
+
 def test_wrong_path_is_404(listener: CallbackListener) -> None:
     answer = get(listener.port, f"/duoctl/callback/guess?duo_code={CODE}&state={STATE}")
 

@@ -5,6 +5,11 @@ few KiB per request with a deadline (a silent or trickling client cannot hold it
 only ``GET`` on the callback path with the right ``Host`` (a DNS-rebinding page cannot reach
 it), compares ``state`` in constant time, ignores stray requests without ending the flow,
 and accepts exactly one valid callback. Pages never echo the authorization code.
+
+A flood of local connections must not deafen it: running out of file descriptors is a reason
+to wait, not to stop accepting, and at most ``MAX_CONNECTIONS`` are served at once. When the
+limit (or the descriptor limit) is reached, the oldest connection that has still not sent
+its request is dropped to make room, so a browser arriving after the flood is served.
 """
 
 from __future__ import annotations
@@ -26,6 +31,29 @@ from duoctl.testlogin.pages import page
 MAX_REQUEST_BYTES = 8192
 HEADER_DEADLINE = 5.0
 VERDICT_WAIT = 30.0
+MAX_CONNECTIONS = 128  # served at once, both addresses together; each holds a thread and an fd
+# The kernel caps it at net.core.somaxconn; 16 made bursts wait for 1 s SYN retransmits.
+LISTEN_BACKLOG = 512
+# A browser sends its request at once on loopback: a connection still silent after this long
+# may be dropped when room is needed. It also keeps a just-accepted callback from being shed.
+SHED_GRACE = 0.1
+_BACKOFF_MIN = 0.005
+_BACKOFF_MAX = 1.0
+# accept() errors that mean "not now" (out of descriptors or memory, a peer that reset before
+# it was accepted), after which the listening socket still works. Any other error ends the
+# loop: it means the socket itself is gone (close()).
+_TRANSIENT_ACCEPT_ERRORS = frozenset(
+    {
+        errno.EMFILE,
+        errno.ENFILE,
+        errno.ENOBUFS,
+        errno.ENOMEM,
+        errno.ECONNABORTED,
+        errno.EPROTO,
+        errno.EPERM,  # Linux: a firewall rule refused the connection
+    }
+)
+_OUT_OF_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 SECURITY_HEADERS = (
     ("Content-Type", "text/html; charset=utf-8"),
     ("Cache-Control", "no-store"),
@@ -97,8 +125,15 @@ class CallbackListener:
         self._closed = threading.Event()
         self._lock = threading.Lock()
         self._stray_lock = threading.Lock()
+        # Live connections -> when each was accepted, while it has still not sent its request
+        # (None once it has, or once it was shed). Closing happens under this lock too, so a
+        # shutdown() for shedding can never reach a descriptor number already reused.
+        self._slots = threading.Condition()
+        self._live: dict[socket.socket, float | None] = {}
         self.port = 0
         self.stray_requests = 0
+        self.accept_errors = 0  # transient accept() failures survived (EMFILE, ...)
+        self.shed_connections = 0  # silent connections dropped to make room
 
     # ---- lifecycle ----
     def start(self) -> CallbackListener:
@@ -145,7 +180,7 @@ class CallbackListener:
                 if index > 0 and exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
                     continue  # no IPv6 loopback here: IPv4 alone will do
                 raise
-            sock.listen(16)
+            sock.listen(LISTEN_BACKLOG)
             sock.settimeout(0.2)  # lets the accept loop notice close()
             self._sockets.append(sock)
             port = sock.getsockname()[1]
@@ -158,6 +193,10 @@ class CallbackListener:
         for thread in self._threads:
             thread.join(timeout=2)
         self._threads.clear()
+        with self._slots:
+            for conn, accepted in self._live.items():
+                if accepted is not None:
+                    _shutdown(conn)  # nothing was asked of us yet: nothing to finish
         # Let pages already being answered reach the browser (each is bounded in time).
         with self._lock:
             pending = list(self._connections)
@@ -167,10 +206,7 @@ class CallbackListener:
 
     def _close_sockets(self) -> None:
         for sock in self._sockets:
-            # shutdown() wakes a thread blocked in accept() at once on Linux; close() alone
-            # would leave it until its 0.2 s poll.
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+            _shutdown(sock)  # wakes the accept loop now rather than at its 0.2 s poll
             with contextlib.suppress(OSError):
                 sock.close()
         self._sockets.clear()
@@ -216,42 +252,105 @@ class CallbackListener:
 
     # ---- serving ----
     def _accept_loop(self, sock: socket.socket) -> None:
+        backoff = 0.0
         while not self._closed.is_set():
+            if not self._room_for_one_more():
+                continue
             try:
                 conn, _addr = sock.accept()
             except TimeoutError:
                 continue
-            except OSError:
+            except OSError as exc:
+                if self._closed.is_set() or exc.errno not in _TRANSIENT_ACCEPT_ERRORS:
+                    return
+                with self._slots:
+                    self.accept_errors += 1
+                    if exc.errno in _OUT_OF_DESCRIPTORS:
+                        self._shed_oldest_silent()
+                backoff = min(max(2 * backoff, _BACKOFF_MIN), _BACKOFF_MAX)
+                self._closed.wait(backoff)
+                continue
+            backoff = 0.0
+            self._start_worker(conn)
+
+    def _room_for_one_more(self) -> bool:
+        """True when another connection may be accepted; else make room and wait a little."""
+        with self._slots:
+            if len(self._live) < MAX_CONNECTIONS:
+                return True
+            self._shed_oldest_silent()
+            self._slots.wait(_BACKOFF_MIN * 10)  # a worker that ends notifies at once
+            return False
+
+    def _shed_oldest_silent(self) -> None:
+        """Drop the oldest connection that has sent nothing for SHED_GRACE (lock held)."""
+        cutoff = time.monotonic() - SHED_GRACE
+        for conn, accepted in self._live.items():  # insertion order: oldest first
+            if accepted is not None and accepted <= cutoff:
+                self._live[conn] = None
+                self.shed_connections += 1
+                _shutdown(conn)  # its worker's recv() returns at once and closes it
                 return
-            worker = threading.Thread(
-                target=self._serve, args=(conn,), daemon=True, name="duoctl-callback-conn"
-            )
-            with self._lock:
-                self._connections = [t for t in self._connections if t.is_alive()]
-                self._connections.append(worker)
+
+    def _start_worker(self, conn: socket.socket) -> None:
+        worker = threading.Thread(
+            target=self._serve, args=(conn,), daemon=True, name="duoctl-callback-conn"
+        )
+        with self._slots:
+            self._live[conn] = time.monotonic()
+        try:
             worker.start()
+        except RuntimeError:  # no thread to be had right now: drop this one, keep accepting
+            self._release(conn)
+            return
+        with self._lock:
+            self._connections = [t for t in self._connections if t.is_alive()]
+            self._connections.append(worker)
+
+    def _release(self, conn: socket.socket) -> None:
+        with self._slots:
+            self._live.pop(conn, None)
+            conn.close()
+            self._slots.notify()
 
     def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                head = self._read_head(conn)
-            except _RequestTooLarge:
-                self._respond(conn, 431, "Request too large", "The request was refused.", ok=False)
-                return
-            except (TimeoutError, OSError):
-                return  # silent or vanished client: drop it, keep listening
-            if head is None:
-                return
-            status, title, body, ok = self._handle(head)
-            if status == 0:
-                # The valid callback: answer once the exchange gave its verdict.
-                self._verdict_ready.wait(VERDICT_WAIT)
-                verdict = self._verdict or Verdict(
-                    False, "duoctl stopped", "The login was not completed."
-                )
-                status, title, body, ok = 200, verdict.title, verdict.detail, verdict.ok
+        try:
+            self._serve_one(conn)
+        finally:
+            self._release(conn)
+
+    def _serve_one(self, conn: socket.socket) -> None:
+        try:
+            head = self._read_head(conn)
+        except _RequestTooLarge:
+            self._request_read(conn)
             with contextlib.suppress(OSError):
-                self._respond(conn, status, title, body, ok=ok)
+                self._respond(conn, 431, "Request too large", "The request was refused.", ok=False)
+            return
+        except (TimeoutError, OSError):
+            return  # silent or vanished client: drop it, keep listening
+        if head is None:
+            return
+        if not self._request_read(conn):
+            return  # shed while its request came in: it had its chance
+        status, title, body, ok = self._handle(head)
+        if status == 0:
+            # The valid callback: answer once the exchange gave its verdict.
+            self._verdict_ready.wait(VERDICT_WAIT)
+            verdict = self._verdict or Verdict(
+                False, "duoctl stopped", "The login was not completed."
+            )
+            status, title, body, ok = 200, verdict.title, verdict.detail, verdict.ok
+        with contextlib.suppress(OSError):
+            self._respond(conn, status, title, body, ok=ok)
+
+    def _request_read(self, conn: socket.socket) -> bool:
+        """Mark ``conn`` as no longer sheddable; False if it was shed already."""
+        with self._slots:
+            if self._live.get(conn) is None:
+                return False
+            self._live[conn] = None
+            return True
 
     def _read_head(self, conn: socket.socket) -> bytes | None:
         deadline = time.monotonic() + self._header_deadline
@@ -289,7 +388,13 @@ class CallbackListener:
             name, sep, value = line.partition(":")
             if not sep:
                 return 400, "Bad request", "A header line was malformed.", False
-            headers[name.strip().lower()] = value.strip()
+            key = name.strip().lower()
+            if key == "host" and key in headers:
+                # Which one counts would be a guess (the last one used to win): a rebinding
+                # page could put its own name first and ours last. Refuse them all.
+                self._count_stray()
+                return 400, "Bad request", "The request carried more than one Host header.", False
+            headers[key] = value.strip()
         url = urlsplit(target)
         if url.path == "/favicon.ico":
             return 404, "Not found", "", False
@@ -356,6 +461,13 @@ class CallbackListener:
 
 class _RequestTooLarge(Exception):
     pass
+
+
+def _shutdown(sock: socket.socket) -> None:
+    # shutdown() wakes a thread blocked in accept() or recv() on the socket at once on Linux;
+    # close() alone would not.
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _single(query: dict[str, list[str]], key: str) -> str | None:

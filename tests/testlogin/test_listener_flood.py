@@ -1,0 +1,177 @@
+"""A connection flood must not deafen the callback listener (issue 9).
+
+The listener runs in a child process with a lowered RLIMIT_NOFILE (pytest's own limit is
+left alone), flooders in other children open thousands of loopback connections and hold
+them open without a byte, and afterwards both addresses must still answer and the genuine
+callback must still go through.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+from urllib.parse import quote
+
+import pytest
+
+from duoctl.testlogin.listener import MAX_CONNECTIONS
+from support.real_components import require_real
+from testlogin.helpers import SUBPROCESS_TIMEOUT, get, ipv6_loopback
+
+STATE = "s" * 48
+CODE = "CODE-flood-0123456789"
+FLOOD = 3200  # connections in all, over both loopback addresses
+FLOODERS = 4  # processes: each stays below a 1,024-descriptor limit of its own
+
+_LISTENER = """
+import json, resource, sys
+from duoctl.testlogin.listener import CallbackListener, Verdict
+
+limit, state, wait = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+listener = CallbackListener().start()
+listener.expect_state(state)
+listener.finish(Verdict(True, "Duo login allowed", "ok"))
+print(json.dumps({"port": listener.port, "path": listener.path}), flush=True)
+callback = listener.wait(wait)
+listener.close()
+print(json.dumps({
+    "code": None if callback is None else callback.code,
+    "accept_errors": listener.accept_errors,
+    "shed": listener.shed_connections,
+}), flush=True)
+"""
+
+# Non-blocking connects, so a full backlog (SYNs dropped, retried by the kernel) cannot
+# serialise the flood; reports how many were established, then holds them until stdin ends.
+_FLOODER = """
+import errno, json, selectors, socket, sys, time
+
+port, count, deadline = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+hosts = [(socket.AF_INET, "127.0.0.1")] + (
+    [(socket.AF_INET6, "::1")] if sys.argv[4] == "1" else []
+)
+selector = selectors.DefaultSelector()
+held = []
+for i in range(count):
+    family, host = hosts[i % len(hosts)]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    sock.connect_ex((host, port))
+    selector.register(sock, selectors.EVENT_WRITE)
+    held.append(sock)
+established = failed = 0
+end = time.monotonic() + deadline
+while established + failed < count and time.monotonic() < end:
+    for key, _ in selector.select(timeout=0.5):
+        selector.unregister(key.fileobj)
+        if key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+            established += 1
+        else:
+            failed += 1
+print(json.dumps({"established": established, "failed": failed}), flush=True)
+sys.stdin.read()
+"""
+
+
+@dataclass
+class Child:
+    proc: subprocess.Popen[str]
+
+    def line(self) -> dict[str, Any]:
+        stdout: IO[str] | None = self.proc.stdout
+        assert stdout is not None
+        text = stdout.readline()
+        assert text, f"the child ended early:\n{self.stderr()}"
+        decoded: dict[str, Any] = json.loads(text)
+        return decoded
+
+    def stderr(self) -> str:
+        self.stop()
+        return self.proc.stderr.read() if self.proc.stderr is not None else ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(SUBPROCESS_TIMEOUT)
+
+
+@pytest.fixture
+def children() -> Iterator[list[Child]]:
+    started: list[Child] = []
+    yield started
+    for child in started:
+        child.stop()
+        for stream in (child.proc.stdin, child.proc.stdout, child.proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def spawn(children: list[Child], script: str, *args: object) -> Child:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, *(str(a) for a in args)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    child = Child(proc)
+    children.append(child)
+    return child
+
+
+@pytest.mark.parametrize(
+    "fd_limit",
+    [
+        pytest.param(48, id="descriptors-run-out-first"),
+        pytest.param(1024, id="connection-cap-first"),
+    ],
+)
+@pytest.mark.parametrize("genuine_family", ["127.0.0.1", "::1"])
+def test_flood_of_silent_connections_leaves_the_callback_working(
+    children: list[Child], fd_limit: int, genuine_family: str
+) -> None:
+    v6 = ipv6_loopback()
+    if genuine_family == "::1":
+        require_real("IPv6 loopback", v6, "this machine has no ::1")
+    listener = spawn(children, _LISTENER, fd_limit, STATE, SUBPROCESS_TIMEOUT)
+    address = listener.line()
+    port, path = address["port"], address["path"]
+
+    flooders = [
+        spawn(children, _FLOODER, port, FLOOD // FLOODERS, SUBPROCESS_TIMEOUT / 2, int(v6))
+        for _ in range(FLOODERS)
+    ]
+    reports = [flooder.line() for flooder in flooders]
+    established = sum(r["established"] for r in reports)
+    assert established + sum(r["failed"] for r in reports) == FLOOD, (
+        f"the listener stopped taking connections: {reports}"
+    )
+    # Most got through the handshake: the flood really reached the listener.
+    assert established >= FLOOD // 2, reports
+
+    # While the flood is still held open, each address answers a stray request...
+    assert get(port, "/").status == 404
+    if v6:
+        v6_answer = get(port, "/", host="::1", family=socket.AF_INET6, host_header=f"[::1]:{port}")
+        assert v6_answer.status == 404
+    # ...and the genuine callback is served and handed over.
+    family = socket.AF_INET6 if genuine_family == "::1" else socket.AF_INET
+    target = f"{path}?duo_code={quote(CODE)}&state={STATE}"
+    answer = get(port, target, host=genuine_family, family=family)
+    assert answer.status == 200
+    assert "Duo login allowed" in answer.body
+
+    outcome = listener.line()
+    assert outcome["code"] == CODE
+    if fd_limit < MAX_CONNECTIONS:
+        # The test did what it says: accept() ran out of descriptors and survived it.
+        assert outcome["accept_errors"] > 0, outcome
+    else:
+        assert outcome["shed"] > 0, outcome
