@@ -12,6 +12,7 @@ from duo_universal.client import DuoException
 
 from duoctl.emulator import EmulatedUser, Emulator
 from duoctl.emulator.grants import CODE_LIFETIME
+from duoctl.emulator.tokens import IAT_LEEWAY
 
 from .conftest import assertion, duo_error, login_code, make_client, post, token_params
 
@@ -111,5 +112,12 @@ def test_assertion_issued_in_the_clocks_future_is_refused(emu: Emulator, clock: 
     def health(signed: str) -> Any:
         return post(emu, HEALTH, data={"client_id": emu.client_id, "client_assertion": signed})
 
+    # A future iat within the leeway passes (the Node SDK rounds to the nearest second), one
+    # second beyond it fails; nbf has no leeway at all.
+    leeway = int(IAT_LEEWAY)
     assert health(assertion(emu, HEALTH, iat=int(clock.now))).json()["stat"] == "OK"
-    assert health(assertion(emu, HEALTH, iat=int(clock.now) + 60)).status_code == 400
+    assert health(assertion(emu, HEALTH, iat=clock.now + 0.5)).json()["stat"] == "OK"
+    assert health(assertion(emu, HEALTH, iat=int(clock.now) + leeway)).json()["stat"] == "OK"
+    assert health(assertion(emu, HEALTH, iat=int(clock.now) + leeway + 1)).status_code == 400
+    assert health(assertion(emu, HEALTH, nbf=int(clock.now))).json()["stat"] == "OK"
+    assert health(assertion(emu, HEALTH, nbf=int(clock.now) + 1)).status_code == 400

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from duo_universal.client import DuoException
 
-from duoctl.emulator import Emulator, Outcome
+from duoctl.emulator import Emulator, NewUserPolicy, Outcome
 
 from .conftest import REDIRECT_URI, callback, duo_error, follow, login_code, make_client
 
@@ -113,11 +113,15 @@ def test_nonce_mismatch_is_rejected_by_the_client(emu: Emulator, client: Any) ->
         client.exchange_authorization_code_for_2fa_result(code, "alice", nonce="b" * 20)
 
 
-def test_unknown_user_gets_an_html_error_page(emu: Emulator, client: Any) -> None:
+def test_unknown_user_stays_on_the_enrollment_page_by_default(emu: Emulator, client: Any) -> None:
+    # Duo's default New User Policy ("Require enrollment"): no redirect, the user enrolls.
+    assert emu.new_user_policy is NewUserPolicy.ENROLL
     response = follow(emu, client.create_auth_url("nobody", client.generate_state()))
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
-    assert "nobody" in response.text
+    assert "Enrollment required" in response.text
+    assert "Location" not in response.headers
+    assert emu.requests_seen[-1].reason == "unknown user (new user policy: enroll)"
 
 
 def test_user_added_at_runtime_is_used(emu: Emulator, client: Any) -> None:

@@ -4,11 +4,15 @@
 ``/oauth/v1/token`` over real TLS on loopback, trusted through ``emu.ca_bundle``; the official
 ``duo_universal.Client(host=emu.api_host, duo_certs=str(emu.ca_bundle), ...)`` works with it
 unmodified. Users answer as scripted (:class:`Outcome`); :class:`Faults` break it on purpose.
+
+Fidelity: the emulator aims to be exactly as strict as Duo, no more and no less. Every rule,
+with its source (an SDK's file, a Duo document, an issue thread) or "unverified", is listed in
+docs/emulator-fidelity.md.
 """
 
 from duoctl.emulator.faults import Faults
 from duoctl.emulator.lifecycle import Emulator
 from duoctl.emulator.server import SeenRequest
-from duoctl.emulator.users import EmulatedUser, Outcome
+from duoctl.emulator.users import EmulatedUser, NewUserPolicy, Outcome
 
-__all__ = ["EmulatedUser", "Emulator", "Faults", "Outcome", "SeenRequest"]
+__all__ = ["EmulatedUser", "Emulator", "Faults", "NewUserPolicy", "Outcome", "SeenRequest"]

@@ -1,7 +1,11 @@
 """A throwaway CA and the server certificates it signs, built fresh at every start.
 
-EC P-256 keys: generating one takes about a millisecond, where RSA-2048 can take a good part
-of a second, and the emulator is meant to be ready well within one.
+The server's key is RSA-2048 by default, as Duo's is: an EC key would offer clients only
+ECDHE-ECDSA suites, which some TLS stacks configured for Duo do not enable. ``"ec"`` (P-256)
+remains an option. One leaf key serves all three certificates (good, wrong CA, expired), so
+start-up pays for a single RSA key generation (tens of milliseconds). The CAs keep P-256
+keys: a CA's key type only decides the signature clients verify, which every stack accepts,
+and generating it costs about a millisecond.
 """
 
 from __future__ import annotations
@@ -12,11 +16,15 @@ import os
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+KeyType = Literal["rsa", "ec"]
+LeafKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 SERVER_NAMES = ("localhost",)
 SERVER_IPS = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
@@ -70,9 +78,8 @@ class ThrowawayCA:
     def cert_pem(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
-    def issue_server_certificate(self, *, expired: bool = False) -> IssuedCertificate:
+    def issue_server_certificate(self, key: LeafKey, *, expired: bool = False) -> IssuedCertificate:
         """A leaf for localhost, 127.0.0.1 and ::1; ``expired`` makes one that ended yesterday."""
-        key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
         if expired:
             not_before, not_after = now - 2 * _LIFETIME, now - _LIFETIME
@@ -139,12 +146,19 @@ class TlsContexts:
     expired: ssl.SSLContext
 
 
-def build_tls_contexts(scratch_dir: Path) -> TlsContexts:
+def generate_leaf_key(key_type: KeyType) -> LeafKey:
+    if key_type == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def build_tls_contexts(scratch_dir: Path, key_type: KeyType = "rsa") -> TlsContexts:
     ca = ThrowawayCA("duoctl emulator throwaway CA")
     impostor = ThrowawayCA("duoctl emulator impostor CA (not in ca_bundle)")
+    key = generate_leaf_key(key_type)
     return TlsContexts(
         ca_pem=ca.cert_pem,
-        good=server_context(ca.issue_server_certificate(), scratch_dir),
-        wrong_ca=server_context(impostor.issue_server_certificate(), scratch_dir),
-        expired=server_context(ca.issue_server_certificate(expired=True), scratch_dir),
+        good=server_context(ca.issue_server_certificate(key), scratch_dir),
+        wrong_ca=server_context(impostor.issue_server_certificate(key), scratch_dir),
+        expired=server_context(ca.issue_server_certificate(key, expired=True), scratch_dir),
     )

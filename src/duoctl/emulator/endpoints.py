@@ -28,10 +28,11 @@ from duoctl.emulator.tokens import (
     JtiCache,
     Rejected,
     build_id_token,
+    unverified_issuer,
     verify_client_assertion,
     verify_request_jwt,
 )
-from duoctl.emulator.users import EmulatedUser, Outcome
+from duoctl.emulator.users import EmulatedUser, NewUserPolicy, Outcome, find_user
 
 HEALTH_CHECK_PATH = "/oauth/v1/health_check"
 AUTHORIZE_PATH = "/oauth/v1/authorize"
@@ -41,8 +42,10 @@ CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Duo gives up on a push after about a minute; stop() releases held requests at once.
 TIMEOUT_HOLD = 60.0
 
-_HEALTH_CHECK_DETAIL = "The provided client_assertion was invalid."
-_INVALID_GRANT = (
+# Duo's answers never say which check failed; the specific reason goes to the emulator's log
+# (Response.reason) instead. Sources: docs/emulator-fidelity.md.
+INVALID_CLIENT_DETAIL = "The provided client_assertion was invalid."
+INVALID_GRANT_DETAIL = (
     "The provided authorization grant or refresh token is invalid, expired, revoked, "
     "does not match the redirection URI."
 )
@@ -54,6 +57,7 @@ _ACCESS_DENIED: dict[Outcome, str] = {
     Outcome.POLICY_DENY: "Access was denied by policy.",
     Outcome.NOT_ENROLLED: "The user is not enrolled in Duo.",
 }
+_NOT_ENROLLED_DENIED = _ACCESS_DENIED[Outcome.NOT_ENROLLED]
 
 
 @dataclass(frozen=True)
@@ -62,25 +66,28 @@ class Response:
     body: bytes
     content_type: str = "application/json"
     location: str | None = None
+    reason: str | None = None  # why a request was refused: for the log, never the client
+    allow: str | None = None  # the Allow header of a 405
 
     @property
     def is_json(self) -> bool:
         return self.content_type == "application/json"
 
 
-def json_response(status: int, payload: Mapping[str, Any]) -> Response:
-    return Response(status, json.dumps(payload).encode())
+def json_response(status: int, payload: Mapping[str, Any], reason: str | None = None) -> Response:
+    return Response(status, json.dumps(payload).encode(), reason=reason)
 
 
-def html_response(status: int, body: bytes) -> Response:
-    return Response(status, body, "text/html; charset=utf-8")
+def html_response(status: int, body: bytes, reason: str | None = None) -> Response:
+    return Response(status, body, "text/html; charset=utf-8", reason=reason)
 
 
-def _redirect(uri: str, params: Mapping[str, str]) -> Response:
+def _redirect(uri: str, params: Mapping[str, str], reason: str | None = None) -> Response:
     # Keep any query the application put in its redirect URI, add ours after it.
     parts = urlsplit(uri)
     query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
-    return Response(302, b"", "text/plain", urlunsplit(parts._replace(query=urlencode(query))))
+    location = urlunsplit(parts._replace(query=urlencode(query)))
+    return Response(302, b"", "text/plain", location, reason)
 
 
 class DuoEndpoints:
@@ -93,9 +100,13 @@ class DuoEndpoints:
         interactive: bool,
         stopping: threading.Event,
         clock: Callable[[], float] = time.time,
+        new_user_policy: NewUserPolicy = NewUserPolicy.ENROLL,
+        lowercase_preferred_username: bool = False,
     ) -> None:
         self._clients = clients  # client_id -> secret; shared with Emulator, mutable
         self._users = users
+        self._new_user_policy = new_user_policy
+        self._lowercase_preferred_username = lowercase_preferred_username
         self._faults = faults
         self._interactive = interactive
         self._stopping = stopping
@@ -123,17 +134,17 @@ class DuoEndpoints:
         client_id = form.get("client_id", "")
         try:
             self._authenticate(client_id, form.get("client_assertion"), HEALTH_CHECK_PATH)
-        except Rejected:
-            # Duo's answer is deliberately vague: it never says which check failed.
+        except Rejected as exc:
             return json_response(
                 400,
                 {
                     "stat": "FAIL",
                     "code": 40002,
                     "message": "invalid_client",
-                    "message_detail": _HEALTH_CHECK_DETAIL,
+                    "message_detail": INVALID_CLIENT_DETAIL,
                     "timestamp": int(self._reported_time()),
                 },
+                reason=exc.description,
             )
         return json_response(
             200, {"stat": "OK", "response": {"timestamp": int(self._reported_time())}}
@@ -162,17 +173,12 @@ class DuoEndpoints:
         try:
             request = self._parse_authorize(query)
         except Rejected as exc:
-            return json_response(400, {"error": exc.error, "error_description": exc.description})
-        user = self._users.get(request.username)
-        if user is None:
-            return html_response(
-                400,
-                page.error_page(
-                    "Unknown user",
-                    f"The emulator has no user named {request.username!r}. "
-                    "Add one with --user NAME or Emulator.add_user().",
-                ),
+            return json_response(
+                400, {"error": exc.error, "error_description": exc.description}, exc.description
             )
+        user = find_user(self._users, request.username)
+        if user is None:
+            return self._new_user(request)
         if self._interactive:
             txid = self._prompts.put(PendingPrompt(request, user), self._clock())
             return html_response(
@@ -206,6 +212,26 @@ class DuoEndpoints:
             now=self._clock(),
         )
 
+    def _new_user(self, request: AuthorizeRequest) -> Response:
+        """A user the emulator does not know, as Duo's New User Policy treats one."""
+        why = f"unknown user (new user policy: {self._new_user_policy.value})"
+        if self._new_user_policy is NewUserPolicy.ALLOW:
+            # Let through without a second factor; Duo logs this as allow_unenrolled_user.
+            unenrolled = EmulatedUser(request.username, factor="not_available", device_name="")
+            return self._grant(request, unenrolled, True, "allow_unenrolled_user")
+        if self._new_user_policy is NewUserPolicy.DENY:
+            return _redirect(
+                request.redirect_uri,
+                {
+                    "error": "access_denied",
+                    "error_description": _NOT_ENROLLED_DENIED,
+                    "state": request.state,
+                },
+                reason=why,
+            )
+        # enroll: Duo would start its enrollment pages; the user stays there, no redirect.
+        return html_response(200, page.enrollment_page(), reason=why)
+
     def _scripted_answer(self, request: AuthorizeRequest, user: EmulatedUser) -> Response:
         if user.outcome is Outcome.TIMEOUT:
             # Like a push nobody answers: the browser stays on Duo's page, no redirect.
@@ -226,10 +252,20 @@ class DuoEndpoints:
                 },
             )
         allowed = outcome is Outcome.APPROVE
+        return self._grant(request, user, allowed, "user_approved" if allowed else "user_cancelled")
+
+    def _grant(
+        self, request: AuthorizeRequest, user: EmulatedUser, allowed: bool, reason: str
+    ) -> Response:
+        """Redirect with a code whose token tells ``allowed`` and ``reason``."""
+        username = request.username
+        if self._lowercase_preferred_username:
+            # As Duo does for some accounts (e.g. an alias): duo_universal_csharp issue 47.
+            username = username.lower()
         facts = AuthFacts(
-            username=request.username,
+            username=username,
             allowed=allowed,
-            reason="user_approved" if allowed else "user_cancelled",
+            reason=reason,
             factor=user.factor,
             device_name=user.device_name,
             nonce=request.nonce,
@@ -261,7 +297,14 @@ class DuoEndpoints:
         try:
             return json_response(200, self._exchange(params, host))
         except Rejected as exc:
-            return json_response(400, {"error": exc.error, "error_description": exc.description})
+            # Duo's fixed texts for these two; the specific reason goes to the log only.
+            description = {
+                "invalid_client": INVALID_CLIENT_DETAIL,
+                "invalid_grant": INVALID_GRANT_DETAIL,
+            }.get(exc.error, exc.description)
+            return json_response(
+                400, {"error": exc.error, "error_description": description}, exc.description
+            )
 
     def _exchange(self, params: Mapping[str, str], host: str | None) -> dict[str, Any]:
         if params.get("grant_type") != "authorization_code":
@@ -270,24 +313,23 @@ class DuoEndpoints:
             raise Rejected(
                 "invalid_client", f"client_assertion_type must be {CLIENT_ASSERTION_TYPE}"
             )
-        client_id = params.get("client_id", "")
-        try:
-            secret = self._authenticate(client_id, params.get("client_assertion"), TOKEN_PATH)
-        except Rejected as exc:
-            raise Rejected(
-                "invalid_client", f"Invalid Client assertion: {exc.description}"
-            ) from None
+        client_assertion = params.get("client_assertion")
+        # Optional: the Java SDK sends none (DuoService.java); the assertion's iss names the
+        # client. When present it must be the same client.
+        issuer = unverified_issuer(client_assertion)
+        client_id = params.get("client_id") or issuer
+        if client_id != issuer:
+            raise Rejected("invalid_client", "client_id differs from the assertion's iss")
+        secret = self._authenticate(client_id, client_assertion, TOKEN_PATH)
         code = params.get("code")
         if not code:
             raise Rejected("invalid_request", "code is required")
         # Taken before the bindings are compared: a code is burnt by any authenticated attempt.
         grant = self._codes.take(code, self._clock())
-        if (
-            grant is None
-            or grant.request.client_id != client_id
-            or grant.request.redirect_uri != params.get("redirect_uri")
-        ):
-            raise Rejected("invalid_grant", _INVALID_GRANT)
+        if grant is None or grant.request.client_id != client_id:
+            raise Rejected("invalid_grant", "unknown, used, expired or another client's code")
+        if grant.request.redirect_uri != params.get("redirect_uri"):
+            raise Rejected("invalid_grant", "redirect_uri differs from the authorize request")
         # The issuer names the host the client called (localhost or an IP), as the SDK
         # compares it with https://{its host}/oauth/v1/token.
         authority = host if host in self._authorities else self._canonical

@@ -44,9 +44,19 @@ class OneTimeStore(Generic[T]):
         key = secrets.token_urlsafe(24)
         with self._lock:
             # Prune on write so a long-running emulator does not accumulate dead entries.
-            self._items = {k: v for k, v in self._items.items() if v[1] > now}
+            # Every item lives as long, so insertion order is expiry order: only the oldest
+            # few are looked at (a clock stepping back merely delays pruning).
+            while self._items:
+                oldest = next(iter(self._items))
+                if self._items[oldest][1] > now:
+                    break
+                del self._items[oldest]
             self._items[key] = (value, now + self._lifetime)
         return key
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
 
     def take(self, key: str, now: float) -> T | None:
         """The value, removed so it can never be used again; None if unknown or expired."""

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
-from duoctl.emulator.ca import build_tls_contexts
+from duoctl.emulator.ca import KeyType, build_tls_contexts
 from duoctl.emulator.endpoints import DuoEndpoints
 from duoctl.emulator.faults import Faults
 from duoctl.emulator.server import EmulatorHTTPServer, SeenRequest
-from duoctl.emulator.users import EmulatedUser
+from duoctl.emulator.users import EmulatedUser, NewUserPolicy
 
 CA_FILENAME = "ca.pem"
 _POLL_INTERVAL = 0.05  # how quickly serve_forever notices stop(); costs nothing measurable
@@ -63,6 +63,12 @@ class Emulator:
     ``clock`` is the server's time: code and prompt lifetimes, JWT exp/nbf/iat checks and
     every time it reports (plus ``faults.clock_skew``) follow it, so a test can move time
     forward without sleeping. Certificates keep real time: clients check them with theirs.
+
+    ``new_user_policy`` decides what an unknown username gets (Duo's default: ``ENROLL``);
+    ``lowercase_preferred_username`` makes id_tokens carry the username lower-cased, as Duo
+    does for some accounts. ``key_type`` is the server certificate's key: ``"rsa"`` like
+    Duo's, or ``"ec"``. ``on_request`` sees every request; ``SeenRequest.reason`` says why
+    one was refused (Duo's own answers never do).
     """
 
     def __init__(
@@ -77,6 +83,9 @@ class Emulator:
         state_dir: Path | None = None,
         on_request: Callable[[SeenRequest], None] | None = None,
         clock: Callable[[], float] = time.time,
+        new_user_policy: NewUserPolicy = NewUserPolicy.ENROLL,
+        lowercase_preferred_username: bool = False,
+        key_type: KeyType = "rsa",
     ) -> None:
         self._bind_address = _loopback_bind_address(host)
         if not 0 <= port <= 65535:
@@ -99,6 +108,13 @@ class Emulator:
         self._own_state_dir = False
         self._on_request = on_request
         self._clock = clock
+        if not isinstance(new_user_policy, NewUserPolicy):
+            raise ValueError(f"new_user_policy must be a NewUserPolicy, not {new_user_policy!r}")
+        if key_type not in {"rsa", "ec"}:
+            raise ValueError(f"key_type must be 'rsa' or 'ec', not {key_type!r}")
+        self.new_user_policy = new_user_policy
+        self.lowercase_preferred_username = lowercase_preferred_username
+        self.key_type: KeyType = key_type
         self._stopping = threading.Event()
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -136,7 +152,7 @@ class Emulator:
         self._stopping.clear()
         self._prepare_state_dir()
         try:
-            tls = build_tls_contexts(self.state_dir)
+            tls = build_tls_contexts(self.state_dir, self.key_type)
             ca_bundle = self.state_dir / CA_FILENAME
             _write_private(ca_bundle, tls.ca_pem)
             endpoints = DuoEndpoints(
@@ -146,6 +162,8 @@ class Emulator:
                 interactive=self.interactive,
                 stopping=self._stopping,
                 clock=self._clock,
+                new_user_policy=self.new_user_policy,
+                lowercase_preferred_username=self.lowercase_preferred_username,
             )
             family = socket.AF_INET6 if ":" in self._bind_address else socket.AF_INET
             server = EmulatorHTTPServer(

@@ -52,6 +52,16 @@ def error_page(title: str, message: str) -> bytes:
     return _document(title, f"<h1>{escape(title)}</h1><p>{escape(message)}</p>")
 
 
+def enrollment_page() -> bytes:
+    # Duo's answer to an unknown user under the default New User Policy: its enrollment pages.
+    # The emulator cannot enroll anyone, so the browser stays here, as a user would.
+    return error_page(
+        "Enrollment required",
+        "This user is not enrolled in Duo and the new user policy requires enrollment. "
+        "Add the user to the emulator, or choose another new user policy.",
+    )
+
+
 def timed_out_page() -> bytes:
     return error_page("Login timed out", "The push was not answered in time. Try again.")
 

@@ -1,8 +1,9 @@
-"""HTTP over TLS on loopback: one daemon thread per connection, faults applied on the way.
+"""HTTP/1.1 over TLS on loopback: one daemon thread per connection, faults applied on the way.
 
 The certificate is chosen per connection (so the wrong-CA and expired-certificate faults take
 effect on the next connection), and the TLS handshake runs in the connection's own thread
 under a socket timeout, so a client that connects and says nothing blocks nobody else.
+Connections are kept alive between requests, as Duo's are, until idle for KEEP_ALIVE_IDLE.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import ssl
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
@@ -32,17 +33,23 @@ from duoctl.emulator.endpoints import (
     json_response,
 )
 from duoctl.emulator.faults import Faults
+from duoctl.emulator.forms import BadBody, BodyTooLarge, parse_form, read_body
 from duoctl.emulator.page import PROMPT_PATH
 
 DEBUG_ENV = "DUOCTL_DEBUG"
-CONNECTION_TIMEOUT = 10.0  # seconds a connection may sit idle (handshake, headers, body)
-MAX_BODY = 64 * 1024  # every legitimate body here is a few KiB at most
+HANDSHAKE_TIMEOUT = 10.0  # seconds a new connection has to complete its TLS handshake
+# Seconds a kept-alive connection may sit idle (or stall mid-request) before it is closed.
+# Duo's own figure is unverified; 60 s is a common front-end default (nginx's is 75 s).
+KEEP_ALIVE_IDLE = 60.0
 
 
 class SeenRequest(NamedTuple):
     method: str
     path: str  # without the query string: queries carry assertions and codes
     status: int
+    # Why the request was refused, when it was: Duo's answers are generic on purpose, so
+    # this is the only place the specific check shows. Never holds request data.
+    reason: str | None = None
 
 
 def report_bug(where: str) -> None:
@@ -73,10 +80,12 @@ _ROUTES: dict[str, str] = {
 
 class _Handler(BaseHTTPRequestHandler):
     server: EmulatorHTTPServer
-    # One request per connection keeps shutdown simple: no idle keep-alive sockets to chase.
-    protocol_version = "HTTP/1.0"
+    # Keep-alive: every response carries a Content-Length, and close_all() shuts idle
+    # connections down at stop(), so kept-alive sockets never delay a shutdown.
+    protocol_version = "HTTP/1.1"
     server_version = "duoctl-emulator"
     sys_version = ""
+    _reason: str | None = None
 
     def handle(self) -> None:
         try:
@@ -84,6 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # ssl.SSLError included: e.g. a client that distrusts our CA
             self.close_connection = True
             return
+        self.request.settimeout(KEEP_ALIVE_IDLE)
         super().handle()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -94,10 +104,15 @@ class _Handler(BaseHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         path = self.path.partition("?")[0] if hasattr(self, "path") else "-"
         status = int(code) if isinstance(code, int) else 0
-        self.server.record(SeenRequest(getattr(self, "command", "-") or "-", path, status))
+        method = getattr(self, "command", "-") or "-"
+        reason, self._reason = self._reason, None  # the next request on this connection
+        self.server.record(SeenRequest(method, path, status, reason))
 
     def do_GET(self) -> None:
         self._dispatch("GET")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
 
     def do_POST(self) -> None:
         self._dispatch("POST")
@@ -121,9 +136,31 @@ class _Handler(BaseHTTPRequestHandler):
             response = json_response(500, {"stat": "FAIL", "code": 50000, "message": "bug"})
         if response.is_json and faults.non_json:
             response = html_response(response.status, page.not_json_page(response.status))
-        self._send(response)
+        self._reason = response.reason
+        self._send(response, with_body=method != "HEAD")
 
     def _respond(self, method: str, faults: Faults) -> Response:
+        # Read the body first, whatever the route: on a kept-alive connection an unread body
+        # would be taken for the next request.
+        try:
+            raw = read_body(
+                self.rfile,
+                self.headers.get("Content-Length"),
+                self.headers.get("Transfer-Encoding"),
+            )
+        except BodyTooLarge:
+            self.close_connection = True
+            return json_response(
+                413, {"stat": "FAIL", "code": 41300, "message": "Request too large"}
+            )
+        except BadBody as exc:
+            self.close_connection = True
+            return json_response(
+                400, {"stat": "FAIL", "code": 40000, "message": "Bad request"}, str(exc)
+            )
+        return self._route(method, faults, raw)
+
+    def _route(self, method: str, faults: Faults, raw: bytes) -> Response:
         forced = faults.forced_status()
         if forced is not None:
             return json_response(
@@ -133,18 +170,22 @@ class _Handler(BaseHTTPRequestHandler):
         expected = _ROUTES.get(path)
         if expected is None:
             return json_response(404, {"stat": "FAIL", "code": 40400, "message": "Not found"})
-        if method != expected:
-            return json_response(
-                405, {"stat": "FAIL", "code": 40500, "message": "Method not allowed"}
+        # HEAD is GET without the body (RFC 9110 section 9.3.2).
+        if method != expected and not (method == "HEAD" and expected == "GET"):
+            return Response(
+                405,
+                b'{"stat": "FAIL", "code": 40500, "message": "Method not allowed"}',
+                allow=expected if expected == "POST" else "GET, HEAD",
             )
         query = dict(parse_qsl(query_string, keep_blank_values=True))
         endpoints = self.server.endpoints
         if path == AUTHORIZE_PATH:
             return endpoints.authorize(query)
-        body = self._read_form()
-        if body is None:
+        try:
+            body = parse_form(raw, self.headers.get("Content-Type"))
+        except BadBody as exc:
             return json_response(
-                413, {"stat": "FAIL", "code": 41300, "message": "Request too large"}
+                400, {"stat": "FAIL", "code": 40000, "message": "Bad request"}, str(exc)
             )
         if path == HEALTH_CHECK_PATH:
             return endpoints.health_check(body)
@@ -153,30 +194,25 @@ class _Handler(BaseHTTPRequestHandler):
         # The Python SDK sends token parameters in the query string, others in a form body.
         return endpoints.token({**query, **body}, self.headers.get("Host"))
 
-    def _read_form(self) -> Mapping[str, str] | None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_BODY:
-            return None
-        raw = self.rfile.read(length) if length > 0 else b""
-        return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-
-    def _send(self, response: Response) -> None:
+    def _send(self, response: Response, *, with_body: bool = True) -> None:
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
         self.send_header("Cache-Control", "no-store")
+        if self.close_connection:
+            self.send_header("Connection", "close")
         if response.location is not None:
             self.send_header("Location", response.location)
+        if response.allow is not None:
+            self.send_header("Allow", response.allow)
         if response.content_type.startswith("text/html"):
             self.send_header(
                 "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"
             )
             self.send_header("X-Frame-Options", "DENY")
         self.end_headers()
-        self.wfile.write(response.body)
+        if with_body:
+            self.wfile.write(response.body)
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
@@ -223,7 +259,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, address = self.socket.accept()
-        sock.settimeout(CONNECTION_TIMEOUT)
+        sock.settimeout(HANDSHAKE_TIMEOUT)
         try:
             tls_sock = self._context().wrap_socket(
                 sock, server_side=True, do_handshake_on_connect=False

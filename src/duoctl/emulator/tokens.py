@@ -7,20 +7,27 @@ endpoint renders that in its own wire shape (health check ``stat: FAIL``, token 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import ipaddress
+import math
 import threading
 import uuid
 import warnings
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
 
 ALGORITHM = "HS512"
 MAX_EXP_AHEAD = 3600.0  # Duo refuses assertions valid for more than an hour
+# How far in the future an ``iat`` may be. The Node SDK rounds the time to the nearest second,
+# so its iat is up to 0.5 s ahead; what Duo allows is unverified. 60 s is the leeway every
+# official SDK applies to Duo's own iat, so a clock difference that breaks nothing one way
+# breaks nothing the other way. ``nbf`` has none: Duo refuses a future nbf (C# SDK issue 13).
+IAT_LEEWAY = 60.0
 STATE_MIN, STATE_MAX = 16, 1024
 REDIRECT_URI_MAX = 256
 ID_TOKEN_LIFETIME = 3600
@@ -54,50 +61,94 @@ def encode(claims: Mapping[str, Any], secret: str) -> str:
 
 
 class JtiCache:
-    """Assertion IDs already used, remembered until their assertion expires."""
+    """Assertion IDs already used, remembered until their assertion expires.
+
+    A dict answers "seen before?" in O(1); a heap ordered by expiry lets each claim drop the
+    expired entries it finds at the front, so a claim costs O(log n) amortised however many
+    IDs are remembered (rebuilding the dict on every claim made sustained load decay).
+    """
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], float] = {}
+        self._expiries: list[tuple[float, tuple[str, str]]] = []
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._seen)
 
     def claim(self, client_id: str, jti: str, exp: float, now: float) -> bool:
         """Record ``jti``; False when it was already used (a replay)."""
         with self._lock:
-            self._seen = {k: e for k, e in self._seen.items() if e >= now}
+            self._prune(now)
             key = (client_id, jti)
             if key in self._seen:
                 return False
             self._seen[key] = exp
+            heapq.heappush(self._expiries, (exp, key))
             return True
 
+    def _prune(self, now: float) -> None:
+        # A key is in the heap exactly once (a replay is refused before it is pushed again).
+        while self._expiries and self._expiries[0][0] < now:
+            _, key = heapq.heappop(self._expiries)
+            del self._seen[key]
 
-def _numeric(value: Any) -> TypeGuard[int | float]:
-    return not isinstance(value, bool) and isinstance(value, int | float)
+
+def numeric_claim(value: Any) -> float | None:
+    """A time claim as a number, or None when it is not one.
+
+    JSON numbers, and strings that Python's ``int()`` reads, as PyJWT's own checks do
+    (``int(payload["exp"])``): the C# SDK sends every claim as a JSON string
+    (duo_universal_csharp JwtUtils.cs, CalculateExpiration) and real Duo accepts it.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            return float(int(value))
+        except ValueError:
+            return None
+    return None
 
 
 def _check_times(claims: Mapping[str, Any], now: float, what: str) -> float:
-    """PyJWT's exp / nbf / iat rules (no leeway) against ``now``, plus Duo's one-hour
-    ceiling on exp. Returns exp.
+    """exp / nbf / iat against ``now``, plus Duo's one-hour ceiling on exp. Returns exp.
 
     PyJWT would compare these with the real time (its checks are turned off in the decode
     calls); the emulator compares them with its own clock, so a test can move time forward
-    without sleeping."""
-    exp = claims.get("exp")
-    if not _numeric(exp):
+    without sleeping. Sources for each rule: docs/emulator-fidelity.md."""
+    exp = numeric_claim(claims.get("exp"))
+    if exp is None:
         raise Rejected("invalid_client", f"{what} has no numeric exp")
     if exp <= now:
-        raise Rejected("invalid_client", "the token has expired")
+        raise Rejected("invalid_client", f"{what} has expired")
     if exp > now + MAX_EXP_AHEAD:
         raise Rejected("invalid_client", f"{what} exp is more than one hour ahead")
-    for claim in ("nbf", "iat"):
+    for claim, leeway in (("nbf", 0.0), ("iat", IAT_LEEWAY)):
         if claim not in claims:
             continue
-        value = claims[claim]
-        if not _numeric(value):
+        value = numeric_claim(claims[claim])
+        if value is None:
             raise Rejected("invalid_client", f"{what} {claim} is not a number")
-        if value > now:
-            raise Rejected("invalid_client", f"the token is not valid yet ({claim})")
-    return float(exp)
+        if value > now + leeway:
+            raise Rejected("invalid_client", f"{what} is not valid yet ({claim} in the future)")
+    return exp
+
+
+def unverified_issuer(assertion: str | None) -> str:
+    """The ``iss`` of a client assertion, read without checking it (to find whose secret
+    checks it); "" when there is none. The signature is checked afterwards, as always."""
+    if not assertion:
+        return ""
+    try:
+        claims = jwt.decode(assertion, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return ""
+    iss = claims.get("iss")
+    return iss if isinstance(iss, str) else ""
 
 
 def _jwt_failure(exc: jwt.PyJWTError) -> str:

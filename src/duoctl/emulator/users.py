@@ -21,6 +21,37 @@ class Outcome(enum.Enum):
     NOT_ENROLLED = "not_enrolled"
 
 
+class NewUserPolicy(enum.Enum):
+    """What Duo does with a user it has never seen (Admin Panel: Policies > New User Policy).
+
+    ``enroll`` ("Require enrollment") is Duo's default; ``allow`` lets the user through with
+    no second factor; ``deny`` refuses them.
+    """
+
+    ENROLL = "enroll"
+    ALLOW = "allow"
+    DENY = "deny"
+
+
+def parse_new_user_policy(text: str) -> NewUserPolicy:
+    try:
+        return NewUserPolicy(text.strip().lower())
+    except ValueError:
+        choices = ", ".join(p.value for p in NewUserPolicy)
+        raise ValueError(f"unknown new user policy {text!r}: choose one of {choices}") from None
+
+
+def find_user(users: Mapping[str, EmulatedUser], name: str) -> EmulatedUser | None:
+    """The user called ``name``, compared case-insensitively as Duo does (usernames are
+    not case-sensitive there: duo_universal_csharp issue 47). An exact match wins."""
+    exact = users.get(name)
+    if exact is not None:
+        return exact
+    folded = name.casefold()
+    # A scan, not an index: users may be added at runtime and lists are short.
+    return next((u for u in list(users.values()) if u.name.casefold() == folded), None)
+
+
 @dataclass
 class EmulatedUser:
     name: str
