@@ -153,8 +153,12 @@ def generate_leaf_key(key_type: KeyType) -> LeafKey:
 
 
 def build_tls_contexts(scratch_dir: Path, key_type: KeyType = "rsa") -> TlsContexts:
-    ca = ThrowawayCA("duoctl emulator throwaway CA")
-    impostor = ThrowawayCA("duoctl emulator impostor CA (not in ca_bundle)")
+    # A name of its own per start: a client trusting several emulators' CAs in one bundle
+    # (or store) looks issuers up by name, and Node's (OpenSSL's) lookup stops at the first
+    # certificate with the right name, whose key then fails to verify the leaf.
+    tag = os.urandom(4).hex()
+    ca = ThrowawayCA(f"duoctl emulator throwaway CA {tag}")
+    impostor = ThrowawayCA(f"duoctl emulator impostor CA {tag} (not in ca_bundle)")
     key = generate_leaf_key(key_type)
     return TlsContexts(
         ca_pem=ca.cert_pem,

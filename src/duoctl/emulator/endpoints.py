@@ -102,11 +102,13 @@ class DuoEndpoints:
         clock: Callable[[], float] = time.time,
         new_user_policy: NewUserPolicy = NewUserPolicy.ENROLL,
         lowercase_preferred_username: bool = False,
+        push_timeout: float = TIMEOUT_HOLD,
     ) -> None:
         self._clients = clients  # client_id -> secret; shared with Emulator, mutable
         self._users = users
         self._new_user_policy = new_user_policy
         self._lowercase_preferred_username = lowercase_preferred_username
+        self._push_timeout = push_timeout
         self._faults = faults
         self._interactive = interactive
         self._stopping = stopping
@@ -235,7 +237,7 @@ class DuoEndpoints:
     def _scripted_answer(self, request: AuthorizeRequest, user: EmulatedUser) -> Response:
         if user.outcome is Outcome.TIMEOUT:
             # Like a push nobody answers: the browser stays on Duo's page, no redirect.
-            self._stopping.wait(TIMEOUT_HOLD)
+            self._stopping.wait(self._push_timeout)
             return html_response(200, page.timed_out_page())
         if user.delay and self._stopping.wait(user.delay):
             return html_response(503, page.error_page("Stopping", "The emulator is stopping."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import ipaddress
+import math
 import os
 import secrets
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from duoctl.emulator.ca import KeyType, build_tls_contexts
-from duoctl.emulator.endpoints import DuoEndpoints
+from duoctl.emulator.endpoints import TIMEOUT_HOLD, DuoEndpoints
 from duoctl.emulator.faults import Faults
 from duoctl.emulator.server import EmulatorHTTPServer, SeenRequest
 from duoctl.emulator.users import EmulatedUser, NewUserPolicy
@@ -67,8 +68,9 @@ class Emulator:
     ``new_user_policy`` decides what an unknown username gets (Duo's default: ``ENROLL``);
     ``lowercase_preferred_username`` makes id_tokens carry the username lower-cased, as Duo
     does for some accounts. ``key_type`` is the server certificate's key: ``"rsa"`` like
-    Duo's, or ``"ec"``. ``on_request`` sees every request; ``SeenRequest.reason`` says why
-    one was refused (Duo's own answers never do).
+    Duo's, or ``"ec"``. ``push_timeout`` is how long a TIMEOUT user's prompt is held before
+    Duo's "timed out" page (real Duo: about a minute). ``on_request`` sees every request;
+    ``SeenRequest.reason`` says why one was refused (Duo's own answers never do).
     """
 
     def __init__(
@@ -86,6 +88,7 @@ class Emulator:
         new_user_policy: NewUserPolicy = NewUserPolicy.ENROLL,
         lowercase_preferred_username: bool = False,
         key_type: KeyType = "rsa",
+        push_timeout: float = TIMEOUT_HOLD,
     ) -> None:
         self._bind_address = _loopback_bind_address(host)
         if not 0 <= port <= 65535:
@@ -110,11 +113,14 @@ class Emulator:
         self._clock = clock
         if not isinstance(new_user_policy, NewUserPolicy):
             raise ValueError(f"new_user_policy must be a NewUserPolicy, not {new_user_policy!r}")
+        if not math.isfinite(push_timeout) or push_timeout < 0:
+            raise ValueError(f"push_timeout must be a finite number >= 0, not {push_timeout!r}")
         if key_type not in {"rsa", "ec"}:
             raise ValueError(f"key_type must be 'rsa' or 'ec', not {key_type!r}")
         self.new_user_policy = new_user_policy
         self.lowercase_preferred_username = lowercase_preferred_username
         self.key_type: KeyType = key_type
+        self.push_timeout = push_timeout
         self._stopping = threading.Event()
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -164,6 +170,7 @@ class Emulator:
                 clock=self._clock,
                 new_user_policy=self.new_user_policy,
                 lowercase_preferred_username=self.lowercase_preferred_username,
+                push_timeout=self.push_timeout,
             )
             family = socket.AF_INET6 if ":" in self._bind_address else socket.AF_INET
             server = EmulatorHTTPServer(
