@@ -89,7 +89,7 @@ def main() -> int:
         parser.error("--runs must be at least 10")
 
     from duoctl.emulator import EmulatedUser, Emulator, Outcome
-    from duoctl.secretstore import service_for
+    from duoctl.secrets.keyring_store import service_for
 
     with (
         secret_service() as keyring_used,

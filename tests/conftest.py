@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from duoctl.cli.app import run
 from duoctl.cli.state import AppState
 from duoctl.output import Streams
-from duoctl.secretstore import MemorySecretStore
+from duoctl.secrets.memory import MemorySecretStore
 
 # Variables a developer (or CI) may have set that would change what duoctl does in a test.
 _SCRUBBED_ENV = (
@@ -28,6 +28,12 @@ _SCRUBBED_ENV = (
     "DUOCTL_DEBUG",
     "DUOCTL_ALLOW_PLAINTEXT_KEYRING",
     "DUOCTL_KEYRING_TIMEOUT",
+    "DUOCTL_SECRET_TIMEOUT",
+    "DUOCTL_SECRET_BACKEND",
+    "DUOCTL_SCOPE",
+    "DUOCTL_SYSTEM_ROOT",
+    "DUOCTL_STORE_PASSPHRASE_FILE",
+    "SYSTEMD_CREDENTIAL_SECRET",
     "PYTHON_KEYRING_BACKEND",
     "HTTP_PROXY",
     "HTTPS_PROXY",
@@ -50,6 +56,12 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
         monkeypatch.delenv(name, raising=False)
     # The directory is deliberately not created: creating it (0700) is duoctl's job.
     monkeypatch.setenv("DUOCTL_CONFIG", str(tmp_path / "duoctl" / "config.toml"))
+    # Most tests are about one store: the keyring (a fake one, or the private Secret
+    # Service). Tests of store selection and of the server backends unset or change this;
+    # without it, a test of "no usable keyring" would fall through to systemd-creds as root.
+    monkeypatch.setenv("DUOCTL_SECRET_BACKEND", "keyring")
+    # The system scope never reaches the real /etc or /var/lib from a test.
+    monkeypatch.setenv("DUOCTL_SYSTEM_ROOT", str(tmp_path / "system-root"))
     # Where platformdirs (default config path) and keyring (keyringrc.cfg) look for config.
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("NO_COLOR", "1")

@@ -17,7 +17,7 @@ from duoctl.duoclient import official_client
 from duoctl.emulator import EmulatedUser, Emulator, Outcome
 from duoctl.mfa import set_external_mfa
 from duoctl.providers import add_provider
-from duoctl.secretstore import MemorySecretStore
+from duoctl.secrets.memory import MemorySecretStore
 from duoctl.testlogin.browser import BrowserOpener, FollowBrowser
 from duoctl.testlogin.flow import LoginDeps, LoginOptions, run_test_login
 from duoctl.testlogin.progress import Progress

@@ -71,6 +71,15 @@ class SecretStoreError(DuoctlError):
     kind = "secret_store"
 
 
+class CredentialUnreadable(SecretStoreError):
+    """A stored secret exists but cannot be read back (damaged file, wrong key).
+
+    Replacing or removing it must stay possible: that is the fix.
+    """
+
+    kind = "secret_unreadable"
+
+
 class DuoDenied(DuoctlError):
     exit_code = ExitCode.DUO_DENIED
     kind = "duo_denied"

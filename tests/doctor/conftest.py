@@ -15,7 +15,7 @@ import pytest
 from duoctl.doctor.model import DoctorReport
 from duoctl.doctor.runner import DoctorDeps, Timeouts, run_doctor
 from duoctl.emulator import EmulatedUser, Emulator
-from duoctl.secretstore import MemorySecretStore
+from duoctl.secrets.memory import MemorySecretStore
 
 PROXY_VARIABLES = (
     "HTTPS_PROXY",

@@ -18,7 +18,7 @@ from duoctl.cli.state import AppState
 from duoctl.emulator import Emulator
 from duoctl.errors import ChecksFailed
 from duoctl.output import Streams
-from duoctl.secretstore import MemorySecretStore
+from duoctl.secrets.memory import MemorySecretStore
 
 
 class _Tty(io.StringIO):
@@ -56,7 +56,7 @@ def test_table_output_exit_0_with_warnings(emu_config: Path, store: MemorySecret
     assert got.exit_code == 0, got.stdout + got.stderr
     assert "This machine" in got.stdout
     assert "Provider prod" in got.stdout
-    for title in ("Config permissions", "Keyring backend", "DNS", "TLS certificate", "Clock skew"):
+    for title in ("Config permissions", "Secret store", "DNS", "TLS certificate", "Clock skew"):
         assert title in got.stdout
     # localhost is no Duo hostname: the one warning. The emulator's leaf lives 90 days, so
     # the 30-day certificate warning stays quiet.
@@ -204,6 +204,7 @@ def test_command_module_imports_nothing_heavy() -> None:
     # Every duoctl invocation imports the command module: it must stay as cheap as typer.
     code = (
         "import sys; import typer, duoctl.cli.options, duoctl.cli.state; "
+        "import duoctl.cli.secret_options; "
         "before = set(sys.modules); import duoctl.cli.doctor_cmd; "
         "print(sorted(set(sys.modules) - before))"
     )

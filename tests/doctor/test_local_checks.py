@@ -13,7 +13,8 @@ from duoctl.doctor.model import GLOBAL_SCOPE, DoctorReport, Status
 from duoctl.doctor.runner import Timeouts
 from duoctl.emulator import Emulator
 from duoctl.errors import ProviderNotFound
-from duoctl.secretstore import BackendInfo, MemorySecretStore
+from duoctl.secrets import BackendInfo
+from duoctl.secrets.memory import MemorySecretStore
 
 from .conftest import emulator_provider, write_config
 
@@ -128,15 +129,15 @@ def test_malformed_secret_fails(emu_config: Path, store: MemorySecretStore, doct
     assert "--rotate-secret" in result.fix
 
 
-def test_orphaned_secret_warns(emu_config: Path, store: MemorySecretStore, doctor: Doctor) -> None:
+def test_orphaned_secret_warns(emu_config: Path, doctor: Doctor) -> None:
+    store = MemorySecretStore(backend="keyring", location="duoctl:/etc/x.toml")
     store.set("old-prod", "A" * 40)
-    report = doctor(emu_config)
+    report = doctor(emu_config, secrets=store)
     status, detail, fix = g(report, "secrets.orphans")
     assert status is Status.WARN
     assert "old-prod" in detail
     assert fix is not None
-    assert "secret-tool clear service" in fix
-    assert "old-prod" in fix
+    assert "secret-tool clear service 'duoctl:/etc/x.toml' username old-prod" in fix
     assert report.get(GLOBAL_SCOPE, "secrets.orphans").data["orphans"] == ["old-prod"]
 
 
@@ -251,7 +252,7 @@ def test_hung_keyring_is_asked_once(
     assert "did not answer" in first.detail
     second = report.get("provider:b", "secret")
     assert second.status is Status.SKIPPED
-    assert second.detail == "skipped: the keyring did not answer for provider:a"
+    assert second.detail == "skipped: the secret store did not answer for provider:a"
     assert g(report, "secrets.orphans")[0] is Status.SKIPPED
     assert store.calls.count("get") == 1
 

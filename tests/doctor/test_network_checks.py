@@ -27,7 +27,7 @@ from duoctl.doctor.render import print_report
 from duoctl.doctor.runner import Timeouts
 from duoctl.emulator import Emulator
 from duoctl.errors import DuoProtocolError
-from duoctl.secretstore import MemorySecretStore
+from duoctl.secrets.memory import MemorySecretStore
 
 from .conftest import emulator_provider, write_config
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from duoctl.secretstore import service_for
+from duoctl.secrets.keyring_store import service_for
 from foundation.helpers import PROCESS_TIMEOUT_S, SECRET_TOOL
 from support.real_components import require_real, secret_service_available
 

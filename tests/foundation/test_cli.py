@@ -21,7 +21,7 @@ from duoctl import __version__
 from duoctl.cli.app import app
 from duoctl.cli.state import AppState
 from duoctl.output import Streams
-from duoctl.secretstore import MemorySecretStore
+from duoctl.secrets.memory import MemorySecretStore
 from foundation.helpers import (
     CLIENT_ID,
     DUOCTL,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from duoctl.secretstore import KeyringSecretStore
+from duoctl.secrets.keyring_store import KeyringSecretStore
 from foundation.helpers import (
     DUOCTL,
     PROCESS_TIMEOUT_S,

@@ -50,16 +50,46 @@ def test_new_config_lock_and_directory_are_private(config_path: Path) -> None:
     assert _mode(config_path.with_name("config.toml.lock")) == 0o600
 
 
-def test_rewritten_config_becomes_private(config_path: Path) -> None:
+@pytest.mark.parametrize("mode", [0o644, 0o606, 0o666])
+def test_config_open_to_others_is_refused_and_left_alone(config_path: Path, mode: int) -> None:
     write_private(config_path, config_with(2))
-    config_path.chmod(0o644)
+    config_path.chmod(mode)
+    before = config_path.read_bytes()
+
+    result = run_duoctl(["provider", "disable", "p1"], preexec_fn=_umask_zero)
+
+    assert result.returncode == 4, result.stderr
+    assert f"(mode {mode:04o})" in result.stderr
+    assert f"chmod o-rwx {config_path}" in result.stderr
+    assert config_path.read_bytes() == before
+    assert _mode(config_path) == mode
+
+
+def test_edit_keeps_group_mode_owner_and_group(config_path: Path) -> None:
+    # A config the platform's service reads through a group: 0640 with that group.
+    write_private(config_path, config_with(2))
+    group = 65534 if os.geteuid() == 0 else os.getegid()  # root can hand it to nogroup
+    os.chown(config_path, os.geteuid(), group)
+    config_path.chmod(0o640)
 
     result = run_duoctl(["provider", "disable", "p1"], preexec_fn=_umask_zero)
 
     assert result.returncode == 0, result.stderr
     assert tomllib.loads(config_path.read_text())["providers"]["p1"]["enabled"] is False
-    assert _mode(config_path) == 0o600
+    st = os.stat(config_path)
+    assert (_mode(config_path), st.st_uid, st.st_gid) == (0o640, os.geteuid(), group)
     assert _mode(config_path.with_name("config.toml.lock")) == 0o600
+
+
+def test_edit_narrows_nothing_and_widens_nothing(config_path: Path) -> None:
+    write_private(config_path, config_with(2))
+    config_path.chmod(0o400)
+
+    result = run_duoctl(["provider", "disable", "p1"], preexec_fn=_umask_zero)
+
+    # A read-only file is replaced (the directory is writable) and stays read-only.
+    assert result.returncode == 0, result.stderr
+    assert _mode(config_path) == 0o400
 
 
 def test_in_process_add_creates_private_files(cli: object, config_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from duoctl.secretstore import KeyringSecretStore
+from duoctl.secrets.keyring_store import KeyringSecretStore
 from foundation.helpers import (
     SECRET,
     SECRET_2,

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from duoctl.errors import SecretStoreError
-from duoctl.secretstore import BackendInfo, MemorySecretStore
+from duoctl.secrets import BackendInfo
+from duoctl.secrets.memory import MemorySecretStore
 from foundation.helpers import (
     PROCESS_TIMEOUT_S,
     SECRET,
@@ -131,7 +132,7 @@ import json, sys
 from pathlib import Path
 from duoctl.errors import DuoctlError
 from duoctl.providers import add_provider, edit_provider, remove_provider
-from duoctl.secretstore import MemorySecretStore
+from duoctl.secrets.memory import MemorySecretStore
 
 op, config = sys.argv[1], Path(sys.argv[2])
 store = MemorySecretStore()

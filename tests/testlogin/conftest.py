@@ -92,7 +92,7 @@ def provider(real_secret_service: None, emulator: Emulator, tmp_path: Path) -> I
     config = tmp_path / "config" / "config.toml"
     add_provider_via_cli(emulator, config)
     yield Provider(emulator, config)
-    from duoctl.secretstore import KeyringSecretStore
+    from duoctl.secrets.keyring_store import KeyringSecretStore
 
     # The keyring is shared by the whole run; leave no item behind (best effort).
     with contextlib.suppress(DuoctlError):

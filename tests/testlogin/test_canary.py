@@ -122,7 +122,7 @@ def _world(tmp_path: Path, *, emulator_knows_the_canary: bool = True) -> Iterato
         try:
             yield world
         finally:
-            from duoctl.secretstore import KeyringSecretStore
+            from duoctl.secrets.keyring_store import KeyringSecretStore
 
             with contextlib.suppress(DuoctlError):
                 KeyringSecretStore(world.config).delete(PROVIDER)

@@ -23,7 +23,7 @@ import pytest
 from duo_universal import DuoException
 
 from duoctl.errors import DuoDenied, DuoProtocolError, DuoTimeout, DuoUnreachable, ExitCode
-from duoctl.secretstore import MemorySecretStore
+from duoctl.secrets.memory import MemorySecretStore
 from duoctl.testlogin.result import LoginResult
 from testlogin.conftest import Provider
 from testlogin.helpers import (

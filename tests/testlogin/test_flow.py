@@ -26,7 +26,7 @@ from duoctl.errors import (
     ValidationError,
 )
 from duoctl.providers import add_provider, set_enabled
-from duoctl.secretstore import MemorySecretStore
+from duoctl.secrets.memory import MemorySecretStore
 from duoctl.testlogin.flow import LoginDeps, LoginOptions, run_test_login
 from duoctl.testlogin.progress import Progress
 from testlogin.helpers import HttpAnswer, get

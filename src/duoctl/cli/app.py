@@ -18,8 +18,9 @@ DEBUG_ENV = "DUOCTL_DEBUG"
 
 ROOT_HELP = (
     "Configure and test Duo Security MFA (Universal Prompt) for the platform.\n\n"
-    "Admins: provider add/list/show/edit/remove. Operators: mfa enable/disable/status. "
-    "Support: test-login, doctor. Try it offline: demo, emulator.\n\n"
+    "Admins: provider add/list/show/edit/remove, secrets migrate, config path. Operators: "
+    "mfa enable/disable/status. Support: test-login, doctor. Try it offline: demo, "
+    "emulator.\n\n"
     "Example: duoctl demo"
 )
 
@@ -33,7 +34,11 @@ _COMMAND_MODULES = {
     "demo": "testlogin_cmd",
     "doctor": "doctor_cmd",
     "emulator": "emulator_cmd",
+    "config": "config_cmd",
+    "secrets": "secrets_cmd",
 }
+# Modules whose command is a group built one subcommand at a time (CommandGroup).
+_GROUP_MODULES = ("provider_cmd", "mfa_cmd", "config_cmd", "secrets_cmd")
 
 
 def _version(value: bool) -> None:
@@ -49,10 +54,19 @@ def root(
         typer.Option(
             "--config",
             "-c",
-            help="Config file (default: $DUOCTL_CONFIG, else the user config dir).",
+            help="Config file (default: $DUOCTL_CONFIG, else --system's, else the user "
+            "config dir).",
             show_default=False,
         ),
     ] = None,
+    system: Annotated[
+        bool,
+        typer.Option(
+            "--system",
+            help="Use the host-wide config, /etc/duoctl/config.toml, and its secrets under "
+            "/var/lib/duoctl (also DUOCTL_SCOPE=system).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
@@ -63,6 +77,8 @@ def root(
     state: AppState = ctx.obj
     if config is not None:
         state.config_option = config
+    if system:
+        state.system = True
 
 
 def build_app(args: list[str] | None = None) -> typer.Typer:
@@ -82,7 +98,7 @@ def build_app(args: list[str] | None = None) -> typer.Typer:
     modules = [wanted] if wanted else list(dict.fromkeys(_COMMAND_MODULES.values()))
     for module_name in modules:
         module = importlib.import_module(f"duoctl.cli.{module_name}")
-        if wanted in ("provider_cmd", "mfa_cmd"):
+        if wanted in _GROUP_MODULES:
             module.register(app, only=words[1] if len(words) > 1 else None)
         else:
             module.register(app)
@@ -97,7 +113,7 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 _ROOT_OPTIONS_WITH_VALUE = ("--config", "-c")
-_GROUPS = ("provider", "mfa")
+_GROUPS = ("provider", "mfa", "config", "secrets")
 
 
 def _command_words(args: list[str]) -> list[str]:

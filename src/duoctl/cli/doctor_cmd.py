@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from duoctl.cli.options import JsonOption
+from duoctl.cli.secret_options import SecretStdin, take_one_shot_secret
 from duoctl.cli.state import AppState
 
 if TYPE_CHECKING:
@@ -40,6 +41,27 @@ def _failure(report: DoctorReport, strict: bool) -> ChecksFailed | None:
     return ChecksFailed(message, hint="apply each listed fix, then run 'duoctl doctor' again")
 
 
+def _one_provider_for_one_secret(state: AppState, named: list[str]) -> None:
+    """A one-shot secret belongs to one provider: refuse a run that would check several."""
+    from duoctl.errors import UsageError
+
+    if len(set(named)) > 1:
+        raise UsageError(
+            "a one-shot Client Secret belongs to one provider; name only that one",
+            hint="duoctl doctor NAME --client-secret-stdin",
+        )
+    if not named:
+        from duoctl.config.store import load_config
+
+        enabled = load_config(state.config_path).enabled_providers()
+        if len(enabled) > 1:
+            raise UsageError(
+                "a one-shot Client Secret belongs to one provider, and several are enabled: "
+                + ", ".join(p.name for p in enabled),
+                hint="duoctl doctor NAME --client-secret-stdin",
+            )
+
+
 def doctor(
     ctx: typer.Context,
     providers: Annotated[
@@ -52,12 +74,15 @@ def doctor(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail (exit 10) on warnings too, not only failures.")
     ] = False,
+    client_secret_stdin: SecretStdin = False,
 ) -> None:
     """Check every link between this machine and Duo, and say exactly what to fix.
 
-    Config file, OS keyring, the external-MFA parameter, then for each provider: endpoint,
-    secret, proxy variables, DNS, TCP, TLS certificate, clock skew and credentials (Duo's
-    health check). Exit 0 when nothing failed, 10 otherwise.
+    Config file, secret store, the external-MFA parameter, then for each provider:
+    endpoint, secret, proxy variables, DNS, TCP, TLS certificate, clock skew and credentials
+    (Duo's health check). Exit 0 when nothing failed, 10 otherwise. With
+    --client-secret-stdin or DUOCTL_CLIENT_SECRET, the one provider checked uses that secret
+    for this run only.
 
     Example: duoctl doctor prod --json
     """
@@ -68,6 +93,8 @@ def doctor(
 
     state: AppState = ctx.obj
     streams = state.streams
+    if take_one_shot_secret(state, client_secret_stdin):
+        _one_provider_for_one_secret(state, providers or [])
     deps = DoctorDeps(secrets=state.secrets(), client_factory=state.duo_client_factory)
     live = not json_output and streams.err_console.is_terminal
     progress = LiveProgress(streams.err_console) if live else None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from duoctl.cli.options import CommandGroup, JsonOption, YesOption, confirm
+from duoctl.cli.secret_options import SecretStdin
 from duoctl.cli.state import AppState
 
 if TYPE_CHECKING:
@@ -17,15 +18,6 @@ if TYPE_CHECKING:
 HELP = "Manage Duo Security MFA providers.\n\nExample: duoctl provider list"
 
 GROUP = CommandGroup("provider", HELP)
-
-
-SecretStdin = Annotated[
-    bool,
-    typer.Option(
-        "--client-secret-stdin",
-        help="Read the Client Secret from the first line of standard input.",
-    ),
-]
 
 
 def _provider_dict(provider: Provider) -> dict[str, Any]:
@@ -43,6 +35,8 @@ def _view_dict(view: ProviderView) -> dict[str, Any]:
     return {
         **_provider_dict(view.provider),
         "secret_present": view.secret_present,
+        "secret_backend": view.backend,
+        "secret_store": view.store,
         "warnings": list(view.warnings),
     }
 
@@ -66,19 +60,31 @@ def add(
     ] = None,
     client_secret_stdin: SecretStdin = False,
 ) -> None:
-    """Register a Duo Security provider; its Client Secret goes to the OS keyring.
+    """Register a Duo Security provider; its Client Secret goes to the secret store.
 
     The secret is read from a hidden prompt, from stdin (--client-secret-stdin) or from
-    DUOCTL_CLIENT_SECRET; never from the command line.
+    DUOCTL_CLIENT_SECRET; never from the command line. The name, endpoint and Client ID are
+    checked, and the store too, before the secret is asked for.
 
     Example: duoctl provider add prod --endpoint api-1234abcd.duosecurity.com
     --client-id DIXXXXXXXXXXXXXXXXXX
     """
-    from duoctl.providers import add_provider
+    from duoctl.providers import add_provider, prepare_add
     from duoctl.secret_input import read_client_secret
 
     state: AppState = ctx.obj
-    secret = read_client_secret(from_stdin=client_secret_stdin, stdin=sys.stdin)
+    prepare_add(
+        state.config_path,
+        state.secrets(),
+        name=name,
+        endpoint=endpoint,
+        client_id=client_id,
+        enabled=not disabled,
+        ca_bundle=ca_bundle,
+    )
+    secret = read_client_secret(
+        from_stdin=client_secret_stdin, stdin=sys.stdin, notify=state.streams.warn
+    )
     view = add_provider(
         state.config_path,
         state.secrets(),
@@ -92,7 +98,7 @@ def add(
     _warn_all(state, view.warnings)
     switch = "enabled" if view.provider.enabled else "disabled"
     state.streams.status(
-        f"added provider {view.provider.name!r} ({switch}); secret stored in the OS keyring"
+        f"added provider {view.provider.name!r} ({switch}); secret stored in {view.store}"
     )
 
 
@@ -138,7 +144,7 @@ def show(
     name: Annotated[str, typer.Argument(help="Provider name.")],
     json_output: JsonOption = False,
 ) -> None:
-    """Show one provider and whether its secret is in the keyring (never the secret).
+    """Show one provider, and whether its secret is in the secret store (never the secret).
 
     Example: duoctl provider show prod
     """
@@ -152,9 +158,11 @@ def show(
         state.streams.json(envelope("provider show", _view_dict(view)))
         return
     _warn_all(state, view.warnings)
-    present = {True: "present in the OS keyring", False: "MISSING", None: "unknown"}[
-        view.secret_present
-    ]
+    present = {
+        True: f"present in {view.store}",
+        False: f"MISSING from {view.store}",
+        None: "unknown",
+    }[view.secret_present]
     p = view.provider
     rows = [
         ("Name", p.name),
@@ -180,6 +188,14 @@ def remove(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Provider name.")],
     yes: YesOption = False,
+    keep_secret: Annotated[
+        bool,
+        typer.Option(
+            "--keep-secret",
+            help="Leave the secret store untouched (e.g. a desktop keyring this session "
+            "cannot reach); doctor then reports the secret as orphaned.",
+        ),
+    ] = False,
 ) -> None:
     """Remove a provider and its secret.
 
@@ -193,9 +209,16 @@ def remove(
         from duoctl.config.store import load_config
 
         load_config(state_config).provider(name)  # fail before asking about a ghost
-        confirm(state, f"Remove provider {name!r} and its Client Secret?", yes=yes)
-    removed = remove_provider(state_config, name, state.secrets())
-    state.streams.status(f"removed provider {removed.name!r} and its secret")
+        what = "" if keep_secret else " and its Client Secret"
+        confirm(state, f"Remove provider {name!r}{what}?", yes=yes)
+    removal = remove_provider(state_config, name, state.secrets(), keep_secret=keep_secret)
+    if keep_secret:
+        detail = "; its secret store was not touched (--keep-secret)"
+    elif removal.secret_deleted:
+        detail = f" and its secret from {removal.store}"
+    else:
+        detail = f"; it had no secret in {removal.store}"
+    state.streams.status(f"removed provider {removal.provider.name!r}{detail}")
 
 
 def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
@@ -253,7 +276,10 @@ def edit(
         raise ValidationError("--client-secret-stdin only makes sense with --rotate-secret")
     new_secret = (
         read_client_secret(
-            from_stdin=client_secret_stdin, stdin=sys.stdin, label="New Client Secret"
+            from_stdin=client_secret_stdin,
+            stdin=sys.stdin,
+            label="New Client Secret",
+            notify=state.streams.warn,
         )
         if rotate_secret
         else None
@@ -270,7 +296,8 @@ def edit(
     )
     _warn_all(state, view.warnings)
     state.streams.status(
-        f"updated provider {name!r}" + ("; secret rotated" if rotate_secret else "")
+        f"updated provider {name!r}"
+        + (f"; secret rotated in {view.store}" if rotate_secret else "")
     )
 
 

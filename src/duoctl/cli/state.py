@@ -11,17 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from duoctl.output import Streams
-from duoctl.paths import resolve_config_path
+from duoctl.paths import ConfigLocation, locate_config
 
 if TYPE_CHECKING:
     from duoctl.duoclient import DuoClient, DuoClientFactory
-    from duoctl.secretstore import SecretStore
-
-
-def _default_secret_store(config_path: Path, streams: Streams) -> SecretStore:
-    from duoctl.secretstore import KeyringSecretStore
-
-    return KeyringSecretStore(config_path, warn=streams.warn)
+    from duoctl.secrets import SecretStore
+    from duoctl.secrets.select import StoreSettings
 
 
 def _official_client(**kwargs: Any) -> DuoClient:
@@ -43,12 +38,14 @@ class AppState:
         self,
         config_option: Path | None = None,
         streams: Streams | None = None,
-        secret_store_factory: Callable[[Path, Streams], SecretStore] = _default_secret_store,
+        secret_store_factory: Callable[[Path, Streams], SecretStore] | None = None,
         interactive: Callable[[], bool] = _stdin_is_terminal,
         duo_client_factory: DuoClientFactory = _official_client,
     ) -> None:
         self.config_option = config_option
+        self.system = False  # --system
         self.streams = streams if streams is not None else Streams()
+        # None: the store the config and environment select (duoctl.secrets.select).
         self.secret_store_factory = secret_store_factory
         # Whether a person can answer a prompt; tests decide it instead of the real stdin.
         self.interactive = interactive
@@ -57,10 +54,87 @@ class AppState:
         self._secrets: SecretStore | None = None
 
     @property
+    def location(self) -> ConfigLocation:
+        return locate_config(self.config_option, system=self.system)
+
+    @property
     def config_path(self) -> Path:
-        return resolve_config_path(self.config_option)
+        return self.location.path
 
     def secrets(self) -> SecretStore:
         if self._secrets is None:
-            self._secrets = self.secret_store_factory(self.config_path, self.streams)
+            if self.secret_store_factory is not None:
+                self._secrets = self.secret_store_factory(self.config_path, self.streams)
+            else:
+                from duoctl.secrets.select import SelectedStore
+
+                self._secrets = SelectedStore(
+                    self.store_settings(),
+                    warn=self.streams.warn,
+                    passphrase=self._store_passphrase,
+                )
         return self._secrets
+
+    def use_one_shot_secret(self, secret: str, source: str) -> None:
+        """Serve ``secret`` for this run instead of the configured store (never stored)."""
+        from duoctl.secrets.memory import OneShotSecretStore
+
+        self._secrets = OneShotSecretStore(secret, source)
+
+    def store_for(self, backend: str) -> SecretStore:
+        """A concrete backend for this config, whatever the config selects (migrations)."""
+        import os
+
+        from duoctl.secrets.select import build
+
+        return build(
+            backend,
+            self.store_settings(),
+            environ=os.environ,
+            warn=self.streams.warn,
+            passphrase=self._store_passphrase,
+        )
+
+    def backend_in_use(self) -> str:
+        """The backend this config's secrets are in (chosen, not probed for usability)."""
+        from duoctl.secrets.select import SelectedStore
+
+        store = self.secrets()
+        if isinstance(store, SelectedStore):
+            return store.choice().backend
+        return store.backend().backend
+
+    def store_settings(self) -> StoreSettings:
+        from duoctl.config.store import load_config
+        from duoctl.secrets.select import StoreSettings
+
+        location = self.location
+        settings = StoreSettings(location.path, system=location.system)
+        if not _may_name_a_store(location.path):
+            return settings  # no [secrets] table: skip a parse of the whole file
+        config = load_config(location.path)
+        return settings._replace(
+            backend=config.secrets_backend, systemd_creds_key=config.systemd_creds_key
+        )
+
+    def _store_passphrase(self, confirm: bool) -> str:
+        from duoctl.secret_input import read_store_passphrase
+
+        return read_store_passphrase(confirm=confirm, interactive=self.interactive())
+
+
+def _may_name_a_store(path: Path) -> bool:
+    """Whether the config may hold a [secrets] table (a cheap text test, no TOML parse)."""
+    import os
+    import stat
+
+    try:
+        # Never open a FIFO or a device here (that could block or never end): the loader
+        # reports such a file; this only decides whether a parse is worth it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        return b"secrets" in handle.read(16 << 20)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from duoctl.cli.options import JsonOption
+from duoctl.cli.secret_options import SecretStdin, take_one_shot_secret
 from duoctl.cli.state import AppState
 from duoctl.duoclient import DEFAULT_LOGIN_WAIT, DEFAULT_NETWORK_TIMEOUT
 from duoctl.errors import DuoDenied
@@ -181,18 +182,22 @@ def cmd_test_login(
     ] = DEFAULT_NETWORK_TIMEOUT,
     browser: BrowserOption = BrowserMode.AUTO,
     no_browser: NoBrowserOption = False,
+    client_secret_stdin: SecretStdin = False,
     json_output: JsonOption = False,
 ) -> None:
     """Prove a provider works: a real Duo Universal Prompt login, end to end.
 
     Runs a health check, opens a one-time callback listener on loopback, opens the Duo
     prompt, waits for the push to be answered, exchanges the code and shows the result.
+    The secret comes from the store, or for this run only from --client-secret-stdin or
+    DUOCTL_CLIENT_SECRET (never stored).
 
     Example: duoctl test-login prod --username alice
     """
     from duoctl.testlogin.flow import LoginDeps, LoginOptions, run_test_login
 
     state: AppState = ctx.obj
+    take_one_shot_secret(state, client_secret_stdin)
     progress = CliProgress(state.streams, quiet=json_output)
     mode = BrowserMode.NONE if no_browser else browser
     options = LoginOptions(

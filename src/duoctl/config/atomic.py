@@ -11,46 +11,55 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from duoctl.errors import ConfigError
-
-PRIVATE_FILE_MODE = 0o600
-PRIVATE_DIR_MODE = 0o700
+from duoctl.fileio import PRIVATE_FILE_MODE, replace_atomically
+from duoctl.fileio import ensure_private_dir as _ensure_private_dir
 
 
 def ensure_private_dir(directory: Path) -> None:
     """Create the directory (and parents) 0700 if missing; leave an existing one alone."""
     try:
-        directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        _ensure_private_dir(directory)
     except OSError as exc:
         raise ConfigError(f"cannot create config directory {directory}: {exc.strerror}") from None
+
+
+def kept_mode_and_owner(path: Path) -> tuple[int, tuple[int, int] | None]:
+    """The mode and owner an edit of ``path`` must keep; 0600 and ours for a new file.
+
+    An existing file keeps its mode, owner and group (e.g. 0640 with a group the platform's
+    service reads) as long as they give nothing to others. A config that others may read or
+    write is refused: it names the Duo applications, and whoever can write it can point
+    logins at another server.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return PRIVATE_FILE_MODE, None
+    except OSError as exc:
+        raise ConfigError(f"cannot inspect {path}: {exc.strerror}") from None
+    mode = st.st_mode & 0o777
+    if mode & 0o007:
+        what = "writable" if mode & 0o002 else "readable"
+        raise ConfigError(
+            f"{path} is {what} by every user on this machine (mode {mode:04o}); "
+            "refusing to edit it",
+            hint=f"chmod o-rwx {path} (0600, or 0640 for a group that must read it), "
+            "then check that nobody changed it",
+        )
+    return mode, (st.st_uid, st.st_gid)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so a crash leaves the old or the new file, never a mix.
 
-    The temp file is created 0600 from its first byte (O_EXCL, mode given to open), so there
-    is no window where a secret-adjacent file is world-readable.
+    A new file is 0600 from its first byte; an existing one keeps its mode and owner (see
+    :func:`kept_mode_and_owner`).
     """
-    directory = path.parent
-    tmp = directory / f".{path.name}.{os.urandom(6).hex()}.tmp"
+    mode, owner = kept_mode_and_owner(path)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+        replace_atomically(path, data, mode=mode, owner=owner)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(directory)
 
 
 def remove_stale_temp_files(path: Path) -> None:
@@ -62,20 +71,6 @@ def remove_stale_temp_files(path: Path) -> None:
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         with contextlib.suppress(OSError):
             stale.unlink()
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable; some filesystems refuse O_RDONLY dirs, which is fine.
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 @contextlib.contextmanager

@@ -34,7 +34,8 @@ from duoctl.errors import ConfigError
 
 NEW_FILE_HEADER = (
     "# duoctl configuration: Duo Security MFA providers and the external-MFA system parameter.\n"
-    "# Secrets are never stored here: they live in the OS keyring. See config.example.toml.\n"
+    "# Secrets are never stored here: they live in a secret store (see [secrets] in\n"
+    "# config.example.toml).\n"
 )
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -93,7 +94,10 @@ class ConfigEdit:
         self._changes.append(_Change("update", name, changes))
 
     def set_external_mfa(self, enabled: bool) -> None:
-        self._changes.append(_Change("mfa", "", {"enabled": enabled}))
+        self._changes.append(_Change("table", "external_mfa", {"enabled": enabled}))
+
+    def set_secrets_backend(self, backend: str) -> None:
+        self._changes.append(_Change("table", "secrets", {"backend": backend}))
 
     def render(self) -> tuple[str, dict[str, Any]]:
         """The new file text and what it parses to; ConfigError rather than a text that is off.
@@ -127,8 +131,8 @@ class ConfigEdit:
         # Copies only what a change touches: a deep copy of 1,000 providers costs ~15 ms.
         data = dict(self._data)
         for change in self._changes:
-            if change.kind == "mfa":
-                data["external_mfa"] = {**data.get("external_mfa", {}), **change.fields}
+            if change.kind == "table":
+                data[change.name] = {**data.get(change.name, {}), **change.fields}
                 continue
             providers = data["providers"] = dict(data.get("providers", {}))
             if change.kind == "add":
@@ -151,10 +155,11 @@ class ConfigEdit:
         try:
             doc = tomlkit.parse(base)
             for change in self._changes:
-                if change.kind == "mfa":
-                    if "external_mfa" not in doc:
-                        doc["external_mfa"] = tomlkit.table()
-                    doc["external_mfa"]["enabled"] = change.fields["enabled"]
+                if change.kind == "table":
+                    if change.name not in doc:
+                        doc[change.name] = tomlkit.table()
+                    for key, value in change.fields.items():
+                        doc[change.name][key] = value
                     continue
                 if "providers" not in doc:
                     doc["providers"] = tomlkit.table(is_super_table=True)
@@ -187,8 +192,8 @@ class ConfigEdit:
 
 @dataclass(frozen=True)
 class _Change:
-    kind: str  # "add", "remove", "update" or "mfa"
-    name: str
+    kind: str  # "add", "remove", "update" (a provider) or "table" (a top-level table)
+    name: str  # the provider, or the table
     fields: dict[str, bool | str | None]
 
 
@@ -231,7 +236,7 @@ def _apply_by_lines(text: str, changes: list[_Change]) -> str:
         elif change.kind == "update":
             text = set_keys(text, ("providers", change.name), change.fields)
         else:
-            text = set_keys(text, ("external_mfa",), change.fields)
+            text = set_keys(text, (change.name,), change.fields)
     return text
 
 
@@ -256,8 +261,12 @@ def _with_schema_version(text: str) -> str:
 def edit_config(path: Path) -> Iterator[ConfigEdit]:
     """Lock, read, hand out a :class:`ConfigEdit`, then validate and write atomically.
 
-    If the block raises, nothing is written.
+    If the block raises, nothing is written. A symlinked config is edited where it points:
+    the lock and the temp file sit beside the target, and the link stays a link (replacing
+    it with a regular file would silently fork the config from what others read).
     """
+    if path.is_symlink():
+        path = path.resolve()
     ensure_private_dir(path.parent)
     with exclusive_lock(path):
         remove_stale_temp_files(path)

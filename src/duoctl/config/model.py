@@ -15,7 +15,12 @@ PROVIDER_TYPE_DUO = "duo"
 
 PROVIDER_KEYS = ("type", "enabled", "endpoint", "client_id", "ca_bundle")
 EXTERNAL_MFA_KEYS = ("enabled",)
-TOP_LEVEL_KEYS = ("schema_version", "external_mfa", "providers")
+SECRETS_KEYS = ("backend", "systemd_creds_key")
+TOP_LEVEL_KEYS = ("schema_version", "external_mfa", "secrets", "providers")
+# Kept here rather than imported from duoctl.secrets: the model is on every start-up path.
+SECRET_BACKEND_CHOICES = ("auto", "keyring", "systemd-creds", "encrypted-file")
+# What `systemd-creds encrypt --with-key=` accepts for a credential duoctl can decrypt later.
+SYSTEMD_CREDS_KEYS = ("host", "tpm2", "host+tpm2", "auto")
 
 
 # NamedTuples rather than frozen dataclasses: equally immutable, and about ten times cheaper
@@ -39,6 +44,8 @@ class Config(NamedTuple):
     external_mfa_enabled: bool = False
     providers: Mapping[str, Provider] = _NO_PROVIDERS
     unknown_top_level: tuple[str, ...] = ()
+    secrets_backend: str = "auto"
+    systemd_creds_key: str = "host"
 
     def enabled_providers(self) -> list[Provider]:
         return [p for p in self.providers.values() if p.enabled]
@@ -95,6 +102,18 @@ def _reject_unknown(
             )
 
 
+def _choice(path: Path, key: str, value: object, choices: tuple[str, ...]) -> str:
+    _expect(path, key, value, str, "a string")
+    assert isinstance(value, str)
+    if value not in choices:
+        raise ConfigError(
+            f"{_where(path, key)} must be one of {', '.join(repr(c) for c in choices)}, "
+            f"got {value!r}",
+            hint=f"edit {path} and fix that key",
+        )
+    return value
+
+
 def _provider_from(path: Path, name: str, raw: object) -> Provider:
     section = f"providers.{name}"
     _expect(path, section, raw, dict, "a table")
@@ -148,6 +167,18 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
     _reject_unknown(path, "external_mfa", mfa, EXTERNAL_MFA_KEYS)
     mfa_enabled = mfa.get("enabled", False)
     _expect(path, "external_mfa.enabled", mfa_enabled, bool, "a boolean (true/false)")
+    secrets = data.get("secrets", {})
+    _expect(path, "secrets", secrets, dict, "a table")
+    _reject_unknown(path, "secrets", secrets, SECRETS_KEYS)
+    backend = _choice(
+        path, "secrets.backend", secrets.get("backend", "auto"), SECRET_BACKEND_CHOICES
+    )
+    creds_key = _choice(
+        path,
+        "secrets.systemd_creds_key",
+        secrets.get("systemd_creds_key", "host"),
+        SYSTEMD_CREDS_KEYS,
+    )
     raw_providers = data.get("providers", {})
     _expect(path, "providers", raw_providers, dict, "a table of [providers.NAME] tables")
     providers = {name: _provider_from(path, name, raw) for name, raw in raw_providers.items()}
@@ -159,4 +190,6 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
         external_mfa_enabled=mfa_enabled,
         providers=providers,
         unknown_top_level=unknown,
+        secrets_backend=backend,
+        systemd_creds_key=creds_key,
     )

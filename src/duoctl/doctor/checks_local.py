@@ -1,34 +1,30 @@
-"""Checks that never leave the machine: the config file, the keyring, the MFA parameter."""
+"""Checks that never leave the machine: the config file and the MFA parameter.
+
+The secret store has its own module, :mod:`duoctl.doctor.checks_secrets`.
+"""
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from duoctl.config.model import SCHEMA_VERSION, Config, Provider, config_from_data
+from duoctl.config.model import SCHEMA_VERSION, Config, config_from_data
 from duoctl.config.store import config_mode_problem
-from duoctl.deadline import call_with_deadline
 from duoctl.doctor.model import (
     GLOBAL_SCOPE,
     CheckResult,
     Status,
     fail,
     ok,
-    provider_scope,
     skipped,
     warn,
 )
-from duoctl.errors import ConfigError, SecretStoreError, ValidationError
+from duoctl.errors import ConfigError
 from duoctl.mfa import NO_PROVIDER_WARNING, same_site_for
-from duoctl.secretstore import FIX_NO_BACKEND, SecretStore, service_for
-from duoctl.validation import validate_client_secret
 
 _T = TypeVar("_T")
-
-FIX_NO_KEYRING = FIX_NO_BACKEND  # one wording for "get a usable keyring", shared with the CLI
 
 
 @dataclass(frozen=True)
@@ -159,143 +155,6 @@ def check_config(path: Path) -> ConfigChecks:
     else:
         results.append(ok(GLOBAL_SCOPE, "config.valid", f"{count} provider(s) configured"))
     return ConfigChecks(results, config)
-
-
-class KeyringTimeout(SecretStoreError):
-    """The keyring did not answer within doctor's budget."""
-
-
-def bounded_store_call(call: Callable[[], _T], timeout: float, what: str) -> _T:
-    """A keyring call cut off at ``timeout``: the store's own limit may exceed doctor's budget."""
-
-    def timed_out() -> SecretStoreError:
-        return KeyringTimeout(
-            f"the OS keyring did not answer within {timeout:g} s while trying to {what}",
-            hint="the keyring may be locked (unlock it) or its D-Bus service hung",
-        )
-
-    return call_with_deadline(call, timeout, timed_out, name=f"doctor-keyring-{what}")
-
-
-def check_backend(secrets: SecretStore, timeout: float) -> tuple[CheckResult, bool]:
-    """secrets.backend; the boolean says whether secrets can be read at all."""
-    check_id = "secrets.backend"
-    try:
-        info = bounded_store_call(secrets.backend, timeout, "find a backend")
-    except SecretStoreError as exc:
-        return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_KEYRING), False
-    if info.kind == "secure":
-        return ok(GLOBAL_SCOPE, check_id, f"{info.name} (secure)", backend=info.name), True
-    if info.kind == "plaintext":
-        return (
-            warn(
-                GLOBAL_SCOPE,
-                check_id,
-                f"{info.name} keeps secrets in plain text on disk",
-                "use a Secret Service keyring (GNOME Keyring, KWallet) instead",
-                backend=info.name,
-            ),
-            True,
-        )
-    return (
-        fail(
-            GLOBAL_SCOPE,
-            check_id,
-            f"no usable OS keyring: backend {info.name} ({info.kind})",
-            FIX_NO_KEYRING,
-            backend=info.name,
-        ),
-        False,
-    )
-
-
-def check_secret(
-    secrets: SecretStore, provider: Provider, backend_ok: bool, timeout: float
-) -> tuple[CheckResult, str | None]:
-    """The provider's ``secret`` check and the secret itself (for the health check only).
-
-    The secret never goes into the result: only whether it is there and well-formed.
-    """
-    scope = provider_scope(provider.name)
-    if not backend_ok:
-        return (
-            skipped(
-                scope,
-                "secret",
-                "skipped: no usable keyring backend",
-                "fix 'secrets.backend' first",
-            ),
-            None,
-        )
-    try:
-        secret = bounded_store_call(
-            lambda: secrets.get(provider.name), timeout, "read the client secret"
-        )
-    except SecretStoreError as exc:
-        timed_out = isinstance(exc, KeyringTimeout)
-        result = fail(scope, "secret", exc.message, exc.hint or FIX_NO_KEYRING, timed_out=timed_out)
-        return result, None
-    rotate = f"duoctl provider edit {provider.name} --rotate-secret"
-    if secret is None:
-        return (
-            fail(
-                scope,
-                "secret",
-                f"no Client Secret in the OS keyring for provider {provider.name!r}",
-                f"store it again: {rotate}",
-            ),
-            None,
-        )
-    try:
-        validate_client_secret(secret)
-    except ValidationError as exc:
-        return fail(scope, "secret", f"the stored secret is unusable: {exc.message}", rotate), None
-    return ok(scope, "secret", "present in the OS keyring (40 characters)"), secret
-
-
-def check_orphans(
-    secrets: SecretStore, config_path: Path, config: Config | None, backend_ok: bool, timeout: float
-) -> CheckResult:
-    check_id = "secrets.orphans"
-    if not backend_ok:
-        return skipped(
-            GLOBAL_SCOPE,
-            check_id,
-            "skipped: no usable keyring backend",
-            "fix 'secrets.backend' first",
-        )
-    if config is None:
-        return skipped(
-            GLOBAL_SCOPE,
-            check_id,
-            "skipped: without a valid config every stored secret would look orphaned",
-            "fix the config checks first",
-        )
-    try:
-        names = bounded_store_call(secrets.names, timeout, "list stored secrets")
-    except SecretStoreError as exc:
-        return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_KEYRING)
-    if names is None:
-        return skipped(
-            GLOBAL_SCOPE,
-            check_id,
-            "skipped: this keyring backend cannot list its entries",
-            "none needed; use your keyring's own tool to review entries named "
-            f"{service_for(config_path)!r}",
-        )
-    # Disabled providers keep their secret on purpose: only unknown names are orphans.
-    orphans = sorted(set(names) - set(config.providers))
-    if not orphans:
-        return ok(GLOBAL_SCOPE, check_id, f"none ({len(names)} stored secret(s), all referenced)")
-    service = service_for(config_path)
-    return warn(
-        GLOBAL_SCOPE,
-        check_id,
-        f"{len(orphans)} secret(s) stored for providers not in the config: " + ", ".join(orphans),
-        f"delete them from the keyring, e.g. secret-tool clear service '{service}' "
-        f"username {orphans[0]}; or re-add the provider under that name",
-        orphans=orphans,
-    )
 
 
 def check_mfa(config: Config | None) -> list[CheckResult]:

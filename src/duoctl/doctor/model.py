@@ -8,7 +8,8 @@ Scopes and ids (stable: scripts may match on them):
 
 ``global``
     ``config.found``, ``config.permissions``, ``config.parse``, ``config.schema``,
-    ``config.valid``, ``secrets.backend``, ``secrets.orphans``, ``mfa.enabled``,
+    ``config.valid``, ``secrets.backend``, ``secrets.files``, ``secrets.orphans``,
+    ``mfa.enabled``,
     ``mfa.providers``
 ``provider:NAME``
     ``enabled`` (only for a disabled provider named on the command line), ``endpoint``,
@@ -48,7 +49,8 @@ TITLES: dict[str, str] = {
     "config.parse": "Config syntax",
     "config.schema": "Config schema version",
     "config.valid": "Config values",
-    "secrets.backend": "Keyring backend",
+    "secrets.backend": "Secret store",
+    "secrets.files": "Secret store files",
     "secrets.orphans": "Orphaned secrets",
     "mfa.enabled": "External MFA parameter",
     "mfa.providers": "Enabled providers",

@@ -1,6 +1,6 @@
 """Runs every check in dependency order, providers concurrently, under one overall deadline.
 
-Order: the config checks (which decide what else can run), the keyring, the MFA parameter,
+Order: the config checks (which decide what else can run), the secret store, the MFA parameter,
 then one daemon thread per provider: endpoint, secret, proxy, dns -> tcp -> tls ->
 (clock, credentials). A check whose prerequisite did not pass is reported as skipped with
 the reason, so one root cause shows up as one failure, not a cascade.
@@ -21,13 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from duoctl.config.model import Config, Provider
-from duoctl.doctor.checks_local import (
-    check_backend,
-    check_config,
-    check_mfa,
-    check_orphans,
-    check_secret,
-)
+from duoctl.doctor.checks_local import check_config, check_mfa
 from duoctl.doctor.checks_network import (
     CERT_WARN_DAYS,
     Resolver,
@@ -38,6 +32,12 @@ from duoctl.doctor.checks_network import (
     check_tcp,
     check_tls,
     system_resolver,
+)
+from duoctl.doctor.checks_secrets import (
+    check_backend,
+    check_orphans,
+    check_secret,
+    check_store_files,
 )
 from duoctl.doctor.model import (
     GLOBAL_SCOPE,
@@ -52,7 +52,7 @@ from duoctl.doctor.model import (
 )
 from duoctl.duoclient import DuoClientFactory, official_client
 from duoctl.errors import ValidationError
-from duoctl.secretstore import SecretStore
+from duoctl.secrets import SecretStore
 from duoctl.validation import split_endpoint
 
 # Called with (scope, check id, None) when a step starts and (scope, check id, result) when
@@ -304,8 +304,10 @@ def run_doctor(
         return max(deadline.budget(deps.timeouts.keyring) or 0.0, 0.5)
 
     progress(GLOBAL_SCOPE, "secrets.backend", None)
-    backend_result, backend_ok = check_backend(deps.secrets, keyring_budget())
+    backend_result, backend_info = check_backend(deps.secrets, keyring_budget())
     emit(backend_result)
+    progress(GLOBAL_SCOPE, "secrets.files", None)
+    emit(check_store_files(deps.secrets, backend_info, keyring_budget()))
     secrets: dict[str, tuple[CheckResult, str | None]] = {}
     hung: CheckResult | None = None  # once the keyring hangs, asking again only adds waits
     for provider in providers:
@@ -314,25 +316,25 @@ def run_doctor(
                 skipped(
                     provider_scope(provider.name),
                     "secret",
-                    f"skipped: the keyring did not answer for {hung.scope}",
-                    "unlock the keyring, then run doctor again",
+                    f"skipped: the secret store did not answer for {hung.scope}",
+                    "unlock the keyring (or free the store), then run doctor again",
                 ),
                 None,
             )
             continue
-        secret_result, secret = check_secret(deps.secrets, provider, backend_ok, keyring_budget())
+        secret_result, secret = check_secret(deps.secrets, provider, backend_info, keyring_budget())
         if secret_result.data.get("timed_out"):
             hung = secret_result
         secrets[provider.name] = (secret_result, secret)
     if hung is None:
-        emit(check_orphans(deps.secrets, config_path, config, backend_ok, keyring_budget()))
+        emit(check_orphans(deps.secrets, config_path, config, backend_info, keyring_budget()))
     else:
         emit(
             skipped(
                 GLOBAL_SCOPE,
                 "secrets.orphans",
-                "skipped: the keyring did not answer",
-                "unlock the keyring, then run doctor again",
+                "skipped: the secret store did not answer",
+                "unlock the keyring (or free the store), then run doctor again",
             )
         )
     for result in check_mfa(config):

@@ -34,7 +34,7 @@ from duoctl.errors import (
     ValidationError,
 )
 from duoctl.output import safe_text
-from duoctl.secretstore import SecretStore
+from duoctl.secrets import SecretStore
 from duoctl.testlogin.browser import BrowserOpener
 from duoctl.testlogin.listener import Callback, CallbackListener, Verdict
 from duoctl.testlogin.progress import Progress
@@ -93,8 +93,9 @@ def _secret_for(deps: LoginDeps, provider: Provider) -> str:
     secret = deps.secrets.get(provider.name)
     if secret is None:
         raise SecretStoreError(
-            f"provider {provider.name!r} has no Client Secret in the OS keyring",
-            hint=f"store it with: duoctl provider edit {provider.name} --rotate-secret",
+            f"provider {provider.name!r} has no Client Secret in {deps.secrets.backend().label}",
+            hint=f"store it with: duoctl provider edit {provider.name} --rotate-secret; or "
+            "test with a secret for this run only: --client-secret-stdin",
         )
     return secret
 

@@ -1,0 +1,146 @@
+"""``duoctl secrets ...``: which store holds the secrets, and moving them to another."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from duoctl.cli.options import CommandGroup, JsonOption
+from duoctl.cli.state import AppState
+
+if TYPE_CHECKING:
+    from duoctl.secrets.migrate import MigrationReport
+
+HELP = (
+    "Where Client Secrets are stored: keyring, systemd-creds or encrypted-file.\n\n"
+    "Example: duoctl secrets status"
+)
+
+GROUP = CommandGroup("secrets", HELP)
+
+BackendArg = Annotated[
+    str,
+    typer.Option(
+        "--to",
+        help="Target backend: keyring, systemd-creds or encrypted-file.",
+        show_default=False,
+    ),
+]
+
+
+@GROUP.command("status")
+def status(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """Show which secret store this config uses, why, and where it keeps secrets.
+
+    Example: duoctl --system secrets status --json
+    """
+    from duoctl.secrets.select import SelectedStore
+
+    state: AppState = ctx.obj
+    store = state.secrets()
+    why = store.choice().why if isinstance(store, SelectedStore) else "set by the caller"
+    info = store.backend()
+    names = store.names()
+    data: dict[str, Any] = {
+        "config": str(state.config_path),
+        "backend": info.backend,
+        "implementation": info.name,
+        "location": info.location,
+        "chosen_by": why,
+        "stored": names,
+    }
+    if json_output:
+        from duoctl.output import envelope
+
+        state.streams.json(envelope("secrets status", data))
+        return
+    out = state.streams.console
+    out.print(f"backend: {info.backend} ({info.name})", markup=False)
+    out.print(f"location: {info.location}", markup=False)
+    out.print(f"chosen by: {why}", markup=False)
+    stored = "unknown (this backend cannot list)" if names is None else ", ".join(names) or "none"
+    out.print(f"secrets stored: {stored}", markup=False)
+
+
+def _report_dict(report: MigrationReport) -> dict[str, Any]:
+    return {
+        "from": report.source,
+        "to": report.target,
+        "copied": report.copied,
+        "already_in_target": report.already,
+        "missing": report.missing,
+        "deleted_from_source": report.deleted,
+        "left_in_source": report.left_in_source,
+    }
+
+
+@GROUP.command("migrate")
+def migrate(
+    ctx: typer.Context,
+    to: BackendArg,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Source backend (default: the one in use). Re-run with it to remove "
+            "leftovers of an interrupted move.",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Move every provider's secret to another backend, verified before anything is deleted.
+
+    Example: sudo duoctl --system secrets migrate --to systemd-creds
+    """
+    import os
+
+    from duoctl.errors import UsageError
+    from duoctl.secrets import BACKENDS
+    from duoctl.secrets.migrate import migrate_secrets
+    from duoctl.secrets.select import BACKEND_ENV
+
+    state: AppState = ctx.obj
+    for value in (to, from_):
+        if value is not None and value not in BACKENDS:
+            raise UsageError(
+                f"unknown backend {value!r}", hint=f"use one of: {', '.join(BACKENDS)}"
+            )
+    source_name = from_ if from_ is not None else state.backend_in_use()
+    if source_name == to:
+        raise UsageError(
+            f"the secrets are already in {to}",
+            hint="to clean up after an interrupted move, name its source with --from",
+        )
+    report = migrate_secrets(
+        state.config_path,
+        state.store_for(source_name),
+        state.store_for(to),
+        source_name=source_name,
+        target_name=to,
+        on_step=state.streams.status,
+    )
+    if os.environ.get(BACKEND_ENV, to) != to:
+        state.streams.warn(
+            f"{BACKEND_ENV}={os.environ[BACKEND_ENV]} overrides the config: unset it, or "
+            f"duoctl keeps reading secrets from there"
+        )
+    if json_output:
+        from duoctl.output import envelope
+
+        state.streams.json(envelope("secrets migrate", _report_dict(report)))
+        return
+    state.streams.status(
+        f"moved {len(report.copied)} secret(s) from {source_name} to {to} "
+        f"({len(report.already)} already there, {len(report.missing)} had none); "
+        f"deleted {len(report.deleted)} from {source_name}"
+    )
+    for name in report.left_in_source:
+        state.streams.warn(
+            f"the secret of {name!r} is still in {source_name}: re-run with --from {source_name}"
+        )
+
+
+def register(root: typer.Typer, only: str | None = None) -> None:
+    GROUP.register(root, only)

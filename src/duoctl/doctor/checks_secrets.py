@@ -1,0 +1,201 @@
+"""Checks of the secret store: which backend, its own files, each secret, orphans."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from duoctl.config.model import Config, Provider
+from duoctl.deadline import call_with_deadline
+from duoctl.doctor.model import GLOBAL_SCOPE, CheckResult, fail, ok, provider_scope, skipped, warn
+from duoctl.errors import SecretStoreError, ValidationError
+from duoctl.secrets import BACKEND_KEYRING, BackendInfo, SecretStore
+from duoctl.secrets.credfiles import SUFFIXES
+from duoctl.validation import validate_client_secret
+
+_T = TypeVar("_T")
+
+FIX_NO_STORE = (
+    "on a server: systemd-creds (as root) or DUOCTL_SECRET_BACKEND=encrypted-file (see "
+    "'On a server' in the README); on a desktop: a Secret Service (GNOME Keyring, KWallet)"
+)
+
+
+class StoreTimeout(SecretStoreError):
+    """The store did not answer within doctor's budget."""
+
+
+def bounded_store_call(call: Callable[[], _T], timeout: float, what: str) -> _T:
+    """A store call cut off at ``timeout``: the store's own limit may exceed doctor's budget."""
+
+    def timed_out() -> SecretStoreError:
+        return StoreTimeout(
+            f"the secret store did not answer within {timeout:g} s while trying to {what}",
+            hint="a keyring may be locked (unlock it) or its D-Bus service hung; a file "
+            "store may sit on a dead filesystem",
+        )
+
+    return call_with_deadline(call, timeout, timed_out, name=f"doctor-secrets-{what}")
+
+
+def check_backend(secrets: SecretStore, timeout: float) -> tuple[CheckResult, BackendInfo | None]:
+    """secrets.backend; the info is None when secrets cannot be read at all."""
+    check_id = "secrets.backend"
+    try:
+        info = bounded_store_call(secrets.backend, timeout, "find a backend")
+    except SecretStoreError as exc:
+        return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_STORE), None
+    data = {"backend": info.backend, "implementation": info.name, "location": info.location}
+    if info.kind == "secure":
+        return ok(GLOBAL_SCOPE, check_id, f"{info.label} (secure)", **data), info
+    if info.kind == "plaintext":
+        return (
+            warn(
+                GLOBAL_SCOPE,
+                check_id,
+                f"{info.name} keeps secrets in plain text on disk",
+                "use a Secret Service keyring, systemd-creds or the encrypted-file store, "
+                "then 'duoctl secrets migrate --to BACKEND'",
+                **data,
+            ),
+            info,
+        )
+    return (
+        fail(
+            GLOBAL_SCOPE,
+            check_id,
+            f"no usable OS keyring: backend {info.name} ({info.kind})",
+            FIX_NO_STORE,
+            **data,
+        ),
+        None,
+    )
+
+
+def check_store_files(
+    secrets: SecretStore, info: BackendInfo | None, timeout: float
+) -> CheckResult:
+    """secrets.files: the store's own directory, file modes, keys (file backends)."""
+    check_id = "secrets.files"
+    if info is None:
+        return skipped(
+            GLOBAL_SCOPE, check_id, "skipped: no usable secret store", "fix 'secrets.backend' first"
+        )
+    try:
+        problems = bounded_store_call(secrets.problems, timeout, "inspect its files")
+    except SecretStoreError as exc:
+        return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_STORE)
+    if not problems:
+        detail = (
+            "nothing on disk for duoctl to check: the keyring manages its own storage"
+            if info.backend == BACKEND_KEYRING
+            else f"{info.location or info.backend}: private, nothing left over"
+        )
+        return ok(GLOBAL_SCOPE, check_id, detail)
+    worst = fail if any(p.status == "fail" for p in problems) else warn
+    return worst(
+        GLOBAL_SCOPE,
+        check_id,
+        "; ".join(p.detail for p in problems),
+        "; ".join(p.fix for p in problems if p.fix) or "see the details",
+        problems=[p.detail for p in problems],
+    )
+
+
+def check_secret(
+    secrets: SecretStore, provider: Provider, info: BackendInfo | None, timeout: float
+) -> tuple[CheckResult, str | None]:
+    """The provider's ``secret`` check and the secret itself (for the health check only).
+
+    The secret never goes into the result: only whether it is there and well-formed.
+    """
+    scope = provider_scope(provider.name)
+    if info is None:
+        return (
+            skipped(
+                scope, "secret", "skipped: no usable secret store", "fix 'secrets.backend' first"
+            ),
+            None,
+        )
+    try:
+        secret = bounded_store_call(
+            lambda: secrets.get(provider.name), timeout, "read the client secret"
+        )
+    except SecretStoreError as exc:
+        timed_out = isinstance(exc, StoreTimeout)
+        result = fail(scope, "secret", exc.message, exc.hint or FIX_NO_STORE, timed_out=timed_out)
+        return result, None
+    rotate = f"duoctl provider edit {provider.name} --rotate-secret"
+    if secret is None:
+        return (
+            fail(
+                scope,
+                "secret",
+                f"no Client Secret in {info.label} for provider {provider.name!r}",
+                f"store it again: {rotate}",
+            ),
+            None,
+        )
+    try:
+        validate_client_secret(secret)
+    except ValidationError as exc:
+        return fail(scope, "secret", f"the stored secret is unusable: {exc.message}", rotate), None
+    return ok(scope, "secret", f"present in {info.label} (40 characters)"), secret
+
+
+def check_orphans(
+    secrets: SecretStore,
+    config_path: Path,
+    config: Config | None,
+    info: BackendInfo | None,
+    timeout: float,
+) -> CheckResult:
+    check_id = "secrets.orphans"
+    if info is None:
+        return skipped(
+            GLOBAL_SCOPE, check_id, "skipped: no usable secret store", "fix 'secrets.backend' first"
+        )
+    if config is None:
+        return skipped(
+            GLOBAL_SCOPE,
+            check_id,
+            "skipped: without a valid config every stored secret would look orphaned",
+            "fix the config checks first",
+        )
+    try:
+        names = bounded_store_call(secrets.names, timeout, "list stored secrets")
+    except SecretStoreError as exc:
+        return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_STORE)
+    if names is None:
+        where = f"entries named {info.location!r}" if info.location else "its entries"
+        return skipped(
+            GLOBAL_SCOPE,
+            check_id,
+            f"skipped: {info.label} cannot list its entries",
+            f"none needed; use the store's own tool to review {where}",
+        )
+    # Disabled providers keep their secret on purpose: only unknown names are orphans.
+    orphans = sorted(set(names) - set(config.providers))
+    if not orphans:
+        return ok(GLOBAL_SCOPE, check_id, f"none ({len(names)} stored secret(s), all referenced)")
+    if info.backend == BACKEND_KEYRING:
+        fix = (
+            f"delete them from the keyring, e.g. secret-tool clear service '{info.location}' "
+            f"username {orphans[0]}; or re-add the provider under that name"
+        )
+    elif info.backend in SUFFIXES:
+        fix = (
+            f"delete the files, e.g. rm {info.location}/{orphans[0]}{SUFFIXES[info.backend]}; "
+            "or re-add the provider under that name"
+        )
+    else:
+        fix = "re-add the provider under that name, or delete the secret from the store"
+    return warn(
+        GLOBAL_SCOPE,
+        check_id,
+        f"{len(orphans)} secret(s) in {info.label} for providers not in the config: "
+        + ", ".join(orphans),
+        fix,
+        orphans=orphans,
+    )

@@ -1,0 +1,70 @@
+"""Where client secrets live: one protocol, several storage backends.
+
+- ``keyring``: the OS keyring through the ``keyring`` library (a desktop's Secret Service).
+- ``systemd-creds``: one file per provider, encrypted by ``systemd-creds`` with the host key
+  (or a TPM2); readable by a platform service through ``LoadCredentialEncrypted=``.
+- ``encrypted-file``: one file per provider, AES-256-GCM under a key derived with scrypt
+  from a passphrase; for a non-root user with neither of the above.
+
+``auto`` (the default) picks one: see :mod:`duoctl.secrets.select`. Only this module is
+imported on the start-up path; each backend is imported when it is used.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Protocol
+
+BACKEND_AUTO = "auto"
+BACKEND_KEYRING = "keyring"
+BACKEND_SYSTEMD_CREDS = "systemd-creds"
+BACKEND_ENCRYPTED_FILE = "encrypted-file"
+BACKENDS = (BACKEND_KEYRING, BACKEND_SYSTEMD_CREDS, BACKEND_ENCRYPTED_FILE)
+BACKEND_CHOICES = (BACKEND_AUTO, *BACKENDS)
+
+
+class BackendInfo(NamedTuple):
+    name: str  # the implementation (a keyring class path, "systemd-creds", ...)
+    kind: str  # "secure", "plaintext", "fail" or "null"
+    backend: str = BACKEND_KEYRING  # which of BACKENDS (or "memory", "one-shot")
+    location: str = ""  # where the secrets are: a directory, a keyring service name
+
+    @property
+    def usable(self) -> bool:
+        return self.kind in ("secure", "plaintext")
+
+    @property
+    def label(self) -> str:
+        """How messages name the store: "systemd-creds (/var/lib/duoctl/...)"."""
+        if self.backend == BACKEND_KEYRING:
+            if self.kind == "plaintext":
+                return f"the PLAIN-TEXT keyring backend {self.name}"
+            return f"the OS keyring ({self.name})"
+        return f"{self.backend} ({self.location})" if self.location else self.backend
+
+
+class StoreProblem(NamedTuple):
+    """Something doctor should report about a store's own files: "warn" or "fail"."""
+
+    status: str
+    detail: str
+    fix: str
+
+
+class SecretStore(Protocol):
+    """What the core needs from a secret store; one instance serves one config file."""
+
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, secret: str) -> None: ...
+
+    def delete(self, name: str) -> bool: ...
+
+    def names(self) -> list[str] | None:
+        """Every provider name with a secret under this config, or None if not listable."""
+        ...
+
+    def backend(self) -> BackendInfo: ...
+
+    def problems(self) -> list[StoreProblem]:
+        """What is wrong with the store's own files (modes, keys); [] when nothing is."""
+        ...

@@ -1,0 +1,81 @@
+"""``duoctl secrets migrate``: move every provider's secret to another backend.
+
+The config's ``[secrets] backend`` says where duoctl looks, so a move is ordered around that
+one switch, and a kill at any point leaves every secret retrievable where the config points:
+
+1. under the config lock (no add or rotation can slip in between), copy each secret to the
+   target and read it back: the same value, or the move stops with nothing switched;
+2. switch ``[secrets] backend`` to the target (one atomic config write);
+3. only then delete the copies in the source.
+
+Interrupted before 2, the source still holds everything and the config still names it;
+after 2, the target does. Leftovers in the source (an interruption during 3) are removed by
+running the same command again with ``--from``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from duoctl.config.edit import edit_config
+from duoctl.errors import SecretStoreError
+from duoctl.secrets import SecretStore
+
+
+@dataclass
+class MigrationReport:
+    source: str
+    target: str
+    copied: list[str] = field(default_factory=list)  # written to the target and verified
+    already: list[str] = field(default_factory=list)  # the target held the same value
+    missing: list[str] = field(default_factory=list)  # no secret in the source
+    deleted: list[str] = field(default_factory=list)  # removed from the source afterwards
+    left_in_source: list[str] = field(default_factory=list)  # could not be removed
+
+
+def migrate_secrets(
+    config_path: Path,
+    source: SecretStore,
+    target: SecretStore,
+    *,
+    source_name: str,
+    target_name: str,
+    on_step: Callable[[str], None] = lambda _message: None,
+) -> MigrationReport:
+    report = MigrationReport(source=source_name, target=target_name)
+    # Both stores answer before anything changes: a dead target must not half-run.
+    source.backend()
+    target.backend()
+    with edit_config(config_path) as edit:
+        for name in edit.before.providers:
+            secret = source.get(name)
+            if secret is None:
+                if target.get(name) is not None:
+                    report.already.append(name)  # an earlier run moved it and cleaned up
+                else:
+                    report.missing.append(name)
+                continue
+            if target.get(name) == secret:
+                report.already.append(name)
+                continue
+            target.set(name, secret)
+            if target.get(name) != secret:
+                raise SecretStoreError(
+                    f"the secret of provider {name!r} did not read back from {target_name} "
+                    "as written; nothing was switched",
+                    hint=f"the config still uses {source_name}; run 'duoctl doctor'",
+                )
+            report.copied.append(name)
+            on_step(f"copied {name!r} to {target_name}")
+        if edit.before.secrets_backend != target_name:
+            edit.set_secrets_backend(target_name)
+    on_step(f"the config now uses {target_name}")
+    for name in [*report.copied, *report.already]:
+        try:
+            if source.get(name) is not None and source.delete(name):
+                report.deleted.append(name)
+        except SecretStoreError:
+            report.left_in_source.append(name)
+    return report
