@@ -210,7 +210,7 @@ def _provider_fields(provider: Provider) -> dict[str, bool | str | None]:
 def _loads_or_none(text: str) -> dict[str, Any] | None:
     try:
         return _without_empty_providers(tomllib.loads(text))
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # nested too deeply: no match either
         return None
 
 

@@ -7,6 +7,7 @@ nothing that only writers need.
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -14,28 +15,104 @@ from typing import Any
 from duoctl.config.model import Config, config_from_data
 from duoctl.errors import ConfigError
 
+# The most a config file may hold. A thousand providers take about 150 KiB; anything near
+# this is not a config, and /dev/zero or a huge file must not be read into memory.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+_BOM = "\ufeff"
+_NOT_REGULAR_HINT = "point --config / DUOCTL_CONFIG at a regular file"
 
-def read_text(path: Path) -> str | None:
+
+def read_bytes(path: Path) -> bytes | None:
+    """The config file's bytes, or None when it does not exist.
+
+    Only a regular file of at most :data:`MAX_CONFIG_BYTES` is read: a FIFO, a device or a
+    socket is refused without blocking (opened with O_NONBLOCK, then checked by fstat on that
+    same descriptor, so a swap between the check and the read cannot fool it).
+    """
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise ConfigError(f"{path} is a directory, not a config file") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        return raw.decode("utf-8")
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise ConfigError(f"{path} is a directory, not a config file", hint=_NOT_REGULAR_HINT)
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(
+                f"{path} is not a regular file ({_file_kind(st.st_mode)})",
+                hint=_NOT_REGULAR_HINT,
+            )
+        if st.st_size > MAX_CONFIG_BYTES:
+            raise _too_large(path)
+        chunks: list[bytes] = []
+        size = 0
+        # Read to the end rather than st_size bytes: the file may grow meanwhile.
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > MAX_CONFIG_BYTES:
+                raise _too_large(path)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def decode_text(path: Path, raw: bytes) -> str:
+    """UTF-8 text, without a leading byte-order mark.
+
+    Some Windows editors start a file with a BOM, which tomllib refuses. It is dropped here,
+    so parsing and edits both start from the text after it: an edit writes the file back
+    without the BOM (UTF-8 needs none), and a file that an edit leaves unchanged keeps it.
+    """
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"cannot parse {path}: not UTF-8 text (byte {exc.start})",
             hint="the file was left untouched; fix or restore it",
         ) from None
+    return text.removeprefix(_BOM)
+
+
+def read_text(path: Path) -> str | None:
+    raw = read_bytes(path)
+    return None if raw is None else decode_text(path, raw)
+
+
+def _too_large(path: Path) -> ConfigError:
+    return ConfigError(
+        f"{path} is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB, too large for a "
+        "config file",
+        hint="a duoctl config takes a few KiB: point --config / DUOCTL_CONFIG at the right file",
+    )
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "not a file"
 
 
 def parse_text(path: Path, text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        # tomllib recurses once per level of nested arrays and inline tables.
+        raise ConfigError(
+            f"cannot parse {path}: arrays or inline tables are nested too deeply",
+            hint="the file was left untouched; no duoctl setting nests like this: "
+            "remove or flatten that value",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message ends with "(at line L, column C)", except at the very end of the
         # file, where it says "(at end of document)": give the line and column there too.

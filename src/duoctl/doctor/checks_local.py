@@ -5,13 +5,12 @@ The secret store has its own module, :mod:`duoctl.doctor.checks_secrets`.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from duoctl.config.model import SCHEMA_VERSION, Config, config_from_data
-from duoctl.config.store import config_mode_problem
+from duoctl.config.store import config_mode_problem, decode_text, parse_text, read_bytes
 from duoctl.doctor.model import (
     GLOBAL_SCOPE,
     CheckResult,
@@ -56,19 +55,20 @@ def _schema_result(path: Path, data: dict[str, Any]) -> CheckResult:
 def check_config(path: Path) -> ConfigChecks:
     """config.found -> config.permissions, config.parse -> config.schema -> config.valid."""
     results: list[CheckResult] = []
+    # The same bounded read and parse as every command: a FIFO, a device, a huge or deeply
+    # nested file is a finding here too, not a hang or an internal error.
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        if isinstance(exc, FileNotFoundError):
-            detail, reason = f"no config file at {path}", "skipped: there is no config file"
-            fix = (
-                "add a provider with 'duoctl provider add NAME ...', or point --config / "
-                "DUOCTL_CONFIG at the right file"
-            )
-        else:
-            detail = f"cannot read {path}: {exc.strerror or type(exc).__name__}"
-            reason = "skipped: the config file cannot be read"
-            fix = "make the config file a regular file readable by you"
+        raw = read_bytes(path)
+    except ConfigError as exc:
+        raw, detail, reason = None, exc.message, "skipped: the config file cannot be read"
+        fix = exc.hint or "make the config file a regular file readable by you"
+    else:
+        detail, reason = f"no config file at {path}", "skipped: there is no config file"
+        fix = (
+            "add a provider with 'duoctl provider add NAME ...', or point --config / "
+            "DUOCTL_CONFIG at the right file"
+        )
+    if raw is None:
         results.append(fail(GLOBAL_SCOPE, "config.found", detail, fix))
         for check_id in ("config.permissions", "config.parse", "config.schema", "config.valid"):
             results.append(skipped(GLOBAL_SCOPE, check_id, reason, "fix 'config.found' first"))
@@ -92,20 +92,16 @@ def check_config(path: Path) -> ConfigChecks:
 
     data: dict[str, Any] | None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        data = None
-        parse_error = f"not UTF-8 text (byte {exc.start})"
-    except tomllib.TOMLDecodeError as exc:
-        data = None
-        parse_error = str(exc)
+        data = parse_text(path, decode_text(path, raw))
+    except ConfigError as exc:
+        data, parse_error = None, exc
     if data is None:
         results.append(
             fail(
                 GLOBAL_SCOPE,
                 "config.parse",
-                f"cannot parse {path}: {parse_error}",
-                "fix the TOML syntax at that line and column",
+                parse_error.message,
+                parse_error.hint or "fix the TOML syntax at that line and column",
             )
         )
         reason = "skipped: the config file does not parse"
