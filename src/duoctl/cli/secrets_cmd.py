@@ -83,8 +83,8 @@ def migrate(
         str | None,
         typer.Option(
             "--from",
-            help="Source backend (default: the one in use). Re-run with it to remove "
-            "leftovers of an interrupted move.",
+            help="Source backend (default: the one in use, or the one an interrupted move "
+            "was emptying).",
             show_default=False,
         ),
     ] = None,
@@ -98,7 +98,7 @@ def migrate(
 
     from duoctl.errors import UsageError
     from duoctl.secrets import BACKENDS
-    from duoctl.secrets.migrate import migrate_secrets
+    from duoctl.secrets.migrate import MigrationReport, migrate_secrets
     from duoctl.secrets.select import BACKEND_ENV
 
     state: AppState = ctx.obj
@@ -107,12 +107,23 @@ def migrate(
             raise UsageError(
                 f"unknown backend {value!r}", hint=f"use one of: {', '.join(BACKENDS)}"
             )
-    source_name = from_ if from_ is not None else state.backend_in_use()
+    from duoctl.config.store import load_config
+    from duoctl.secrets.migrate import source_for
+
+    source_name = source_for(
+        to,
+        named=from_,
+        in_use=state.backend_in_use(),
+        migrating_from=load_config(state.config_path).secrets_migrating_from,
+    )
     if source_name == to:
-        raise UsageError(
-            f"the secrets are already in {to}",
-            hint="to clean up after an interrupted move, name its source with --from",
-        )
+        raise UsageError(f"--from and --to both name {to}")
+    if source_name is None:
+        # Already done (a re-run after success, or after a kill at the very end): a
+        # script that repeats the command must not fail on it.
+        report = MigrationReport(source=to, target=to)
+        _render(state, report, json_output, f"the secrets are already in {to}; nothing to move")
+        return
     report = migrate_secrets(
         state.config_path,
         state.store_for(source_name),
@@ -126,19 +137,24 @@ def migrate(
             f"{BACKEND_ENV}={os.environ[BACKEND_ENV]} overrides the config: unset it, or "
             f"duoctl keeps reading secrets from there"
         )
-    if json_output:
-        from duoctl.output import envelope
-
-        state.streams.json(envelope("secrets migrate", _report_dict(report)))
-        return
-    state.streams.status(
+    summary = (
         f"moved {len(report.copied)} secret(s) from {source_name} to {to} "
         f"({len(report.already)} already there, {len(report.missing)} had none); "
         f"deleted {len(report.deleted)} from {source_name}"
     )
+    _render(state, report, json_output, summary)
+
+
+def _render(state: AppState, report: MigrationReport, json_output: bool, summary: str) -> None:
+    if json_output:
+        from duoctl.output import envelope
+
+        state.streams.json(envelope("secrets migrate", _report_dict(report)))
+    else:
+        state.streams.status(summary)
     for name in report.left_in_source:
         state.streams.warn(
-            f"the secret of {name!r} is still in {source_name}: re-run with --from {source_name}"
+            f"the secret of {name!r} is still in {report.source}: run the same command again"
         )
 
 

@@ -96,8 +96,9 @@ class ConfigEdit:
     def set_external_mfa(self, enabled: bool) -> None:
         self._changes.append(_Change("table", "external_mfa", {"enabled": enabled}))
 
-    def set_secrets_backend(self, backend: str) -> None:
-        self._changes.append(_Change("table", "secrets", {"backend": backend}))
+    def set_secrets(self, **fields: str | None) -> None:
+        """Set keys of [secrets]; None removes one."""
+        self._changes.append(_Change("table", "secrets", dict(fields)))
 
     def render(self) -> tuple[str, dict[str, Any]]:
         """The new file text and what it parses to; ConfigError rather than a text that is off.
@@ -132,7 +133,8 @@ class ConfigEdit:
         data = dict(self._data)
         for change in self._changes:
             if change.kind == "table":
-                data[change.name] = {**data.get(change.name, {}), **change.fields}
+                table = {**data.get(change.name, {}), **change.fields}
+                data[change.name] = {k: v for k, v in table.items() if v is not None}
                 continue
             providers = data["providers"] = dict(data.get("providers", {}))
             if change.kind == "add":
@@ -159,7 +161,10 @@ class ConfigEdit:
                     if change.name not in doc:
                         doc[change.name] = tomlkit.table()
                     for key, value in change.fields.items():
-                        doc[change.name][key] = value
+                        if value is not None:
+                            doc[change.name][key] = value
+                        elif key in doc[change.name]:
+                            del doc[change.name][key]
                     continue
                 if "providers" not in doc:
                     doc["providers"] = tomlkit.table(is_super_table=True)

@@ -15,7 +15,7 @@ PROVIDER_TYPE_DUO = "duo"
 
 PROVIDER_KEYS = ("type", "enabled", "endpoint", "client_id", "ca_bundle")
 EXTERNAL_MFA_KEYS = ("enabled",)
-SECRETS_KEYS = ("backend", "systemd_creds_key")
+SECRETS_KEYS = ("backend", "systemd_creds_key", "migrating_from")
 TOP_LEVEL_KEYS = ("schema_version", "external_mfa", "secrets", "providers")
 # Kept here rather than imported from duoctl.secrets: the model is on every start-up path.
 SECRET_BACKEND_CHOICES = ("auto", "keyring", "systemd-creds", "encrypted-file")
@@ -46,6 +46,8 @@ class Config(NamedTuple):
     unknown_top_level: tuple[str, ...] = ()
     secrets_backend: str = "auto"
     systemd_creds_key: str = "host"
+    # Set while `secrets migrate` deletes the copies left in the old backend.
+    secrets_migrating_from: str | None = None
 
     def enabled_providers(self) -> list[Provider]:
         return [p for p in self.providers.values() if p.enabled]
@@ -179,6 +181,9 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
         secrets.get("systemd_creds_key", "host"),
         SYSTEMD_CREDS_KEYS,
     )
+    migrating_from = secrets.get("migrating_from")
+    if migrating_from is not None:
+        _choice(path, "secrets.migrating_from", migrating_from, SECRET_BACKEND_CHOICES[1:])
     raw_providers = data.get("providers", {})
     _expect(path, "providers", raw_providers, dict, "a table of [providers.NAME] tables")
     providers = {name: _provider_from(path, name, raw) for name, raw in raw_providers.items()}
@@ -192,4 +197,5 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
         unknown_top_level=unknown,
         secrets_backend=backend,
         systemd_creds_key=creds_key,
+        secrets_migrating_from=migrating_from,
     )

@@ -3,14 +3,16 @@
 The config's ``[secrets] backend`` says where duoctl looks, so a move is ordered around that
 one switch, and a kill at any point leaves every secret retrievable where the config points:
 
+0. name the source in ``[secrets] backend`` if it says ``auto``;
 1. under the config lock (no add or rotation can slip in between), copy each secret to the
    target and read it back: the same value, or the move stops with nothing switched;
-2. switch ``[secrets] backend`` to the target (one atomic config write);
-3. only then delete the copies in the source.
+2. switch ``[secrets] backend`` to the target, noting ``migrating_from = <source>`` (one
+   atomic config write);
+3. only then delete the copies in the source, and drop ``migrating_from``.
 
 Interrupted before 2, the source still holds everything and the config still names it;
-after 2, the target does. Leftovers in the source (an interruption during 3) are removed by
-running the same command again with ``--from``.
+after 2, the target does. Running the same command again after an interruption in 3
+finishes it: ``migrating_from`` says where the leftovers are.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ def migrate_secrets(
     source.backend()
     target.backend()
     with edit_config(config_path) as edit:
+        # "auto" would choose a file backend as soon as its first file exists: name the
+        # source explicitly before any copy is made, so a kill mid-copy cannot swing it.
+        if edit.before.secrets_backend == "auto":
+            edit.set_secrets(backend=source_name)
+    with edit_config(config_path) as edit:
         for name in edit.before.providers:
             secret = source.get(name)
             if secret is None:
@@ -69,8 +76,9 @@ def migrate_secrets(
                 )
             report.copied.append(name)
             on_step(f"copied {name!r} to {target_name}")
-        if edit.before.secrets_backend != target_name:
-            edit.set_secrets_backend(target_name)
+        before = edit.before
+        if (before.secrets_backend, before.secrets_migrating_from) != (target_name, source_name):
+            edit.set_secrets(backend=target_name, migrating_from=source_name)
     on_step(f"the config now uses {target_name}")
     for name in [*report.copied, *report.already]:
         try:
@@ -78,4 +86,22 @@ def migrate_secrets(
                 report.deleted.append(name)
         except SecretStoreError:
             report.left_in_source.append(name)
+    if not report.left_in_source:
+        with edit_config(config_path) as edit:
+            if edit.before.secrets_migrating_from is not None:
+                edit.set_secrets(migrating_from=None)
     return report
+
+
+def source_for(
+    target: str, *, named: str | None, in_use: str, migrating_from: str | None
+) -> str | None:
+    """Where to move from: as named, else an interrupted move's source, else the store in use.
+
+    None when there is nothing to move (the secrets are already in ``target``).
+    """
+    if named is not None:
+        return named
+    if in_use == target and migrating_from is not None:
+        return migrating_from  # finish what an interrupted run started
+    return None if in_use == target else in_use
