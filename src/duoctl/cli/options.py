@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,6 +15,17 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print a versioned JSON envelope on stdout instead of text.")
 ]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def finite_float(value: float) -> float:
+    """The callback every float option takes: NaN and infinity are usage errors (exit 2).
+
+    click's ``min``/``max`` checks let NaN through (every comparison with NaN is false),
+    and a NaN or infinite deadline never expires: ``queue.get(timeout=nan)`` waits forever.
+    """
+    if not math.isfinite(value):
+        raise typer.BadParameter(f"{value!r} is not a finite number")
+    return value
 
 
 class CommandGroup:

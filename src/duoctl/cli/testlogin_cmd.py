@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from duoctl.cli.options import JsonOption
+from duoctl.cli.options import JsonOption, finite_float
 from duoctl.cli.secret_options import SecretStdin, take_one_shot_secret
 from duoctl.cli.state import AppState
 from duoctl.duoclient import DEFAULT_LOGIN_WAIT, DEFAULT_NETWORK_TIMEOUT
@@ -175,10 +175,19 @@ def cmd_test_login(
         str, typer.Option(help="Host name put in the redirect URI (Duo rejects IP literals).")
     ] = "localhost",
     timeout: Annotated[
-        float, typer.Option(help="Seconds to wait for the push to be answered.", min=1, max=295)
+        float,
+        typer.Option(
+            help="Seconds to wait for the push to be answered.",
+            min=1,
+            max=295,
+            callback=finite_float,
+        ),
     ] = DEFAULT_LOGIN_WAIT,
     network_timeout: Annotated[
-        float, typer.Option(help="Seconds allowed for each call to Duo.", min=1, max=120)
+        float,
+        typer.Option(
+            help="Seconds allowed for each call to Duo.", min=1, max=120, callback=finite_float
+        ),
     ] = DEFAULT_NETWORK_TIMEOUT,
     browser: BrowserOption = BrowserMode.AUTO,
     no_browser: NoBrowserOption = False,
@@ -233,7 +242,10 @@ def demo(
         ),
     ] = "approve",
     delay: Annotated[
-        float, typer.Option(help="Seconds the emulated user takes to answer.", min=0)
+        float,
+        typer.Option(
+            help="Seconds the emulated user takes to answer.", min=0, callback=finite_float
+        ),
     ] = 1.0,
     username: Annotated[str, typer.Option("--username", "-u", help="Emulated Duo user.")] = "alice",
     interactive: Annotated[
@@ -243,7 +255,10 @@ def demo(
             help="Show the emulator's Approve/Deny page in your system browser.",
         ),
     ] = False,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the answer.", min=1)] = 60.0,
+    timeout: Annotated[
+        float,
+        typer.Option(help="Seconds to wait for the answer.", min=1, callback=finite_float),
+    ] = 60.0,
     json_output: JsonOption = False,
 ) -> None:
     """Run the whole test-login flow against the built-in Duo emulator: no account needed.
