@@ -58,10 +58,12 @@ $(STAMP_TEST): pyproject.toml constraints.txt | $(BIN)/python
 install: $(STAMP_BASE)
 install-test: $(STAMP_TEST)
 
-# gnome-keyring, dbus, libsecret-tools, chromium: installed when missing and running as root;
-# otherwise a warning, and the real-component tests skip (or fail under DUOCTL_REQUIRE_REAL=1).
+# gnome-keyring, dbus, libsecret-tools, chromium, systemd (systemd-creds), node and Duo's Node
+# SDK: installed when missing and running as root; otherwise a warning, and the
+# real-component tests skip (or fail under DUOCTL_REQUIRE_REAL=1).
 system-deps:
 	@bash $(SYSTEM_DEPS)
+	@bash tests/support/node_deps.sh
 
 # --- main job ------------------------------------------------------------------------------
 
@@ -74,6 +76,7 @@ demo: $(STAMP_BASE)
 # otherwise a private one lives exactly as long as the checks. --best-effort: a machine that
 # cannot run one still gets its lint and its other tests.
 test: $(STAMP_TEST) system-deps
+	@bash tests/support/plain_user.sh
 	@if [ "$${DUOCTL_TEST_SECRET_SERVICE:-}" = 1 ] && [ -n "$${DBUS_SESSION_BUS_ADDRESS:-}" ]; then \
 		$(MAKE) check; \
 	else \

@@ -3,7 +3,8 @@
 #
 #   bash tests/support/system_deps.sh [--strict] [PACKAGE...]
 #
-# Default packages: gnome-keyring dbus libsecret-tools chromium ca-certificates.
+# Default packages: gnome-keyring dbus libsecret-tools chromium ca-certificates systemd
+# (systemd-creds, for the server tests) util-linux (setpriv).
 # Nothing is run (not even `apt-get update`) when all are installed, so re-runs are instant.
 # Without root or apt-get it only warns and exits 0, so `make test` still runs on a developer's
 # machine (the real-component tests then skip); --strict (CI) makes that an error.
@@ -15,7 +16,9 @@ if [[ ${1:-} == --strict ]]; then
     shift
 fi
 packages=("$@")
-((${#packages[@]})) || packages=(gnome-keyring dbus libsecret-tools chromium ca-certificates)
+((${#packages[@]})) || packages=(
+    gnome-keyring dbus libsecret-tools chromium ca-certificates systemd util-linux
+)
 
 installed() {
     # A captured string, not `| grep -q`: grep's early exit can SIGPIPE dpkg-query (pipefail).

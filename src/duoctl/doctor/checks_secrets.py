@@ -175,6 +175,15 @@ def check_orphans(
             f"skipped: {info.label} cannot list its entries",
             f"none needed; use the store's own tool to review {where}",
         )
+    if config.secrets_migrating_from is not None:
+        source, target = config.secrets_migrating_from, config.secrets_backend
+        return warn(
+            GLOBAL_SCOPE,
+            check_id,
+            f"a move of the secrets from {source} to {target} was interrupted: copies may "
+            f"remain in {source}",
+            f"duoctl secrets migrate --to {target} (finishes it)",
+        )
     # Disabled providers keep their secret on purpose: only unknown names are orphans.
     orphans = sorted(set(names) - set(config.providers))
     if not orphans:

@@ -85,7 +85,19 @@ def ways_forward(settings: StoreSettings, environ: Mapping[str, str]) -> str:
     return "; ".join(f"({i}) {step}" for i, step in enumerate(steps, 1))
 
 
-def choose(settings: StoreSettings, environ: Mapping[str, str], timeout: float) -> Choice:
+KeyringProbe = Callable[[float], BackendInfo]
+SystemdProbe = Callable[[str, Mapping[str, str]], str | None]
+
+
+def choose(
+    settings: StoreSettings,
+    environ: Mapping[str, str],
+    timeout: float,
+    *,
+    keyring_probe: KeyringProbe | None = None,
+    systemd_probe: SystemdProbe | None = None,
+) -> Choice:
+    """The backend for this config; the probes are seams for tests (real ones by default)."""
     backend, who = requested_backend(settings, environ)
     if backend != BACKEND_AUTO:
         return Choice(backend, who)
@@ -102,7 +114,7 @@ def choose(settings: StoreSettings, environ: Mapping[str, str], timeout: float) 
         from duoctl.secrets.keyring_store import ALLOW_PLAINTEXT_ENV, keyring_backend_info
 
         try:
-            info = keyring_backend_info(timeout)
+            info = (keyring_probe or keyring_backend_info)(timeout)
         except SecretStoreError as exc:
             tried.append(f"the OS keyring: {exc.message}")
         else:
@@ -112,7 +124,7 @@ def choose(settings: StoreSettings, environ: Mapping[str, str], timeout: float) 
             tried.append(f"the OS keyring: backend {info.name} is {info.kind}")
     from duoctl.secrets.systemd_creds import unusable_reason
 
-    reason = unusable_reason(settings.systemd_creds_key, environ)
+    reason = (systemd_probe or unusable_reason)(settings.systemd_creds_key, environ)
     if reason is None:
         why = "auto: no usable OS keyring; " if not settings.system else "auto: system config; "
         return Choice(BACKEND_SYSTEMD_CREDS, why + "systemd-creds is usable")
