@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
+import shlex
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PYTHON = str(BIN / "python")
 DUOCTL = str(BIN / "duoctl")
+SECRET_SERVICE = ROOT / "tests" / "support" / "secret_service.sh"
+TIMEOUT = 60
 
 
 def provider_config(count: int) -> str:
@@ -60,3 +64,31 @@ def base_env(config: Path) -> dict[str, str]:
 
 def median_ms(samples: Sequence[float]) -> float:
     return statistics.median(samples) * 1000
+
+
+@contextmanager
+def secret_service() -> Iterator[str]:
+    """Yield a description of the Secret Service in use; start a private one if needed."""
+    if os.environ.get("DUOCTL_TEST_SECRET_SERVICE") == "1" and os.environ.get(
+        "DBUS_SESSION_BUS_ADDRESS"
+    ):
+        yield "the Secret Service already on DBUS_SESSION_BUS_ADDRESS"
+        return
+    started = subprocess.run(
+        ["bash", str(SECRET_SERVICE), "start", "--owner", str(os.getpid())],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    if started.returncode != 0:
+        sys.exit(f"could not start a Secret Service:\n{started.stderr}")
+    for line in started.stdout.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        os.environ[name] = shlex.split(value)[0]
+    try:
+        yield "a private Secret Service started by tests/support/secret_service.sh"
+    finally:
+        subprocess.run(
+            ["bash", str(SECRET_SERVICE), "stop"], capture_output=True, timeout=TIMEOUT, check=False
+        )

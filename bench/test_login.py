@@ -23,14 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from common import secret_service
 from reference_login import PROXY_VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET_SERVICE = ROOT / "tests" / "support" / "secret_service.sh"
 REFERENCE = Path(__file__).resolve().parent / "reference_login.py"
 DUOCTL = Path(sys.executable).parent / "duoctl"
 PROVIDER = "bench"
@@ -38,34 +36,6 @@ TIMEOUT = 60
 # Every request here goes to loopback (the emulator, the callback listener): no proxy
 # variable may route it anywhere else, nor a NO_PROXY decide for us what counts as local.
 # The reference script holds the one list (it strips them itself when run by hand).
-
-
-@contextmanager
-def secret_service() -> Iterator[str]:
-    """Yield a description of the Secret Service in use; start a private one if needed."""
-    if os.environ.get("DUOCTL_TEST_SECRET_SERVICE") == "1" and os.environ.get(
-        "DBUS_SESSION_BUS_ADDRESS"
-    ):
-        yield "the Secret Service already on DBUS_SESSION_BUS_ADDRESS"
-        return
-    started = subprocess.run(
-        ["bash", str(SECRET_SERVICE), "start", "--owner", str(os.getpid())],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    if started.returncode != 0:
-        sys.exit(f"could not start a Secret Service:\n{started.stderr}")
-    for line in started.stdout.splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
-        os.environ[name] = shlex.split(value)[0]
-    try:
-        yield "a private Secret Service started by tests/support/secret_service.sh"
-    finally:
-        subprocess.run(
-            ["bash", str(SECRET_SERVICE), "stop"], capture_output=True, timeout=TIMEOUT, check=False
-        )
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
