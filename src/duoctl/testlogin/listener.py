@@ -7,9 +7,10 @@ it), compares ``state`` in constant time, ignores stray requests without ending 
 and accepts exactly one valid callback. Pages never echo the authorization code.
 
 A flood of local connections must not deafen it: running out of file descriptors is a reason
-to wait, not to stop accepting, and at most ``MAX_CONNECTIONS`` are served at once. When the
-limit (or the descriptor limit) is reached, the oldest connection that has still not sent
-its request is dropped to make room, so a browser arriving after the flood is served.
+to wait, not to stop accepting, and at most ``MAX_CONNECTIONS`` are served at once (fewer
+under a low descriptor limit: the code exchange after the callback needs descriptors too).
+When that limit, or the descriptor limit, is reached, the oldest connection that has sent
+nothing is dropped to make room, so a browser arriving after the flood is served.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import contextlib
 import errno
 import hmac
 import queue
+import resource
 import secrets
+import select
 import socket
 import threading
 import time
@@ -32,11 +35,13 @@ MAX_REQUEST_BYTES = 8192
 HEADER_DEADLINE = 5.0
 VERDICT_WAIT = 30.0
 MAX_CONNECTIONS = 128  # served at once, both addresses together; each holds a thread and an fd
+_FD_SHARE = 4  # ...and never more than a quarter of the process's descriptor limit
 # The kernel caps it at net.core.somaxconn; 16 made bursts wait for 1 s SYN retransmits.
 LISTEN_BACKLOG = 512
-# A browser sends its request at once on loopback: a connection still silent after this long
-# may be dropped when room is needed. It also keeps a just-accepted callback from being shed.
-SHED_GRACE = 0.1
+# Only a connection with nothing to read may be dropped to make room: a browser's request is
+# usually waiting in the socket by the time it is accepted. This grace covers the moment
+# between the handshake and the request's arrival.
+SHED_GRACE = 0.01
 _BACKOFF_MIN = 0.005
 _BACKOFF_MAX = 1.0
 # accept() errors that mean "not now" (out of descriptors or memory, a peer that reset before
@@ -130,6 +135,7 @@ class CallbackListener:
         # shutdown() for shedding can never reach a descriptor number already reused.
         self._slots = threading.Condition()
         self._live: dict[socket.socket, float | None] = {}
+        self._max_connections = _connection_cap()
         self.port = 0
         self.stray_requests = 0
         self.accept_errors = 0  # transient accept() failures survived (EMFILE, ...)
@@ -265,8 +271,10 @@ class CallbackListener:
                     return
                 with self._slots:
                     self.accept_errors += 1
-                    if exc.errno in _OUT_OF_DESCRIPTORS:
-                        self._shed_oldest_silent()
+                    if exc.errno in _OUT_OF_DESCRIPTORS and self._shed_oldest_silent():
+                        # Its worker frees a descriptor as it ends, and notifies.
+                        self._slots.wait(_BACKOFF_MIN * 10)
+                        continue
                 backoff = min(max(2 * backoff, _BACKOFF_MIN), _BACKOFF_MAX)
                 self._closed.wait(backoff)
                 continue
@@ -276,21 +284,34 @@ class CallbackListener:
     def _room_for_one_more(self) -> bool:
         """True when another connection may be accepted; else make room and wait a little."""
         with self._slots:
-            if len(self._live) < MAX_CONNECTIONS:
+            if len(self._live) < self._max_connections:
                 return True
             self._shed_oldest_silent()
             self._slots.wait(_BACKOFF_MIN * 10)  # a worker that ends notifies at once
             return False
 
-    def _shed_oldest_silent(self) -> None:
-        """Drop the oldest connection that has sent nothing for SHED_GRACE (lock held)."""
+    def _shed_oldest_silent(self) -> bool:
+        """Drop the oldest connection that has sent nothing (lock held); False if none."""
         cutoff = time.monotonic() - SHED_GRACE
-        for conn, accepted in self._live.items():  # insertion order: oldest first
-            if accepted is not None and accepted <= cutoff:
+        candidates = [
+            conn
+            for conn, accepted in self._live.items()  # insertion order: oldest first
+            if accepted is not None and accepted <= cutoff
+        ]
+        if not candidates:
+            return False
+        poller = select.poll()
+        for conn in candidates:
+            poller.register(conn, select.POLLIN)
+        # Readable means a request (or an end) is waiting: its worker is about to read it.
+        readable = {fd for fd, _events in poller.poll(0)}
+        for conn in candidates:
+            if conn.fileno() not in readable:
                 self._live[conn] = None
                 self.shed_connections += 1
                 _shutdown(conn)  # its worker's recv() returns at once and closes it
-                return
+                return True
+        return False
 
     def _start_worker(self, conn: socket.socket) -> None:
         worker = threading.Thread(
@@ -311,7 +332,7 @@ class CallbackListener:
         with self._slots:
             self._live.pop(conn, None)
             conn.close()
-            self._slots.notify()
+            self._slots.notify_all()
 
     def _serve(self, conn: socket.socket) -> None:
         try:
@@ -461,6 +482,16 @@ class CallbackListener:
 
 class _RequestTooLarge(Exception):
     pass
+
+
+def _connection_cap() -> int:
+    try:
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (OSError, ValueError):
+        return MAX_CONNECTIONS
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(4, min(MAX_CONNECTIONS, soft // _FD_SHARE))
 
 
 def _shutdown(sock: socket.socket) -> None:
