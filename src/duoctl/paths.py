@@ -11,7 +11,6 @@ it is never needed on a real host.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -108,6 +107,8 @@ def credentials_dir(
     name carries the config's file name (for people) and a hash of its identity (so two
     configs never share a directory, even with equal names).
     """
+    import hashlib  # here, not at the top: every command imports this module at start-up
+
     identity = config_identity(config_path)
     digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
     base = (
