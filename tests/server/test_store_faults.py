@@ -261,3 +261,19 @@ def test_hung_keyring_gives_up_within_five_seconds(tmp_path: Path) -> None:
     assert "the OS keyring did not answer within 3 s" in result.stderr
     assert elapsed < 5.0
     assert config.read_text() == config_with(1)
+
+
+def test_doctor_checks_the_store_files(setup: Setup) -> None:
+    assert setup.doctor()[("global", "secrets.files")]["status"] == "ok"
+    setup.creds.chmod(0o755)
+    (setup.creds / ".prod.cred.0123456789ab.tmp").write_bytes(b"left by a killed writer")
+    setup.host_key.chmod(0o444)
+
+    files = setup.doctor()[("global", "secrets.files")]
+    assert files["status"] == "fail"
+    detail, fix = str(files["detail"]), str(files["fix"])
+    assert f"{setup.creds} is open to others (mode 0755)" in detail
+    assert "left by an interrupted write" in detail
+    assert f"the systemd host key {setup.host_key} is readable by others" in detail
+    assert f"chmod 700 {setup.creds}" in fix
+    assert f"chmod 400 {setup.host_key}" in fix

@@ -135,17 +135,3 @@ def load_config(path: Path) -> Config:
     if text is None:
         return Config(path=path, exists=False)
     return config_from_data(path, parse_text(path, text))
-
-
-def config_mode_problem(path: Path) -> str | None:
-    """Describe why the file's owner or mode is unsafe, or None when it is fine."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    problems = []
-    if st.st_uid != os.getuid():
-        problems.append(f"owned by uid {st.st_uid}, not you (uid {os.getuid()})")
-    if st.st_mode & 0o077:
-        problems.append(f"readable or writable by group/others (mode {st.st_mode & 0o777:o})")
-    return "; ".join(problems) or None

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from duoctl.config.model import SCHEMA_VERSION, Config, config_from_data
-from duoctl.config.store import config_mode_problem, decode_text, parse_text, read_bytes
+from duoctl.config.store import decode_text, parse_text, read_bytes
 from duoctl.doctor.model import (
     GLOBAL_SCOPE,
     CheckResult,
@@ -52,6 +52,53 @@ def _schema_result(path: Path, data: dict[str, Any]) -> CheckResult:
     return ok(GLOBAL_SCOPE, "config.schema", f"schema_version {version}", schema_version=version)
 
 
+def _permissions(path: Path) -> CheckResult:
+    """config.permissions: who may change the config (fail) or read it (warn for everyone).
+
+    The config holds no secret, but whoever can write it can point logins at another
+    server; a group that only reads it (the platform's service, 0640) is a supported setup.
+    """
+    import os
+    import stat
+
+    check_id = "config.permissions"
+    st = path.stat()
+    mode = stat.S_IMODE(st.st_mode)
+    me = os.geteuid()
+    if st.st_uid not in (me, 0):
+        return fail(
+            GLOBAL_SCOPE,
+            check_id,
+            f"{path} is owned by uid {st.st_uid}, neither you (uid {me}) nor root: "
+            "its owner can rewrite it",
+            f"chown {me} {path} (or root)",
+        )
+    if mode & 0o022:
+        return fail(
+            GLOBAL_SCOPE,
+            check_id,
+            f"{path} is writable by {'others' if mode & 0o002 else 'its group'} "
+            f"(mode {mode:04o}): they could point logins at another server",
+            f"chmod go-w {path}",
+        )
+    if mode & 0o004:
+        return warn(
+            GLOBAL_SCOPE,
+            check_id,
+            f"{path} is readable by every user (mode {mode:04o}); it holds no secret but "
+            "names your Duo applications, and duoctl refuses to edit it like this",
+            f"chmod 600 {path} (or 640 with the group that must read it)",
+        )
+    if mode & 0o040:
+        return ok(
+            GLOBAL_SCOPE,
+            check_id,
+            f"private; readable by group {st.st_gid} (mode {mode:04o}), no write access "
+            "for anyone else",
+        )
+    return ok(GLOBAL_SCOPE, check_id, "private (no group/other access)")
+
+
 def check_config(path: Path) -> ConfigChecks:
     """config.found -> config.permissions, config.parse -> config.schema -> config.valid."""
     results: list[CheckResult] = []
@@ -75,20 +122,7 @@ def check_config(path: Path) -> ConfigChecks:
         return ConfigChecks(results, None)
     results.append(ok(GLOBAL_SCOPE, "config.found", f"{path}", path=str(path)))
 
-    problem = config_mode_problem(path)
-    if problem is None:
-        results.append(
-            ok(GLOBAL_SCOPE, "config.permissions", "owned by you, private (no group/other access)")
-        )
-    else:
-        results.append(
-            fail(
-                GLOBAL_SCOPE,
-                "config.permissions",
-                f"{path} is {problem}",
-                f"chmod 600 {path} (and chown it to yourself): it names your Duo applications",
-            )
-        )
+    results.append(_permissions(path))
 
     data: dict[str, Any] | None
     try:
