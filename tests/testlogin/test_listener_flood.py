@@ -9,18 +9,31 @@ callback must still go through.
 from __future__ import annotations
 
 import json
+import queue
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
+import requests
 
 from support.real_components import require_real
-from testlogin.helpers import SUBPROCESS_TIMEOUT, get, ipv6_loopback
+from testlogin.conftest import Provider
+from testlogin.helpers import (
+    DUOCTL,
+    SUBPROCESS_TIMEOUT,
+    callback_port_from_prompt,
+    duoctl_env,
+    get,
+    ipv6_loopback,
+    prompt_url,
+    raw_request,
+)
 
 STATE = "s" * 48
 CODE = "CODE-flood-0123456789"
@@ -187,3 +200,111 @@ def test_flood_of_silent_connections_leaves_the_callback_working(
         assert outcome["accept_errors"] > 0, outcome
     else:
         assert outcome["shed"] > 0, outcome
+
+
+# ---- through the console script: `duoctl test-login` under attack --------------------------
+
+
+def _stderr_lines(proc: subprocess.Popen[str]) -> queue.Queue[str | None]:
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def _callback_via_emulator(url: str, ca_bundle: str, port: int) -> str:
+    """Follow the Duo prompt as a browser would, up to the redirect back to duoctl."""
+    with requests.Session() as session:
+        session.trust_env = False
+        for _ in range(10):
+            response = session.get(
+                url, allow_redirects=False, verify=ca_bundle, timeout=SUBPROCESS_TIMEOUT
+            )
+            location = response.headers.get("Location")
+            assert response.is_redirect, response.status_code
+            assert location
+            url = urljoin(url, location)
+            if url.startswith(f"http://localhost:{port}/"):
+                target = urlsplit(url)
+                return f"{target.path}?{target.query}"
+    raise AssertionError("the prompt never redirected back to duoctl")
+
+
+# A low descriptor limit, so that this flood exhausts it: the listener used to stop
+# accepting for good (at 1,024 the report needed a faster flood than this one).
+_UNDER_ULIMIT = ["sh", "-c", 'ulimit -S -n 256 2>/dev/null; exec "$0" "$@"']
+
+
+@pytest.mark.real_keyring
+@pytest.mark.parametrize("genuine_family", ["127.0.0.1", "::1"])
+def test_test_login_survives_two_host_headers_and_a_flood(
+    provider: Provider, children: list[Child], genuine_family: str
+) -> None:
+    v6 = ipv6_loopback()
+    if genuine_family == "::1":
+        require_real("IPv6 loopback", v6, "this machine has no ::1")
+    proc = subprocess.Popen(
+        [
+            *_UNDER_ULIMIT,
+            str(DUOCTL),
+            "--config",
+            str(provider.config),
+            "test-login",
+            provider.name,
+            "--username",
+            "alice",
+            "--browser",
+            "none",
+            "--timeout",
+            "120",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=duoctl_env(),
+    )
+    children.append(Child(proc))
+    lines = _stderr_lines(proc)
+    seen: list[str] = []
+    while not any("/oauth/v1/authorize?" in line for line in seen):
+        line = lines.get(timeout=SUBPROCESS_TIMEOUT)
+        assert line is not None, "duoctl ended before the prompt URL:\n" + "".join(seen)
+        seen.append(line)
+    url = prompt_url("".join(seen))
+    port = callback_port_from_prompt("".join(seen))
+    callback = _callback_via_emulator(url, str(provider.emulator.ca_bundle), port)
+
+    # Two Host headers, ours last, on the genuine callback: refused, and not used up.
+    two_hosts = (
+        f"GET {callback} HTTP/1.1\r\nHost: evil.example\r\nHost: localhost:{port}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    assert raw_request(port, two_hosts.encode("latin-1")).status == 400
+
+    flooders = [
+        spawn(children, _FLOODER, port, FLOOD // FLOODERS, SUBPROCESS_TIMEOUT / 2, int(v6))
+        for _ in range(FLOODERS)
+    ]
+    reports = [flooder.line() for flooder in flooders]
+    assert sum(r["established"] for r in reports) >= FLOOD // 2, reports
+    assert get(port, "/").status == 404
+    if v6:
+        v6_answer = get(port, "/", host="::1", family=socket.AF_INET6, host_header=f"[::1]:{port}")
+        assert v6_answer.status == 404
+
+    family = socket.AF_INET6 if genuine_family == "::1" else socket.AF_INET
+    answer = get(port, callback, host=genuine_family, family=family)
+    code = proc.wait(SUBPROCESS_TIMEOUT)
+
+    while (line := lines.get(timeout=SUBPROCESS_TIMEOUT)) is not None:
+        seen.append(line)
+    assert answer.status == 200, answer.body
+    assert code == 0, "".join(seen)
+    assert "ALLOWED" in (proc.stdout.read() if proc.stdout is not None else "")
