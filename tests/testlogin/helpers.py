@@ -7,10 +7,13 @@ import base64
 import contextlib
 import json
 import os
+import queue
 import re
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -54,6 +57,61 @@ def run_duoctl(
         check=False,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def start_test_login(
+    config: Path, name: str, *extra: str, wrapper: Sequence[str] = ()
+) -> subprocess.Popen[str]:
+    """``duoctl test-login NAME`` in the background for alice, with nobody following the URL:
+    duoctl sits in its wait loop until the test acts (``wrapper`` prefixes the command)."""
+    return subprocess.Popen(
+        [
+            *wrapper,
+            str(DUOCTL),
+            "--config",
+            str(config),
+            "test-login",
+            name,
+            "--username",
+            "alice",
+            "--browser",
+            "none",
+            *extra,
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=duoctl_env(),
+    )
+
+
+def stderr_lines(proc: subprocess.Popen[str]) -> queue.Queue[str | None]:
+    """The child's stderr, line by line, read in a thread; None once it has ended."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def read_until_prompt(lines: queue.Queue[str | None], seen: list[str]) -> None:
+    """Append stderr lines to ``seen`` until the Duo prompt URL has been printed."""
+    while not any("/oauth/v1/authorize?" in line for line in seen):
+        line = lines.get(timeout=SUBPROCESS_TIMEOUT)
+        assert line is not None, "duoctl ended before printing the prompt URL:\n" + "".join(seen)
+        seen.append(line)
+
+
+def read_to_end(lines: queue.Queue[str | None], seen: list[str]) -> None:
+    """Append the rest of stderr to ``seen``, up to the end of the stream."""
+    while (line := lines.get(timeout=SUBPROCESS_TIMEOUT)) is not None:
+        seen.append(line)
 
 
 def prompt_url(stderr: str) -> str:

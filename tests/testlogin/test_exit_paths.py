@@ -9,11 +9,8 @@ it waits, refused once it has exited 130.
 
 from __future__ import annotations
 
-import queue
 import signal
 import socket
-import subprocess
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +24,15 @@ from duoctl.secrets.memory import MemorySecretStore
 from duoctl.testlogin.result import LoginResult
 from testlogin.conftest import Provider
 from testlogin.helpers import (
-    DUOCTL,
     SUBPROCESS_TIMEOUT,
     assert_port_closed,
     callback_port_from_prompt,
-    duoctl_env,
     free_port,
     loopbacks,
+    read_to_end,
+    read_until_prompt,
+    start_test_login,
+    stderr_lines,
 )
 from testlogin.test_flow import (
     CallingBrowser,
@@ -213,63 +212,26 @@ def test_a_failed_health_check_closes_the_listener_before_any_url(tmp_path: Path
 # ---- the console script under Ctrl+C -----------------------------------------------------
 
 
-def _reader(stream: Any, lines: queue.Queue[str | None]) -> Callable[[], None]:
-    def read() -> None:
-        for line in stream:
-            lines.put(line)
-        lines.put(None)
-
-    return read
-
-
 @pytest.mark.real_keyring
 def test_ctrl_c_while_waiting_closes_the_open_port(provider: Provider) -> None:
-    proc = subprocess.Popen(
-        [
-            str(DUOCTL),
-            "--config",
-            str(provider.config),
-            "test-login",
-            provider.name,
-            "--username",
-            "alice",
-            "--browser",
-            "none",  # nobody follows the URL: duoctl sits in its wait loop
-            "--timeout",
-            "30",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=duoctl_env(),
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    reader = threading.Thread(target=_reader(proc.stderr, lines), daemon=True)
-    reader.start()
+    proc = start_test_login(provider.config, provider.name, "--timeout", "30")
+    lines = stderr_lines(proc)
     seen: list[str] = []
     try:
-        while not any("/oauth/v1/authorize?" in line for line in seen):
-            line = lines.get(timeout=SUBPROCESS_TIMEOUT)
-            assert line is not None, "duoctl ended before printing the prompt URL:\n" + "".join(
-                seen
-            )
-            seen.append(line)
+        read_until_prompt(lines, seen)
         port = callback_port_from_prompt("".join(seen))
         # While it waits, the port is open: on every loopback this machine has.
         open_on = _accepts(port)
         assert proc.poll() is None, "duoctl exited while it should be waiting"
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=SUBPROCESS_TIMEOUT)
-        reader.join(timeout=SUBPROCESS_TIMEOUT)
+        read_to_end(lines, seen)
         assert proc.stdout is not None
         stdout = proc.stdout.read()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    while (line := lines.get_nowait() if not lines.empty() else None) is not None:
-        seen.append(line)
     stderr = "".join(seen)
 
     assert open_on == [host for _f, host in loopbacks()]

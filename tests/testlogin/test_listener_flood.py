@@ -9,11 +9,9 @@ callback must still go through.
 from __future__ import annotations
 
 import json
-import queue
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -25,14 +23,16 @@ import requests
 from support.real_components import require_real
 from testlogin.conftest import Provider
 from testlogin.helpers import (
-    DUOCTL,
     SUBPROCESS_TIMEOUT,
     callback_port_from_prompt,
-    duoctl_env,
     get,
     ipv6_loopback,
     prompt_url,
     raw_request,
+    read_to_end,
+    read_until_prompt,
+    start_test_login,
+    stderr_lines,
 )
 
 STATE = "s" * 48
@@ -205,19 +205,6 @@ def test_flood_of_silent_connections_leaves_the_callback_working(
 # ---- through the console script: `duoctl test-login` under attack --------------------------
 
 
-def _stderr_lines(proc: subprocess.Popen[str]) -> queue.Queue[str | None]:
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
-    return lines
-
-
 def _callback_via_emulator(url: str, ca_bundle: str, port: int) -> str:
     """Follow the Duo prompt as a browser would, up to the redirect back to duoctl."""
     with requests.Session() as session:
@@ -249,34 +236,13 @@ def test_test_login_survives_two_host_headers_and_a_flood(
     v6 = ipv6_loopback()
     if genuine_family == "::1":
         require_real("IPv6 loopback", v6, "this machine has no ::1")
-    proc = subprocess.Popen(
-        [
-            *_UNDER_ULIMIT,
-            str(DUOCTL),
-            "--config",
-            str(provider.config),
-            "test-login",
-            provider.name,
-            "--username",
-            "alice",
-            "--browser",
-            "none",
-            "--timeout",
-            "120",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=duoctl_env(),
+    proc = start_test_login(
+        provider.config, provider.name, "--timeout", "120", wrapper=_UNDER_ULIMIT
     )
     children.append(Child(proc))
-    lines = _stderr_lines(proc)
+    lines = stderr_lines(proc)
     seen: list[str] = []
-    while not any("/oauth/v1/authorize?" in line for line in seen):
-        line = lines.get(timeout=SUBPROCESS_TIMEOUT)
-        assert line is not None, "duoctl ended before the prompt URL:\n" + "".join(seen)
-        seen.append(line)
+    read_until_prompt(lines, seen)
     url = prompt_url("".join(seen))
     port = callback_port_from_prompt("".join(seen))
     callback = _callback_via_emulator(url, str(provider.emulator.ca_bundle), port)
@@ -303,8 +269,7 @@ def test_test_login_survives_two_host_headers_and_a_flood(
     answer = get(port, callback, host=genuine_family, family=family)
     code = proc.wait(SUBPROCESS_TIMEOUT)
 
-    while (line := lines.get(timeout=SUBPROCESS_TIMEOUT)) is not None:
-        seen.append(line)
+    read_to_end(lines, seen)
     assert answer.status == 200, answer.body
     assert code == 0, "".join(seen)
     assert "ALLOWED" in (proc.stdout.read() if proc.stdout is not None else "")
