@@ -8,18 +8,21 @@ callback must still go through.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 import requests
 
+from duoctl.testlogin.listener import CallbackListener
 from support.real_components import require_real
 from testlogin.conftest import Provider
 from testlogin.helpers import (
@@ -27,8 +30,10 @@ from testlogin.helpers import (
     callback_port_from_prompt,
     get,
     ipv6_loopback,
+    parse_answer,
     prompt_url,
     raw_request,
+    read_all,
     read_to_end,
     read_until_prompt,
     start_test_login,
@@ -200,6 +205,40 @@ def test_flood_of_silent_connections_leaves_the_callback_working(
         assert outcome["accept_errors"] > 0, outcome
     else:
         assert outcome["shed"] > 0, outcome
+
+
+class _FlakyListeningSocket:
+    """accept() fails as the kernel makes it fail (a peer that reset while queued, a
+    descriptor shortage), then hands over one real connection, then reports itself closed."""
+
+    def __init__(self, errors: list[int], conn: socket.socket) -> None:
+        self._errors = errors
+        self._conn: socket.socket | None = conn
+
+    def accept(self) -> tuple[socket.socket, tuple[str, int]]:
+        if self._errors:
+            code = self._errors.pop(0)
+            raise OSError(code, os.strerror(code))
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            return conn, ("127.0.0.1", 0)
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
+def test_transient_accept_errors_are_survived_and_others_end_the_loop() -> None:
+    ours, theirs = socket.socketpair()
+    transient = [errno.ECONNABORTED, errno.EMFILE, errno.ENFILE, errno.EPROTO]
+    listener = CallbackListener(header_deadline=5.0)
+    with theirs:
+        theirs.settimeout(SUBPROCESS_TIMEOUT)
+        theirs.sendall(b"GET / HTTP/1.1\r\nHost: localhost:1\r\n\r\n")
+        # Returns only on EBADF, after the connection between the errors was served.
+        listener._accept_loop(cast(socket.socket, _FlakyListeningSocket(transient, ours)))
+        answer = parse_answer(read_all(theirs))
+
+    assert answer.status == 404
+    assert listener.accept_errors == 4
+    listener.close()
 
 
 # ---- through the console script: `duoctl test-login` under attack --------------------------
