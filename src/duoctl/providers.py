@@ -83,6 +83,18 @@ def store_label(secrets: SecretStore) -> str:
         return "the secret store"
 
 
+def _validated(
+    name: str, endpoint: str, client_id: str, enabled: bool, ca_bundle: str | None
+) -> Provider:
+    return Provider(
+        name=validate_name(name),
+        endpoint=validate_endpoint(endpoint),
+        client_id=validate_client_id(client_id),
+        enabled=enabled,
+        ca_bundle=validate_ca_bundle(ca_bundle) if ca_bundle is not None else None,
+    )
+
+
 def prepare_add(
     path: Path,
     secrets: SecretStore,
@@ -98,13 +110,7 @@ def prepare_add(
     The fields are validated, the name must be free, and the store must answer: a typo or
     a store that cannot work is reported before the secret is asked for, not after.
     """
-    provider = Provider(
-        name=validate_name(name),
-        endpoint=validate_endpoint(endpoint),
-        client_id=validate_client_id(client_id),
-        enabled=enabled,
-        ca_bundle=validate_ca_bundle(ca_bundle) if ca_bundle is not None else None,
-    )
+    provider = _validated(name, endpoint, client_id, enabled, ca_bundle)
     if provider.name in load_config(path).providers:
         raise ConfigError(
             f"a provider named {provider.name!r} already exists in {path}",
@@ -134,13 +140,7 @@ def add_provider(
     enabled: bool = True,
     ca_bundle: str | None = None,
 ) -> ProviderView:
-    provider = Provider(
-        name=validate_name(name),
-        endpoint=validate_endpoint(endpoint),
-        client_id=validate_client_id(client_id),
-        enabled=enabled,
-        ca_bundle=validate_ca_bundle(ca_bundle) if ca_bundle is not None else None,
-    )
+    provider = _validated(name, endpoint, client_id, enabled, ca_bundle)
     secret = validate_client_secret(client_secret)
     _warm_up(secrets, provider.name)
     label = store_label(secrets)

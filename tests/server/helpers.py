@@ -80,6 +80,16 @@ def run(
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+def add_argv(
+    endpoint: str, client_id: str, ca_bundle: str | Path | None, name: str = "emu"
+) -> list[str]:
+    """`provider add NAME ...` with the secret on stdin (the caller passes it as input)."""
+    argv = ["provider", "add", name, "--endpoint", endpoint, "--client-id", client_id]
+    if ca_bundle is not None:
+        argv += ["--ca-bundle", str(ca_bundle)]
+    return [*argv, "--client-secret-stdin"]
+
+
 def encodings(secret: str) -> list[bytes]:
     raw = secret.encode()
     return [raw, raw.hex().encode(), raw.hex().upper().encode(), base64.b64encode(raw)]

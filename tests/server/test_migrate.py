@@ -60,30 +60,30 @@ def _assert_all_retrievable(config: Path, env: dict[str, str], where: str) -> No
         assert got == secret(i), f"p{i} not retrievable from {backend} ({where})"
 
 
-def _migrate_with_kills(config: Path, env: dict[str, str], target: str, rng: random.Random) -> int:
-    """Run the migration, SIGKILLed at random points, until one run completes."""
-    kills = 0
-    for attempt in range(KILLS + 1):
-        process = subprocess.Popen(
-            [DUOCTL, "--config", str(config), "secrets", "migrate", "--to", target],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        if attempt < KILLS:
-            time.sleep(rng.uniform(0.05, 1.2))
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-                kills += 1
-        _out, err = process.communicate(timeout=60)
-        _assert_all_retrievable(config, env, f"after attempt {attempt}")
-        if process.returncode == 0:
-            assert _configured_backend(config) == target, err
-            return kills
-        if process.returncode != -signal.SIGKILL:
-            pytest.fail(f"migrate exited {process.returncode}: {err.decode()}")
-    pytest.fail("no migration run completed")
+def _migrate(config: Path, env: dict[str, str], target: str, kill_after: float | None) -> bool:
+    """One `secrets migrate --to target`; SIGKILLed after ``kill_after`` s if still running.
+
+    Returns whether the kill landed (the process was still running); a run that ends by
+    itself must succeed.
+    """
+    process = subprocess.Popen(
+        [DUOCTL, "--config", str(config), "secrets", "migrate", "--to", target],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    killed = False
+    if kill_after is not None:
+        try:
+            process.wait(timeout=kill_after)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            killed = True
+    _out, err = process.communicate(timeout=60)
+    if not killed and process.returncode != 0:
+        pytest.fail(f"migrate exited {process.returncode}: {err.decode()}")
+    return killed
 
 
 def test_migrate_keyring_to_systemd_creds_and_back_under_kill_9(tmp_path: Path) -> None:
@@ -97,16 +97,33 @@ def test_migrate_keyring_to_systemd_creds_and_back_under_kill_9(tmp_path: Path) 
     for i in range(COUNT):
         keyring.set(f"p{i}", secret(i))  # type: ignore[attr-defined]
     rng = random.Random(int(os.environ.get("DUOCTL_TEST_SEED", "8")))
+    names = sorted(f"p{i}" for i in range(COUNT))
     try:
-        there = _migrate_with_kills(config, env, "systemd-creds", rng)
-        assert keyring.names() == []  # type: ignore[attr-defined]
-        assert creds.names() == [f"p{i}" for i in sorted(range(COUNT), key=lambda i: f"p{i}")]  # type: ignore[attr-defined]
+        # One whole run first: how long a move takes, so that kills land inside one.
+        started = time.monotonic()
+        assert not _migrate(config, env, "systemd-creds", None)
+        took = time.monotonic() - started
+        assert (_configured_backend(config), keyring.names(), creds.names()) == (  # type: ignore[attr-defined]
+            "systemd-creds",
+            [],
+            names,
+        )
+        kills = rounds = 0
+        target = "keyring"
+        while kills < KILLS and rounds < 8 * KILLS:
+            rounds += 1
+            if _migrate(config, env, target, rng.uniform(0.0, took)):
+                kills += 1
+            else:
+                target = "systemd-creds" if target == "keyring" else "keyring"
+            _assert_all_retrievable(config, env, f"after round {rounds} (kills: {kills})")
+        assert kills == KILLS, f"only {kills} of {rounds} runs were still running when killed"
 
-        back = _migrate_with_kills(config, env, "keyring", rng)
-        assert creds.names() == []  # type: ignore[attr-defined]
-        assert len(keyring.names()) == COUNT  # type: ignore[attr-defined]
-        # The kills did land mid-run (otherwise this proved nothing about interruption).
-        assert there + back >= KILLS
+        # Finishing after the kills: each store holds every secret, or none of them.
+        for target, other in (("keyring", creds), ("systemd-creds", keyring)):
+            assert not _migrate(config, env, target, None)
+            _assert_all_retrievable(config, env, f"after a whole move to {target}")
+            assert other.names() == []  # type: ignore[attr-defined]
     finally:
         for i in range(COUNT):
             keyring.delete(f"p{i}")  # type: ignore[attr-defined]

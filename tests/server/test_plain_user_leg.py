@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from duoctl.emulator import Emulator
-from server.helpers import PLAIN_USER, files_holding, run, server_env
+from server.helpers import PLAIN_USER, add_argv, files_holding, run, server_env
 
 OTHER_SECRET = "Rotated0Rotated0Rotated0Rotated0Rotated0"
 
@@ -49,18 +49,7 @@ def _user_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def _add_args(emulator: Emulator, ca: Path) -> list[str]:
-    return [
-        "provider",
-        "add",
-        "emu",
-        "--endpoint",
-        emulator.api_host,
-        "--client-id",
-        emulator.client_id,
-        "--ca-bundle",
-        str(ca),
-        "--client-secret-stdin",
-    ]
+    return add_argv(emulator.api_host, emulator.client_id, ca)
 
 
 def test_auto_without_any_store_lists_the_ways_forward(

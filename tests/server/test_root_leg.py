@@ -17,7 +17,7 @@ import pytest
 
 from duoctl.emulator import Emulator
 from duoctl.paths import credentials_dir
-from server.helpers import files_holding, run, server_env
+from server.helpers import add_argv, files_holding, run, server_env
 
 pytestmark = pytest.mark.usefixtures("root_with_systemd_creds")
 
@@ -25,22 +25,8 @@ OTHER_SECRET = "Rotated0Rotated0Rotated0Rotated0Rotated0"
 
 
 def _add(emulator: Emulator, config: Path, env: dict[str, str], name: str = "emu") -> None:
-    result = run(
-        "--config",
-        config,
-        "provider",
-        "add",
-        name,
-        "--endpoint",
-        emulator.api_host,
-        "--client-id",
-        emulator.client_id,
-        "--ca-bundle",
-        emulator.ca_bundle,
-        "--client-secret-stdin",
-        env=env,
-        input=emulator.client_secret + "\n",
-    )
+    argv = add_argv(emulator.api_host, emulator.client_id, emulator.ca_bundle, name)
+    result = run("--config", config, *argv, env=env, input=emulator.client_secret + "\n")
     assert result.code == 0, result.stderr
     assert "secret stored in systemd-creds (" in result.stderr
 
@@ -126,21 +112,8 @@ def test_system_scope_keeps_secrets_under_var_lib(emulator: Emulator, tmp_path: 
     assert located["path"] == str(root / "etc/duoctl/config.toml")
     assert (located["rule"], located["scope"], located["exists"]) == ("--system", "system", False)
 
-    added = run(
-        "--system",
-        "provider",
-        "add",
-        "emu",
-        "--endpoint",
-        emulator.api_host,
-        "--client-id",
-        emulator.client_id,
-        "--ca-bundle",
-        emulator.ca_bundle,
-        "--client-secret-stdin",
-        env=env,
-        input=emulator.client_secret + "\n",
-    )
+    argv = add_argv(emulator.api_host, emulator.client_id, emulator.ca_bundle)
+    added = run("--system", *argv, env=env, input=emulator.client_secret + "\n")
     assert added.code == 0, added.stderr
     cred_dirs = list((root / "var/lib/duoctl/credentials").iterdir())
     assert [p.name for p in cred_dirs[0].iterdir()] == ["emu.cred"]

@@ -20,7 +20,7 @@ import pytest
 from duoctl.emulator import Emulator
 from duoctl.paths import credentials_dir
 from foundation.helpers import SECRET_2, config_with, run_duoctl, write_private
-from server.helpers import Run, run, server_env
+from server.helpers import Run, add_argv, run, server_env
 
 pytestmark = pytest.mark.usefixtures("root_with_systemd_creds")
 
@@ -52,19 +52,8 @@ def setup(emulator: Emulator, tmp_path: Path) -> Setup:
     config = tmp_path / "conf" / "config.toml"
     s = Setup(emulator, config, credentials_dir(config, system=False), host_key, env)
     for name in ("prod", "staging"):
-        added = s.duoctl(
-            "provider",
-            "add",
-            name,
-            "--endpoint",
-            emulator.api_host,
-            "--client-id",
-            emulator.client_id,
-            "--ca-bundle",
-            str(emulator.ca_bundle),
-            "--client-secret-stdin",
-            input=emulator.client_secret + "\n",
-        )
+        argv = add_argv(emulator.api_host, emulator.client_id, emulator.ca_bundle, name)
+        added = s.duoctl(*argv, input=emulator.client_secret + "\n")
         assert added.code == 0, added.stderr
     assert s.login().code == 0
     return s
@@ -192,18 +181,8 @@ def test_systemd_creds_missing(setup: Setup, tmp_path: Path) -> None:
     assert login.code == 5
     assert "systemd-creds is not installed" in login.stderr
     assert "apt-get install systemd" in login.stderr
-    added = setup.duoctl(
-        "provider",
-        "add",
-        "third",
-        "--endpoint",
-        setup.emulator.api_host,
-        "--client-id",
-        setup.emulator.client_id,
-        "--client-secret-stdin",
-        input=setup.emulator.client_secret + "\n",
-        **env,
-    )
+    argv = add_argv(setup.emulator.api_host, setup.emulator.client_id, None, "third")
+    added = setup.duoctl(*argv, input=setup.emulator.client_secret + "\n", **env)
     assert added.code == 5
     _unchanged(setup, before)
     assert not (setup.creds / "third.cred").exists()
