@@ -166,3 +166,38 @@ def test_command_stops_cleanly_on_sigint() -> None:
     assert proc.returncode == 0, stderr
     assert "Duo emulator stopped." in stderr
     assert "Traceback" not in stderr
+
+
+def _client_from_banner(text: str, secret: str | None = None) -> object:
+    import duo_universal
+
+    return duo_universal.Client(
+        _field(text, "client ID"),
+        secret if secret is not None else _field(text, "client secret"),
+        _field(text, "api host"),
+        "http://localhost:8080/cb",
+        duo_certs=_field(text, "CA bundle"),
+    )
+
+
+def test_refused_requests_are_logged_with_their_reason_even_without_request_logging() -> None:
+    from duo_universal.client import DuoException
+
+    from duoctl.emulator import NewUserPolicy
+
+    thread, stop, out, err = _run_in_thread(
+        show_secret=True, log_requests=False, new_user_policy=NewUserPolicy.DENY
+    )
+    try:
+        text = out.wait_for("users:\n")
+        assert "new users:     deny" in text
+        good = _client_from_banner(text)
+        assert good.health_check()["stat"] == "OK"  # type: ignore[attr-defined]
+        with pytest.raises(DuoException):
+            _client_from_banner(text, secret="W" * 40).health_check()  # type: ignore[attr-defined]
+        err.wait_for("POST /oauth/v1/health_check 400 (signature verification failed)")
+    finally:
+        stop.set()
+        thread.join(10)
+    # The accepted request was not logged: only refusals are, without --log-requests.
+    assert "health_check 200" not in err.getvalue()

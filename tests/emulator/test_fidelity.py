@@ -335,3 +335,21 @@ def test_user_lookup_prefers_an_exact_match() -> None:
             login_code(emu, client, "Sam"), "Sam"
         )
         assert token["auth_result"]["status"] == "allow"
+
+
+def test_the_impostor_leaf_has_a_key_of_its_own(emu: Emulator) -> None:
+    # An impostor does not hold the server's key: a key-pinning client must see the fault.
+    def served_key() -> bytes:
+        from cryptography import x509
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        pem = ssl.get_server_certificate(("127.0.0.1", emu.port))
+        key = x509.load_pem_x509_certificate(pem.encode()).public_key()
+        return key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+
+    good = served_key()
+    emu.faults.wrong_ca = True
+    impostor = served_key()
+    emu.faults.wrong_ca = False
+    assert impostor != good
+    assert served_key() == good

@@ -2,10 +2,10 @@
 
 The server's key is RSA-2048 by default, as Duo's is: an EC key would offer clients only
 ECDHE-ECDSA suites, which some TLS stacks configured for Duo do not enable. ``"ec"`` (P-256)
-remains an option. One leaf key serves all three certificates (good, wrong CA, expired), so
-start-up pays for a single RSA key generation (tens of milliseconds). The CAs keep P-256
-keys: a CA's key type only decides the signature clients verify, which every stack accepts,
-and generating it costs about a millisecond.
+remains an option. The good and the expired certificate share one leaf key, and the
+impostor's (wrong-CA fault) is made on first use, so start-up pays for a single RSA key
+generation (tens of milliseconds). The CA keeps a P-256 key: a CA's key type only decides
+the signature clients verify, which every stack accepts, and it costs about a millisecond.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import datetime as dt
 import ipaddress
 import os
 import ssl
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -136,14 +137,32 @@ def server_context(leaf: IssuedCertificate, scratch_dir: Path) -> ssl.SSLContext
     return context
 
 
-@dataclass(frozen=True)
 class TlsContexts:
-    """The three certificates the emulator can serve, picked per connection."""
+    """The three certificates the emulator can serve, picked per connection.
 
-    ca_pem: bytes
-    good: ssl.SSLContext
-    wrong_ca: ssl.SSLContext
-    expired: ssl.SSLContext
+    The impostor's leaf (wrong-CA fault) is built on first use, with a key of its own: an
+    impostor does not hold the real server's key, and a client that pins the key (Chromium's
+    --ignore-certificate-errors-spki-list, say) must see the fault too. Built lazily because
+    that second key generation costs as much as the first, and few runs use the fault.
+    """
+
+    def __init__(self, ca: ThrowawayCA, key: LeafKey, key_type: KeyType, scratch_dir: Path) -> None:
+        self.ca_pem = ca.cert_pem
+        self.good = server_context(ca.issue_server_certificate(key), scratch_dir)
+        self.expired = server_context(ca.issue_server_certificate(key, expired=True), scratch_dir)
+        self._key_type = key_type
+        self._scratch_dir = scratch_dir
+        self._wrong_ca: ssl.SSLContext | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def wrong_ca(self) -> ssl.SSLContext:
+        with self._lock:
+            if self._wrong_ca is None:
+                impostor = ThrowawayCA(f"duoctl emulator impostor CA {os.urandom(4).hex()}")
+                leaf = impostor.issue_server_certificate(generate_leaf_key(self._key_type))
+                self._wrong_ca = server_context(leaf, self._scratch_dir)
+            return self._wrong_ca
 
 
 def generate_leaf_key(key_type: KeyType) -> LeafKey:
@@ -156,13 +175,5 @@ def build_tls_contexts(scratch_dir: Path, key_type: KeyType = "rsa") -> TlsConte
     # A name of its own per start: a client trusting several emulators' CAs in one bundle
     # (or store) looks issuers up by name, and Node's (OpenSSL's) lookup stops at the first
     # certificate with the right name, whose key then fails to verify the leaf.
-    tag = os.urandom(4).hex()
-    ca = ThrowawayCA(f"duoctl emulator throwaway CA {tag}")
-    impostor = ThrowawayCA(f"duoctl emulator impostor CA {tag} (not in ca_bundle)")
-    key = generate_leaf_key(key_type)
-    return TlsContexts(
-        ca_pem=ca.cert_pem,
-        good=server_context(ca.issue_server_certificate(key), scratch_dir),
-        wrong_ca=server_context(impostor.issue_server_certificate(key), scratch_dir),
-        expired=server_context(ca.issue_server_certificate(key, expired=True), scratch_dir),
-    )
+    ca = ThrowawayCA(f"duoctl emulator throwaway CA {os.urandom(4).hex()}")
+    return TlsContexts(ca, generate_leaf_key(key_type), key_type, scratch_dir)

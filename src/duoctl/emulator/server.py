@@ -260,6 +260,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, address = self.socket.accept()
         sock.settimeout(HANDSHAKE_TIMEOUT)
+        # A response goes out as two writes (headers, then body). On a kept-alive connection
+        # Nagle's algorithm would hold the second until the client's delayed ACK, ~40 ms.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             tls_sock = self._context().wrap_socket(
                 sock, server_side=True, do_handshake_on_connect=False
