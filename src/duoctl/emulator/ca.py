@@ -3,14 +3,16 @@
 The server's key is RSA-2048 by default, as Duo's is: an EC key would offer clients only
 ECDHE-ECDSA suites, which some TLS stacks configured for Duo do not enable. ``"ec"`` (P-256)
 remains an option. The good and the expired certificate share one leaf key, and the
-impostor's (wrong-CA fault) is made on first use, so start-up pays for a single RSA key
-generation (tens of milliseconds). The CA keeps a P-256 key: a CA's key type only decides
-the signature clients verify, which every stack accepts, and it costs about a millisecond.
+impostor's (wrong-CA fault) is made on first use; a process generates each key once (see
+``leaf_key``), so only its first start pays for an RSA key generation (tens of ms). The CA
+keeps a P-256 key: a CA's key type only decides the signature clients verify, which every
+stack accepts, and it costs about a millisecond.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import os
 import ssl
@@ -160,7 +162,7 @@ class TlsContexts:
         with self._lock:
             if self._wrong_ca is None:
                 impostor = ThrowawayCA(f"duoctl emulator impostor CA {os.urandom(4).hex()}")
-                leaf = impostor.issue_server_certificate(generate_leaf_key(self._key_type))
+                leaf = impostor.issue_server_certificate(leaf_key(self._key_type, "impostor"))
                 self._wrong_ca = server_context(leaf, self._scratch_dir)
             return self._wrong_ca
 
@@ -171,9 +173,21 @@ def generate_leaf_key(key_type: KeyType) -> LeafKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
+@functools.cache
+def leaf_key(key_type: KeyType, role: str) -> LeafKey:
+    """One key per type and role ("server", "impostor") for the whole process.
+
+    An RSA-2048 key costs ~50 ms to generate, and a test suite starts hundreds of emulators.
+    Sharing is harmless: the key never leaves this process's memory (its file is unlinked
+    as soon as it is loaded), each emulator still has its own CA and certificates, and the
+    impostor keeps a key distinct from the server's.
+    """
+    return generate_leaf_key(key_type)
+
+
 def build_tls_contexts(scratch_dir: Path, key_type: KeyType = "rsa") -> TlsContexts:
     # A name of its own per start: a client trusting several emulators' CAs in one bundle
     # (or store) looks issuers up by name, and Node's (OpenSSL's) lookup stops at the first
     # certificate with the right name, whose key then fails to verify the leaf.
     ca = ThrowawayCA(f"duoctl emulator throwaway CA {os.urandom(4).hex()}")
-    return TlsContexts(ca, generate_leaf_key(key_type), key_type, scratch_dir)
+    return TlsContexts(ca, leaf_key(key_type, "server"), key_type, scratch_dir)
