@@ -353,3 +353,20 @@ def test_the_impostor_leaf_has_a_key_of_its_own(emu: Emulator) -> None:
     emu.faults.wrong_ca = False
     assert impostor != good
     assert served_key() == good
+
+
+def test_only_hs512_is_accepted(emu: Emulator) -> None:
+    # Every official SDK signs HS512; no source shows Duo taking HS256 (docs/emulator-fidelity.md).
+    import jwt
+
+    claims = {
+        "iss": emu.client_id,
+        "sub": emu.client_id,
+        "aud": url(emu, HEALTH),
+        "exp": time.time() + 300,
+        "jti": "h" * 36,
+    }
+    signed = jwt.encode(claims, emu.client_secret, algorithm="HS256")
+    response = post(emu, HEALTH, data={"client_id": emu.client_id, "client_assertion": signed})
+    assert response.status_code == 400
+    assert emu.requests_seen[-1].reason == "the algorithm must be HS512"
