@@ -121,7 +121,32 @@ def _redact_proxy(value: str) -> str:
     return value
 
 
-def _root_cause(exc: BaseException) -> object:
+def ca_bundle_fix(provider: str | None) -> str:
+    """The fix for a CA bundle that cannot be used (the same words as ``doctor``'s)."""
+    return f"give a readable PEM file: duoctl provider edit {provider or 'NAME'} --ca-bundle FILE"
+
+
+def proxy_fix(endpoint: str) -> str:
+    """The fix for Duo traffic sent through a proxy (the same words as ``doctor``'s)."""
+    host = (
+        endpoint[1:].partition("]")[0] if endpoint.startswith("[") else endpoint.rsplit(":", 1)[0]
+    )
+    return (
+        f"add {host} to NO_PROXY (export NO_PROXY={host},$NO_PROXY), or unset the proxy "
+        "variable for duoctl and the platform"
+    )
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """What an error about one call may name besides the host, where the caller knows it."""
+
+    provider: str | None = None
+    ca_bundle: str | None = None  # the provider's own bundle; None: Duo's pinned one
+    username: str | None = None
+
+
+def root_cause(exc: BaseException) -> object:
     """DuoException wraps what went wrong, sometimes twice: dig to the innermost payload."""
     current: object = exc
     seen = 0
@@ -134,40 +159,74 @@ def _root_cause(exc: BaseException) -> object:
     return current
 
 
-def classify(exc: BaseException, host: str, action: str) -> DuoctlError:
-    """Map an exception from the SDK (or requests under it) to a domain error."""
+def exception_chain(cause: object) -> list[BaseException]:
+    """``cause`` and what it wraps: requests' error holds urllib3's MaxRetryError, whose
+    ``reason`` holds urllib3's ProxyError or SSLError, which holds the socket's error."""
+    found: list[BaseException] = []
+    pending = [cause]
+    while pending and len(found) < 12:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or any(current is f for f in found):
+            continue
+        found.append(current)
+        args = getattr(current, "args", ())
+        pending.extend(a for a in args if isinstance(a, BaseException))
+        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__])
+    return found
+
+
+# requests raises this (an OSError, before any connection) when ``verify`` names no file.
+_NO_CA_FILE = "Could not find a suitable TLS CA certificate bundle"
+# OpenSSL's words when the bundle exists but holds no certificate it can load.
+_NO_CERTIFICATE = ("NO_CERTIFICATE_OR_CRL_FOUND", "PEM lib", "X509 lib")
+
+
+def classify(
+    exc: BaseException, host: str, action: str, context: CallContext | None = None
+) -> DuoctlError:
+    """Map an exception from the SDK (or requests under it) to a domain error.
+
+    ``context`` lets the message and the fix name the provider, its CA bundle and the user;
+    without it they say less, never something wrong.
+    """
     if isinstance(exc, DuoctlError):
         return exc
-    cause = _root_cause(exc)
+    cause = root_cause(exc)
     if isinstance(cause, dict):
         return _classify_body(cause, host, action)
-    name = type(cause).__name__
-    text = str(cause)
-    if name == "SSLError" or "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in name:
+    chain = exception_chain(cause)
+    names = {type(e).__name__ for e in chain}
+    text = " ".join(str(e) for e in chain[:1])
+    ca_problem = _classify_ca_bundle(chain, host, action, context)
+    if ca_problem is not None:
+        return ca_problem
+    if "ProxyError" in names:
+        # requests' ProxyError is a ConnectionError: test it first, or it reads as "cannot
+        # connect" with a fix about firewalls when the fix is NO_PROXY.
+        return DuoUnreachable(
+            f"cannot reach {host} through the proxy during {action}: {_proxy_reason(chain)}",
+            hint=proxy_fix(host),
+        )
+    if any("SSL" in n for n in names) or "CERTIFICATE_VERIFY_FAILED" in text:
         return DuoUnreachable(
             f"TLS to {host} failed during {action}: the certificate could not be verified",
             hint="check the provider's CA bundle (or remove it to use Duo's pinned bundle); "
             "a TLS-intercepting proxy or firewall breaks Duo; check the system clock",
         )
-    if name in ("ConnectionError", "ConnectTimeout", "NewConnectionError", "MaxRetryError"):
-        if (
-            "Name or service not known" in text
-            or "NameResolutionError" in text
-            or ("getaddrinfo" in text)
+    if names & {"ConnectionError", "ConnectTimeout", "NewConnectionError", "MaxRetryError"}:
+        if names & {"NameResolutionError", "gaierror"} or any(
+            words in text for words in ("Name or service not known", "NameResolutionError")
         ):
             return DuoUnreachable(
                 f"cannot resolve {host} during {action}",
                 hint="check the endpoint spelling and this machine's DNS",
             )
-        if "ProxyError" in text or name == "ProxyError":
-            return DuoUnreachable(
-                f"the proxy refused the connection to {host} during {action}",
-                hint="Duo needs a direct connection: unset HTTPS_PROXY or add the host to NO_PROXY",
-            )
         return DuoUnreachable(
             f"cannot connect to {host} during {action}",
             hint="check the endpoint and port, and that a firewall allows outbound HTTPS to Duo",
         )
+    name = type(cause).__name__
+    text = str(cause)
     if name in ("JSONDecodeError", "KeyError", "TypeError", "ValueError"):
         return DuoProtocolError(
             f"{host} answered {action} with something that is not Duo's API (bad or empty JSON)",
@@ -175,9 +234,14 @@ def classify(exc: BaseException, host: str, action: str) -> DuoctlError:
             "captive portal answers in its place",
         )
     if text == ERR_USERNAME:
+        username = context.username if context else None
+        who = f"{username!r}, who" if username else "the user who"
         return DuoProtocolError(
-            f"Duo's answer is for another user than the one who started the login ({action})",
-            hint="usernames are case-sensitive: use exactly the Duo username",
+            f"Duo's answer is for another user than {who} started the login ({action})",
+            hint=f"usernames are case-sensitive: check that {username!r} is exactly the Duo "
+            "username"
+            if username
+            else "usernames are case-sensitive: use exactly the Duo username",
         )
     if text == ERR_NONCE:
         return DuoProtocolError(f"the nonce in Duo's answer does not match ({action})")
@@ -194,6 +258,54 @@ def classify(exc: BaseException, host: str, action: str) -> DuoctlError:
     ):
         return DuoProtocolError(f"Duo's token did not verify ({action}): {name}")
     return DuoProtocolError(f"{action} failed: {name}")
+
+
+def _classify_ca_bundle(
+    chain: list[BaseException], host: str, action: str, context: CallContext | None
+) -> DuoctlError | None:
+    """A CA bundle that cannot be loaded: nothing reached the network, and the fix is local.
+
+    Without a ``context`` the caller did not say which bundle the client was given.
+    """
+    from duoctl.output import safe_text
+
+    missing = [str(e) for e in chain if _NO_CA_FILE in str(e)]
+    unloadable = any(
+        type(e).__name__ == "SSLError" and any(word in str(e) for word in _NO_CERTIFICATE)
+        for e in chain
+    )
+    if not (missing or unloadable):
+        return None
+    why = "no such file" if missing else "it holds no PEM certificate"
+    if context is not None and context.ca_bundle is None:
+        return DuoUnreachable(
+            f"cannot use Duo's pinned CA bundle for {host} during {action}: {why}",
+            hint="reinstall duoctl: its duo_universal dependency is incomplete",
+        )
+    if context is not None:
+        bundle = f"the CA bundle {context.ca_bundle}"
+    elif missing:
+        bundle = "the CA bundle " + safe_text(missing[0].partition("invalid path: ")[2], limit=200)
+    else:
+        bundle = "the CA bundle"
+    return DuoUnreachable(
+        f"cannot use {bundle} for {host} during {action}: {why}",
+        hint=ca_bundle_fix(context.provider if context else None),
+    )
+
+
+def _proxy_reason(chain: list[BaseException]) -> str:
+    from duoctl.output import safe_text
+
+    for exc in chain:
+        if isinstance(exc, ConnectionRefusedError) or "Connection refused" in str(exc):
+            return "the proxy refused the connection"
+    for exc in chain:
+        text = str(exc)
+        if text.startswith("Tunnel connection failed"):
+            # The proxy's own status line: quoted cleaned and cut, it may say anything.
+            return "the proxy answered " + safe_text(text.partition(": ")[2], limit=60)
+    return "the proxy did not carry the connection"
 
 
 def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
@@ -236,7 +348,14 @@ class HealthResult:
     skew: float | None  # server time minus local time at the midpoint of the request
 
 
-def bounded(call: Callable[[], Any], *, host: str, action: str, timeout: float) -> Any:
+def bounded(
+    call: Callable[[], Any],
+    *,
+    host: str,
+    action: str,
+    timeout: float,
+    context: CallContext | None = None,
+) -> Any:
     def timed_out() -> DuoTimeout:
         return DuoTimeout(
             f"{host} did not answer {action} within {timeout:g} s",
@@ -248,15 +367,26 @@ def bounded(call: Callable[[], Any], *, host: str, action: str, timeout: float) 
     except DuoTimeout:
         raise
     except Exception as exc:
-        raise classify(exc, host, action) from None
+        raise classify(exc, host, action, context) from None
 
 
 def health_check(
-    client: DuoClient, *, host: str, timeout: float, clock: Callable[[], float] = time.time
+    client: DuoClient,
+    *,
+    host: str,
+    timeout: float,
+    clock: Callable[[], float] = time.time,
+    context: CallContext | None = None,
 ) -> HealthResult:
     started = clock()
     monotonic_start = time.monotonic()
-    result = bounded(client.health_check, host=host, action="the health check", timeout=timeout)
+    result = bounded(
+        client.health_check,
+        host=host,
+        action="the health check",
+        timeout=timeout,
+        context=context,
+    )
     elapsed = time.monotonic() - monotonic_start
     server_time: float | None = None
     response = result.get("response") if isinstance(result, dict) else None

@@ -66,7 +66,12 @@ class Provider:
         )
 
 
-def add_provider_via_cli(emulator: Emulator, config: Path, name: str = PROVIDER) -> None:
+def add_provider_via_cli(
+    emulator: Emulator, config: Path, name: str = PROVIDER, *extra: str
+) -> None:
+    # An explicit --config is created only in a directory that exists (a typo must not
+    # make one appear): the operator's mkdir, done here.
+    config.parent.mkdir(parents=True, exist_ok=True)
     result = run_duoctl(
         "--config",
         config,
@@ -80,6 +85,7 @@ def add_provider_via_cli(emulator: Emulator, config: Path, name: str = PROVIDER)
         "--ca-bundle",
         emulator.ca_bundle,
         "--client-secret-stdin",
+        *extra,
         input=emulator.client_secret + "\n",
     )
     assert result.code == 0, result.stderr

@@ -99,6 +99,7 @@ def _world(tmp_path: Path, *, emulator_knows_the_canary: bool = True) -> Iterato
         on_request=slow_down_after_authorize,
     ) as emu:
         world = CanaryWorld(emu, tmp_path / "config" / "config.toml", tmp_path, canary)
+        world.config.parent.mkdir()  # an explicit --config is created in an existing dir only
         holder.append(world)
         added = world.duoctl(
             "provider",

@@ -134,6 +134,9 @@ class CallingBrowser:
     def failure(self) -> str | None:
         return None
 
+    def sent_back(self) -> bool | None:
+        return None  # like a person's browser: the flow cannot see where Duo sent it
+
     def page(self) -> HttpAnswer:
         assert self._thread is not None
         self._thread.join(WAIT)
@@ -147,6 +150,9 @@ class IdleBrowser:
         return None
 
     def failure(self) -> str | None:
+        return None
+
+    def sent_back(self) -> bool | None:
         return None
 
 
@@ -169,6 +175,7 @@ class RecordingProgress(Progress):
     def __init__(self) -> None:
         self.steps: list[str] = []
         self.warnings: list[str] = []
+        self.notes: list[str] = []
         self.urls: list[tuple[str, int, str]] = []
 
     def step(self, message: str) -> None:
@@ -176,6 +183,9 @@ class RecordingProgress(Progress):
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
 
     def show_url(self, url: str, listener_port: int, opened_with: str) -> None:
         self.urls.append((url, listener_port, opened_with))
@@ -260,14 +270,26 @@ def test_several_enabled_providers_are_ambiguous(world: World) -> None:
     assert world.browser.opened == []
 
 
-def test_a_disabled_provider_named_explicitly_is_a_config_error(world: World) -> None:
+def test_a_disabled_provider_named_explicitly_is_tested_with_a_note(world: World) -> None:
     world.add("prod")
     set_enabled(world.config, "prod", False)
 
-    with pytest.raises(ConfigError, match="disabled") as info:
-        world.run("prod")
+    result = world.run("prod")
 
-    assert info.value.hint == "enable it first: duoctl provider enable prod"
+    assert result.allowed
+    assert result.provider == "prod"
+    assert world.progress.notes == [
+        "provider 'prod' is disabled: testing it anyway; the platform does not use it until "
+        "'duoctl provider enable prod'"
+    ]
+
+
+def test_an_enabled_provider_named_explicitly_gets_no_note(world: World) -> None:
+    world.add("prod")
+
+    world.run("prod")
+
+    assert world.progress.notes == []
 
 
 def test_no_enabled_provider_is_a_config_error(world: World) -> None:
@@ -367,12 +389,82 @@ def test_no_callback_within_the_timeout_is_duo_timeout(world: World) -> None:
     world.add("prod")
     world.browser = IdleBrowser()
 
-    with pytest.raises(DuoTimeout, match="no answer from Duo"):
+    with pytest.raises(DuoTimeout, match="the browser never came back to the listener"):
         world.run(timeout=0.5)
 
     url, port, opened_with = world.progress.urls[0]
     assert opened_with == "idle"
     assert f"localhost%3A{port}" in url
+
+
+class StaleTabBrowser(IdleBrowser):
+    """Comes back to the listener at once, but with another login's state (an old tab)."""
+
+    name = "stale"
+
+    def open(self, url: str) -> None:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        redirect = urlsplit(query["redirect_uri"])
+        target = f"{redirect.path}?{urlencode({'duo_code': CODE, 'state': 'another-login'})}"
+        assert get(redirect.port or 0, target).status == 400  # refused; the wait goes on
+
+
+class WaitingAtDuoBrowser(IdleBrowser):
+    """Like the built-in follower on a prompt whose push nobody answers."""
+
+    name = "follow"
+
+    def sent_back(self) -> bool | None:
+        return False
+
+
+def test_a_timeout_with_nothing_at_the_listener_says_the_browser_never_came_back(
+    world: World,
+) -> None:
+    world.add("prod")
+    world.browser = IdleBrowser()
+
+    with pytest.raises(DuoTimeout) as info:
+        world.run(timeout=0.5)
+
+    port = world.progress.urls[0][1]
+    assert info.value.message == (
+        f"the browser never came back to the listener on port {port} within 0.5 s"
+    )
+    assert info.value.data is not None
+    assert info.value.data["cause"] == "browser_never_came_back"
+    assert info.value.hint is not None
+    assert f"ssh -L {port}:localhost:{port}" in info.value.hint
+
+
+def test_a_timeout_after_refused_requests_says_the_browser_came_back_wrong(world: World) -> None:
+    world.add("prod")
+    world.browser = StaleTabBrowser()
+
+    with pytest.raises(DuoTimeout) as info:
+        world.run(timeout=0.5)
+
+    assert info.value.message == (
+        "the browser came back to the listener, but never with this login's callback: "
+        "1 request(s) refused (wrong path, state or Host) in 0.5 s"
+    )
+    assert info.value.data is not None
+    assert info.value.data["cause"] == "no_valid_callback"
+    assert info.value.data["requests_refused_by_listener"] == 1
+    assert world.duo.exchanged == []
+
+
+def test_a_timeout_while_the_follower_waits_at_duo_says_duo_never_answered(
+    world: World,
+) -> None:
+    world.add("prod")
+    world.browser = WaitingAtDuoBrowser()
+
+    with pytest.raises(DuoTimeout, match=r"^Duo never answered within 0\.5 s") as info:
+        world.run(timeout=0.5)
+
+    assert info.value.data is not None
+    assert info.value.data["cause"] == "duo_never_answered"
 
 
 @pytest.mark.parametrize(
@@ -436,4 +528,4 @@ def test_a_browser_that_cannot_reach_the_callback_ends_the_wait_early(world: Wor
     with pytest.raises(DuoProtocolError, match="HTTP 400") as caught:
         world.run(timeout=60)
     assert caught.value.hint is not None
-    assert "username" in caught.value.hint
+    assert "check the username 'alice'" in caught.value.hint

@@ -19,6 +19,7 @@ from duoctl.testlogin.progress import Progress
 if TYPE_CHECKING:
     from rich.status import Status
 
+    from duoctl.duoclient import DuoClientFactory
     from duoctl.output import Streams
     from duoctl.testlogin.browser import BrowserOpener
     from duoctl.testlogin.result import LoginResult
@@ -41,6 +42,11 @@ class CliProgress(Progress):
         self._status: Status | None = None
         self._waiting_for = "the Duo callback"
         self._port = 0
+        self._no_browser_because = "--browser none"
+
+    def no_browser(self, because: str) -> None:
+        """No browser will be opened, for this reason: said with the URL, at once."""
+        self._no_browser_because = because
 
     def step(self, message: str) -> None:
         if not self._quiet:
@@ -49,13 +55,22 @@ class CliProgress(Progress):
     def warn(self, message: str) -> None:
         self._streams.warn(message)
 
+    def note(self, message: str) -> None:
+        self._streams.status(f"note: {message}")
+
     def show_url(self, url: str, listener_port: int, opened_with: str) -> None:
         # Always on stderr, even with --json: it is how a person gets to the prompt.
         err = self._streams.err
         err.write(f"Duo prompt URL (open it in a browser to approve the login):\n  {url}\n")
         self._port = listener_port
         if opened_with == "none":
-            err.write("No browser was opened. " + self._ssh_hint())
+            # Said now, not when --timeout runs out: without a terminal nobody sees a spinner,
+            # and the login cannot complete until someone opens the URL.
+            err.write(
+                f"No browser was opened ({self._no_browser_because}): the login completes "
+                "only once the URL above is opened in a browser and the push is approved.\n"
+                + self._ssh_hint()
+            )
         err.flush()
         self._waiting_for = f"the Duo callback on port {listener_port}"
 
@@ -129,6 +144,8 @@ def _browser(mode: BrowserMode, ca_bundle: str | None, progress: CliProgress) ->
 
     if mode is BrowserMode.AUTO:
         mode = BrowserMode.SYSTEM if can_open_system_browser() else BrowserMode.NONE
+        if mode is BrowserMode.NONE:
+            progress.no_browser("no display and no $BROWSER")
     if mode is BrowserMode.SYSTEM:
         return SystemBrowser(on_failure=progress.browser_failed)
     if mode is BrowserMode.FOLLOW:
@@ -148,6 +165,26 @@ BrowserOption = Annotated[
 NoBrowserOption = Annotated[
     bool, typer.Option("--no-browser", help="Same as --browser none: print the URL only.")
 ]
+DebugOption = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        help="Show the HTTP exchanges with Duo on stderr, secrets and one-time values "
+        "redacted (also DUOCTL_DEBUG=1).",
+    ),
+]
+
+
+def _client_factory(state: AppState, debug: bool) -> DuoClientFactory:
+    import os
+
+    from duoctl.cli.app import DEBUG_ENV
+
+    if not (debug or os.environ.get(DEBUG_ENV) == "1"):
+        return state.duo_client_factory
+    from duoctl.duodebug import HttpDebug, observed
+
+    return observed(state.duo_client_factory, HttpDebug(state.streams.status))
 
 
 def cmd_test_login(
@@ -192,6 +229,7 @@ def cmd_test_login(
     browser: BrowserOption = BrowserMode.AUTO,
     no_browser: NoBrowserOption = False,
     client_secret_stdin: SecretStdin = False,
+    debug: DebugOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Prove a provider works: a real Duo Universal Prompt login, end to end.
@@ -200,6 +238,9 @@ def cmd_test_login(
     prompt, waits for the push to be answered, exchanges the code and shows the result.
     The secret comes from the store, or for this run only from --client-secret-stdin or
     DUOCTL_CLIENT_SECRET (never stored).
+
+    A provider named explicitly is tested even while disabled, so it can be proven
+    before it is enabled; without a name, the only enabled provider is tested.
 
     Example: duoctl test-login prod --username alice
     """
@@ -222,7 +263,7 @@ def cmd_test_login(
         deps = LoginDeps(
             config_path=state.config_path,
             secrets=state.secrets(),
-            client_factory=state.duo_client_factory,
+            client_factory=_client_factory(state, debug),
             browser_for=lambda chosen: _browser(mode, chosen.ca_bundle, progress),
             progress=progress,
         )

@@ -31,6 +31,15 @@ class BrowserOpener(Protocol):
         """
         ...
 
+    def sent_back(self) -> bool | None:
+        """Whether Duo has sent this browser on from its prompt (to the callback).
+
+        None when this opener cannot know: only a browser that makes the prompt's requests
+        itself sees where Duo sends it. The flow uses it to say, on a timeout, whether Duo
+        never answered or the browser never came back.
+        """
+        ...
+
 
 def has_display(environ: Mapping[str, str], platform: str = sys.platform) -> bool:
     if platform == "darwin" or platform.startswith("win"):
@@ -76,6 +85,9 @@ class SystemBrowser:
     def failure(self) -> str | None:
         return None  # the URL is printed: a person can still open it by hand
 
+    def sent_back(self) -> bool | None:
+        return None
+
 
 class PrintOnly:
     name = "none"
@@ -84,6 +96,9 @@ class PrintOnly:
         return None
 
     def failure(self) -> str | None:
+        return None
+
+    def sent_back(self) -> bool | None:
         return None
 
 
@@ -106,9 +121,13 @@ class FollowBrowser:
         self._on_failure = on_failure
         self._timeout = timeout
         self._failure: str | None = None
+        self._sent_back: bool | None = None
 
     def failure(self) -> str | None:
         return self._failure
+
+    def sent_back(self) -> bool | None:
+        return self._sent_back
 
     def _fail(self, message: str) -> None:
         self._failure = message
@@ -116,12 +135,14 @@ class FollowBrowser:
             self._on_failure(message)
 
     def open(self, url: str) -> None:
+        self._sent_back = False  # set before the thread starts: the flow may ask at once
         _in_background(lambda: self._follow(url), "duoctl-follow")
 
     def _follow(self, url: str) -> None:
         import requests
 
         current = url
+        duo = urlsplit(url).netloc
         try:
             with requests.Session() as session:
                 session.trust_env = False  # the emulator is local: never via a proxy
@@ -135,6 +156,8 @@ class FollowBrowser:
                     location = response.headers.get("Location")
                     if response.is_redirect and location:
                         current = urljoin(current, location)
+                        if urlsplit(current).netloc != duo:
+                            self._sent_back = True  # off Duo's host: on to the callback
                         continue
                     # A page that stays (an interactive prompt, Duo's own "timed out") is
                     # what a person would see too: the wait runs on to --timeout.

@@ -19,9 +19,11 @@ from duoctl.config.store import load_config
 from duoctl.duoclient import (
     DEFAULT_LOGIN_WAIT,
     DEFAULT_NETWORK_TIMEOUT,
+    CallContext,
     DuoClientFactory,
     bounded,
     health_check,
+    proxy_fix,
     proxy_in_use,
 )
 from duoctl.errors import (
@@ -66,14 +68,9 @@ class LoginDeps:
 
 
 def choose_provider(config: Config, name: str | None) -> Provider:
+    """The provider named, enabled or not (test before go-live), else the only enabled one."""
     if name is not None:
-        provider = config.provider(name)
-        if not provider.enabled:
-            raise ConfigError(
-                f"provider {name!r} is disabled",
-                hint=f"enable it first: duoctl provider enable {name}",
-            )
-        return provider
+        return config.provider(name)
     enabled = config.enabled_providers()
     if not enabled:
         raise ConfigError(
@@ -104,8 +101,8 @@ def _warn_about_proxy(deps: LoginDeps, provider: Provider) -> None:
     proxy = proxy_in_use(deps.environ, provider.endpoint)
     if proxy is not None:
         deps.progress.warn(
-            f"{proxy} is set: requests would send Duo traffic through that proxy, and the "
-            f"platform does not support proxies for Duo (add {provider.endpoint} to NO_PROXY)"
+            f"{proxy} is set: requests would send Duo traffic through that proxy, which Duo "
+            f"logins do not support; {proxy_fix(provider.endpoint)}"
         )
 
 
@@ -125,7 +122,11 @@ def _warn_about_exposure(deps: LoginDeps, bind_hosts: tuple[str, ...]) -> None:
 
 
 def _wait_for_callback(
-    listener: CallbackListener, browser: BrowserOpener, progress: Progress, timeout: float
+    listener: CallbackListener,
+    browser: BrowserOpener,
+    progress: Progress,
+    timeout: float,
+    username: str,
 ) -> Callback:
     """The one valid callback; DuoTimeout when none comes, DuoProtocolError when none can."""
     started = time.monotonic()
@@ -138,13 +139,63 @@ def _wait_for_callback(
         if stuck is not None:
             raise DuoProtocolError(
                 f"the login cannot complete: {stuck}",
-                hint="check the username (the emulator answers unknown users with an "
-                "error page), or use --browser system to see the page",
+                hint=f"check the username {username!r} (the emulator answers unknown users "
+                "with an error page), or use --browser system to see the page",
             )
     listener.finish(Verdict(False, "Timed out", "duoctl stopped waiting for Duo."))
-    raise DuoTimeout(
-        f"no answer from Duo within {timeout:g} s",
-        hint="approve the push sooner, or raise --timeout (Duo drops the request after 5 minutes)",
+    raise _timeout_error(listener, browser, timeout)
+
+
+def _timeout_error(
+    listener: CallbackListener, browser: BrowserOpener, timeout: float
+) -> DuoTimeout:
+    """Which side went quiet, as far as anything here can know it.
+
+    The built-in follower makes the prompt's requests itself, so it knows whether Duo ever
+    sent it on (``sent_back``). A person's browser tells us only what reaches the listener:
+    any request that did (refused: wrong path, state or Host) proves the browser came back;
+    none means Duo never sent it back (the push was not answered) or it could not reach
+    the listener (no ``ssh -L`` from a workstation): the message says both.
+    """
+    port = listener.port
+    refused = listener.stray_requests
+    sent_back = browser.sent_back()
+    if sent_back is False:
+        cause = "duo_never_answered"
+        message = (
+            f"Duo never answered within {timeout:g} s: its prompt was still waiting for the "
+            "push to be approved or denied"
+        )
+        hint = "approve the push sooner, or raise --timeout (Duo drops the request after 5 minutes)"
+    elif refused:
+        cause = "no_valid_callback"
+        message = (
+            f"the browser came back to the listener, but never with this login's callback: "
+            f"{refused} request(s) refused (wrong path, state or Host) in {timeout:g} s"
+        )
+        hint = (
+            "open the URL this run printed and let it finish (a tab from an earlier run "
+            "carries another login's state); the page the browser shows says what was wrong"
+        )
+    else:
+        cause = "browser_never_came_back"
+        message = f"the browser never came back to the listener on port {port} within {timeout:g} s"
+        hint = (
+            "Duo sends the browser back once the push is answered. If it was, the browser "
+            f"could not reach http://{listener.advertised_host}:{port}: on another machine, "
+            f"forward the port first (ssh -L {port}:localhost:{port} <user>@<this-host>). "
+            "If it was not, approve the push sooner or raise --timeout"
+        )
+    return DuoTimeout(
+        message,
+        hint=hint,
+        data={
+            "cause": cause,
+            "waited_seconds": timeout,
+            "listener_port": port,
+            "requests_refused_by_listener": refused,
+            "browser": browser.name,
+        },
     )
 
 
@@ -166,9 +217,15 @@ def _callback_error(callback: Callback, username: str) -> DuoctlError:
 def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
     started = time.monotonic()
     provider = choose_provider(deps.config_loader(deps.config_path), options.provider)
+    if not provider.enabled:
+        deps.progress.note(
+            f"provider {provider.name!r} is disabled: testing it anyway; the platform does not "
+            f"use it until 'duoctl provider enable {provider.name}'"
+        )
     username = options.username or deps.login_name()
     if not username:
         raise ValidationError("no username: pass --username")
+    context = CallContext(provider=provider.name, ca_bundle=provider.ca_bundle, username=username)
     secret = _secret_for(deps, provider)
     _warn_about_proxy(deps, provider)
     _warn_about_exposure(deps, options.bind_hosts)
@@ -185,7 +242,9 @@ def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
             ca_bundle=provider.ca_bundle,
         )
         deps.progress.step(f"health check of {provider.endpoint}")
-        health_check(client, host=provider.endpoint, timeout=options.network_timeout)
+        health_check(
+            client, host=provider.endpoint, timeout=options.network_timeout, context=context
+        )
 
         state = secrets.token_hex(24)
         nonce = secrets.token_hex(24)
@@ -195,7 +254,7 @@ def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
         deps.progress.show_url(auth_url, listener.port, browser.name)
         browser.open(auth_url)
 
-        callback = _wait_for_callback(listener, browser, deps.progress, options.timeout)
+        callback = _wait_for_callback(listener, browser, deps.progress, options.timeout, username)
         if callback.error is not None:
             raise _callback_error(callback, username)
         code = callback.code or ""
@@ -206,6 +265,7 @@ def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
                 host=provider.endpoint,
                 action="the code exchange",
                 timeout=options.network_timeout,
+                context=context,
             )
         except Exception:
             listener.finish(Verdict(False, "Login failed", "duoctl could not verify Duo's answer."))

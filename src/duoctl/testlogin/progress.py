@@ -10,6 +10,9 @@ class Progress:
 
     def warn(self, message: str) -> None: ...
 
+    def note(self, message: str) -> None:
+        """Worth knowing even with --json (on stderr), but nothing is wrong."""
+
     def show_url(self, url: str, listener_port: int, opened_with: str) -> None: ...
 
     def waiting(self, elapsed: float, timeout: float) -> None: ...

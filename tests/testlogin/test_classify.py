@@ -1,0 +1,137 @@
+"""``classify`` on what requests and urllib3 really raise: each exception here comes from a real
+call on loopback (a CA file that is missing or holds no certificate, a proxy port that
+refuses, a proxy that answers 403), wrapped as duo_universal wraps it."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+import requests
+from duo_universal import DuoException
+
+from duoctl.duoclient import CallContext, ca_bundle_fix, classify, proxy_fix
+from duoctl.errors import DuoProtocolError, DuoUnreachable, ExitCode
+from testlogin.helpers import forbidding_proxy, free_port
+
+HOST = "api-1234abcd.duosecurity.com"
+ACTION = "the health check"
+
+
+def _raised(url: str, **kwargs: object) -> BaseException:
+    """What duo_universal raises when ``requests.post`` raises: DuoException(the error)."""
+    try:
+        requests.post(url, timeout=10, **kwargs)  # type: ignore[arg-type]
+    except Exception as exc:
+        return DuoException(exc)
+    raise AssertionError("the request was expected to fail")
+
+
+def _through_proxy(proxy_port: int) -> BaseException:
+    # The target is never reached: the proxy is asked to CONNECT and refuses or is absent.
+    target = f"https://127.0.0.1:{free_port()}/oauth/v1/health_check"
+    return _raised(target, proxies={"https": f"http://127.0.0.1:{proxy_port}"})
+
+
+def test_a_missing_ca_file_is_unreachable_naming_the_file(tmp_path: Path) -> None:
+    bundle = tmp_path / "gone.pem"
+    exc = _raised(f"https://127.0.0.1:{free_port()}/", verify=str(bundle))
+
+    err = classify(exc, HOST, ACTION, CallContext(provider="prod", ca_bundle=str(bundle)))
+
+    assert isinstance(err, DuoUnreachable)
+    assert err.exit_code == ExitCode.DUO_UNREACHABLE
+    assert (
+        err.message == f"cannot use the CA bundle {bundle} for {HOST} during {ACTION}: no such file"
+    )
+    assert err.hint == ca_bundle_fix("prod")
+    assert err.hint == "give a readable PEM file: duoctl provider edit prod --ca-bundle FILE"
+
+
+def test_without_a_context_the_missing_file_is_named_from_requests_words(tmp_path: Path) -> None:
+    # doctor's health check calls without a context: the message must not guess wrong.
+    bundle = tmp_path / "gone.pem"
+    exc = _raised(f"https://127.0.0.1:{free_port()}/", verify=str(bundle))
+
+    err = classify(exc, HOST, ACTION)
+
+    assert isinstance(err, DuoUnreachable)
+    assert f"cannot use the CA bundle {bundle} for {HOST}" in err.message
+    assert err.hint == ca_bundle_fix(None)
+
+
+def test_a_ca_file_without_a_certificate_is_unreachable(tmp_path: Path) -> None:
+    bundle = tmp_path / "garbage.pem"
+    bundle.write_text("not a certificate\n")
+    server = socket.create_server(("127.0.0.1", 0))  # never answers: loading fails first
+    with server:
+        port = server.getsockname()[1]
+        exc = _raised(f"https://127.0.0.1:{port}/", verify=str(bundle))
+
+    err = classify(exc, HOST, ACTION, CallContext(provider="prod", ca_bundle=str(bundle)))
+
+    assert isinstance(err, DuoUnreachable)
+    assert err.message.endswith("it holds no PEM certificate")
+    assert err.hint == ca_bundle_fix("prod")
+
+
+def test_a_refusing_proxy_is_unreachable_with_the_proxy_fix() -> None:
+    exc = _through_proxy(free_port())
+
+    err = classify(exc, HOST, ACTION)
+
+    assert isinstance(err, DuoUnreachable)
+    assert err.message == (
+        f"cannot reach {HOST} through the proxy during {ACTION}: the proxy refused the connection"
+    )
+    assert err.hint == proxy_fix(HOST)
+
+
+def test_a_forbidding_proxy_is_unreachable_quoting_its_status() -> None:
+    with forbidding_proxy() as port:
+        exc = _through_proxy(port)
+
+    err = classify(exc, HOST, ACTION)
+
+    assert isinstance(err, DuoUnreachable)
+    assert err.message.endswith("the proxy answered 403 Forbidden")
+    assert err.hint == proxy_fix(HOST)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "host"),
+    [
+        ("api-1234abcd.duosecurity.com", "api-1234abcd.duosecurity.com"),
+        ("localhost:8443", "localhost"),
+        ("[::1]:8443", "::1"),
+    ],
+)
+def test_the_proxy_fix_names_the_host_without_its_port(endpoint: str, host: str) -> None:
+    assert proxy_fix(endpoint).startswith(f"add {host} to NO_PROXY (export NO_PROXY={host},")
+
+
+def test_a_plain_refused_connection_is_still_cannot_connect() -> None:
+    exc = _raised(f"https://127.0.0.1:{free_port()}/")
+
+    err = classify(exc, HOST, ACTION)
+
+    assert isinstance(err, DuoUnreachable)
+    assert err.message == f"cannot connect to {HOST} during {ACTION}"
+
+
+def test_the_username_check_names_the_username() -> None:
+    err = classify(
+        DuoException("The username is invalid."),
+        HOST,
+        "the code exchange",
+        CallContext(username="Alice"),
+    )
+
+    assert isinstance(err, DuoProtocolError)
+    assert err.message == (
+        "Duo's answer is for another user than 'Alice', who started the login (the code exchange)"
+    )
+    assert (
+        err.hint == "usernames are case-sensitive: check that 'Alice' is exactly the Duo username"
+    )
