@@ -190,6 +190,12 @@ CASES = [
         "did not answer the code exchange within 1 s",
     ),
 ]
+# The same with --debug: every exchange is shown, none of it secret.
+CASES += [
+    (f"{name}-debug", setup, [*extra, "--debug"], username, code, err)
+    for name, setup, extra, username, code, err in CASES
+    if name in ("approve-text", "deny-json", "wrong-ca", "5xx", "non-json", "slow-exchange")
+]
 
 
 @pytest.mark.parametrize(
@@ -213,6 +219,9 @@ def test_test_login_never_shows_the_secret(
     assert expected_err in result.stderr
     assert "Traceback" not in result.stderr
     world.assert_clean(result)
+    debug = [line for line in result.stderr.splitlines() if line.startswith("debug: ")]
+    assert bool(debug) == ("--debug" in extra)
+    assert JWT.search("\n".join(debug)) is None, debug
 
 
 def test_approve_json_decodes_claims_and_the_prompt_url_only_on_stderr(
@@ -236,7 +245,7 @@ def test_invalid_client_never_shows_the_stored_secret(
     # The keyring holds the canary; the emulator knows another (valid-format) secret.
     with _world(tmp_path, emulator_knows_the_canary=False) as world:
         assert world.emulator.client_secret != world.canary
-        results = [world.test_login(), world.test_login("--json")]
+        results = [world.test_login(), world.test_login("--json"), world.test_login("--debug")]
 
     for result in results:
         assert result.code == ExitCode.DUO_CREDENTIALS, result.stderr
