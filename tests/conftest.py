@@ -54,7 +54,10 @@ _SCRUBBED_ENV = (
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in _SCRUBBED_ENV:
         monkeypatch.delenv(name, raising=False)
-    # The directory is deliberately not created: creating it (0700) is duoctl's job.
+    # An explicitly named config may be created only in an existing directory (a typo'd
+    # directory must not appear), so the directory exists; the file does not. Creating the
+    # directory too (0700) is tested on the default location, where duoctl does it.
+    (tmp_path / "duoctl").mkdir(mode=0o700)
     monkeypatch.setenv("DUOCTL_CONFIG", str(tmp_path / "duoctl" / "config.toml"))
     # Most tests are about one store: the keyring (a fake one, or the private Secret
     # Service). Tests of store selection and of the server backends unset or change this;

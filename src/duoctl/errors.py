@@ -25,6 +25,7 @@ class ExitCode(enum.IntEnum):
     CHECKS_FAILED = 10  # doctor found at least one failing check
     DUO_PROTOCOL = 11  # Duo's answer was malformed or did not match (state, nonce, username)
     CANCELLED = 12  # a confirmation prompt was answered "no"
+    LOCKOUT = 13  # refused: external MFA would be on with no enabled provider (--force)
     INTERRUPTED = 130  # Ctrl+C
 
 
@@ -113,6 +114,13 @@ class ChecksFailed(DuoctlError):
 class Cancelled(DuoctlError):
     exit_code = ExitCode.CANCELLED
     kind = "cancelled"
+
+
+class LockoutRefused(DuoctlError):
+    """A change that would leave external MFA on with no enabled provider: nobody could log in."""
+
+    exit_code = ExitCode.LOCKOUT
+    kind = "lockout"
 
 
 class Interrupted(DuoctlError):

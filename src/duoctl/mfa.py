@@ -44,11 +44,13 @@ def mfa_status(path: Path) -> MfaStatus:
     return _status(config.external_mfa_enabled, names)
 
 
-def set_external_mfa(path: Path, enabled: bool) -> MfaStatus:
+def set_external_mfa(path: Path, enabled: bool, *, force: bool = False) -> MfaStatus:
     from duoctl.config.edit import edit_config  # writers only: keeps `mfa status` light
+    from duoctl.lockout import refuse_lockout
 
     with edit_config(path) as edit:
         if edit.before.external_mfa_enabled != enabled or not edit.before.exists:
             edit.set_external_mfa(enabled)
+            refuse_lockout(edit.after(), what="enable external MFA", force=force)
         names = tuple(p.name for p in edit.before.enabled_providers())
     return _status(enabled, names)

@@ -11,14 +11,21 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from duoctl.config.edit import edit_config
 from duoctl.config.model import Provider
 from duoctl.config.store import load_config
 from duoctl.errors import ConfigError, CredentialUnreadable, SecretStoreError, ValidationError
+from duoctl.lockout import refuse_lockout
+
+if TYPE_CHECKING:
+    from duoctl.duoclient import DuoClientFactory, HealthResult
 from duoctl.secrets import SecretStore
 from duoctl.validation import (
     endpoint_warning,
+    normalize_client_id,
+    normalize_pasted_endpoint,
     validate_client_id,
     validate_client_secret,
     validate_endpoint,
@@ -33,19 +40,34 @@ class ProviderView:
     warnings: tuple[str, ...] = ()
     store: str | None = None  # the store's label, when it was consulted
     backend: str | None = None  # its backend name ("keyring", "systemd-creds", ...)
+    notes: tuple[str, ...] = ()  # how typed values were normalised (a pasted URL...)
+    changed: bool = True  # False: an edit asked for what was already there
 
 
 def validate_ca_bundle(value: str) -> str:
+    import os
+    import stat
+
     path = Path(value).expanduser()
-    if not path.is_file():
-        raise ValidationError(
-            f"CA bundle {value!r} is not a readable file",
-            hint="give a PEM file with the CA that signs the endpoint's certificate",
-        )
+    not_a_file = ValidationError(
+        f"CA bundle {value!r} is not a readable file",
+        hint="give a PEM file with the CA that signs the endpoint's certificate",
+    )
     try:
-        head = path.read_bytes()[:65536]
+        # Non-blocking and checked on the open descriptor: a FIFO or a device named as the
+        # bundle must not hang or fill memory; a too-long name is a bad value, not a crash.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise not_a_file from None
     except OSError as exc:
         raise ValidationError(f"cannot read CA bundle {value!r}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise not_a_file
+        try:
+            head = handle.read(65536)
+        except OSError as exc:
+            raise ValidationError(f"cannot read CA bundle {value!r}: {exc.strerror}") from None
     if b"-----BEGIN CERTIFICATE-----" not in head:
         raise ValidationError(f"CA bundle {value!r} contains no PEM certificate")
     return str(path.resolve())
@@ -85,14 +107,17 @@ def store_label(secrets: SecretStore) -> str:
 
 def _validated(
     name: str, endpoint: str, client_id: str, enabled: bool, ca_bundle: str | None
-) -> Provider:
-    return Provider(
+) -> tuple[Provider, tuple[str, ...]]:
+    """The provider from typed values, and notes on what was normalised in them."""
+    host, note = normalize_pasted_endpoint(endpoint)
+    provider = Provider(
         name=validate_name(name),
-        endpoint=validate_endpoint(endpoint),
-        client_id=validate_client_id(client_id),
+        endpoint=validate_endpoint(host),
+        client_id=validate_client_id(normalize_client_id(client_id)),
         enabled=enabled,
         ca_bundle=validate_ca_bundle(ca_bundle) if ca_bundle is not None else None,
     )
+    return provider, (note,) if note else ()
 
 
 def prepare_add(
@@ -104,20 +129,20 @@ def prepare_add(
     client_id: str,
     enabled: bool = True,
     ca_bundle: str | None = None,
-) -> Provider:
+) -> ProviderView:
     """Everything ``add`` can check before anyone types a secret.
 
     The fields are validated, the name must be free, and the store must answer: a typo or
     a store that cannot work is reported before the secret is asked for, not after.
     """
-    provider = _validated(name, endpoint, client_id, enabled, ca_bundle)
+    provider, notes = _validated(name, endpoint, client_id, enabled, ca_bundle)
     if provider.name in load_config(path).providers:
         raise ConfigError(
             f"a provider named {provider.name!r} already exists in {path}",
             hint="choose another name, or use 'duoctl provider edit'",
         )
     _warm_up(secrets, provider.name)
-    return provider
+    return ProviderView(provider, secret_present=None, notes=notes)
 
 
 def _restore(secrets: SecretStore, name: str, previous: str | None) -> None:
@@ -140,7 +165,7 @@ def add_provider(
     enabled: bool = True,
     ca_bundle: str | None = None,
 ) -> ProviderView:
-    provider = _validated(name, endpoint, client_id, enabled, ca_bundle)
+    provider, notes = _validated(name, endpoint, client_id, enabled, ca_bundle)
     secret = validate_client_secret(client_secret)
     _warm_up(secrets, provider.name)
     label = store_label(secrets)
@@ -157,7 +182,7 @@ def add_provider(
             _restore(secrets, provider.name, previous)
         raise
     return ProviderView(
-        provider, secret_present=True, warnings=_warnings_for(provider), store=label
+        provider, secret_present=True, warnings=_warnings_for(provider), store=label, notes=notes
     )
 
 
@@ -187,7 +212,7 @@ class Removal:
 
 
 def remove_provider(
-    path: Path, name: str, secrets: SecretStore, *, keep_secret: bool = False
+    path: Path, name: str, secrets: SecretStore, *, keep_secret: bool = False, force: bool = False
 ) -> Removal:
     """Remove the entry and its secret; with ``keep_secret``, leave the store untouched.
 
@@ -195,10 +220,12 @@ def remove_provider(
     keyring from an SSH session): the entry goes, and doctor reports the secret as orphaned
     wherever it still is.
     """
+    what = f"remove provider {name!r}"
     if keep_secret:
         with edit_config(path) as edit:
             removed = edit.before.provider(name)
             edit.remove_provider(name)
+            refuse_lockout(edit.after(), what=what, force=force)
         return Removal(removed, secret_deleted=False, store=None)
     _warm_up(secrets, name)
     label = store_label(secrets)
@@ -209,6 +236,7 @@ def remove_provider(
         with edit_config(path) as edit:
             found = edit.before.provider(name)
             edit.remove_provider(name)
+            refuse_lockout(edit.after(), what=what, force=force)
             try:
                 previous = secrets.get(name)
             except CredentialUnreadable:
@@ -225,12 +253,17 @@ def remove_provider(
     return Removal(found, secret_deleted=deleted, store=label)
 
 
-def set_enabled(path: Path, name: str, enabled: bool) -> Provider:
+def set_enabled(
+    path: Path, name: str, enabled: bool, *, force: bool = False
+) -> tuple[Provider, bool]:
+    """Switch a provider; returns it and whether anything changed."""
     with edit_config(path) as edit:
         provider = edit.before.provider(name)
-        if provider.enabled != enabled:
+        changed = provider.enabled != enabled
+        if changed:
             edit.update_provider(name, enabled=enabled)
-    return provider._replace(enabled=enabled)
+            refuse_lockout(edit.after(), what=f"disable provider {name!r}", force=force)
+    return provider._replace(enabled=enabled), changed
 
 
 def edit_provider(
@@ -245,10 +278,13 @@ def edit_provider(
     clear_ca_bundle: bool = False,
 ) -> ProviderView:
     changes: dict[str, bool | str | None] = {}
+    notes: tuple[str, ...] = ()
     if endpoint is not None:
-        changes["endpoint"] = validate_endpoint(endpoint)
+        host, note = normalize_pasted_endpoint(endpoint)
+        changes["endpoint"] = validate_endpoint(host)
+        notes = (note,) if note else ()
     if client_id is not None:
-        changes["client_id"] = validate_client_id(client_id)
+        changes["client_id"] = validate_client_id(normalize_client_id(client_id))
     if ca_bundle is not None and clear_ca_bundle:
         raise ValidationError("give either --ca-bundle or --clear-ca-bundle, not both")
     if ca_bundle is not None:
@@ -270,8 +306,9 @@ def edit_provider(
     try:
         with edit_config(path) as edit:
             current = edit.before.provider(name)
-            if changes:
-                edit.update_provider(name, **changes)
+            effective = {k: v for k, v in changes.items() if getattr(current, k) != v}
+            if effective:
+                edit.update_provider(name, **effective)
             if secret is not None:
                 # A damaged previous secret cannot be restored on a rollback; the new one
                 # is then removed, which leaves the provider as unusable as it was.
@@ -288,4 +325,26 @@ def edit_provider(
         secret_present=True if rotated else None,
         warnings=_warnings_for(updated),
         store=label,
+        notes=notes,
+        changed=bool(effective) or rotated,
     )
+
+
+def verify_credentials(
+    provider: Provider, secret: str, client_factory: DuoClientFactory, *, timeout: float
+) -> HealthResult:
+    """Duo's health check with these credentials, before anything is stored (add --verify).
+
+    Raises the health check's error: rejected credentials (8), unreachable (7), ...
+    """
+    from duoctl.duoclient import health_check
+
+    client = client_factory(
+        client_id=provider.client_id,
+        client_secret=validate_client_secret(secret),
+        host=provider.endpoint,
+        # Required by the client, unused by the health check: no login happens here.
+        redirect_uri="http://localhost/duoctl-verify",
+        ca_bundle=provider.ca_bundle,
+    )
+    return health_check(client, host=provider.endpoint, timeout=timeout)

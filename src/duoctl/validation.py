@@ -125,3 +125,23 @@ def endpoint_warning(endpoint: str) -> str | None:
         f"endpoint {endpoint!r} does not look like a Duo API hostname "
         "(api-XXXXXXXX.duosecurity.com or api-XXXXXXXX.duofederal.com)"
     )
+
+
+def normalize_pasted_endpoint(endpoint: str) -> tuple[str, str | None]:
+    """Turn what people paste from the Duo Admin Panel into the host; and say so.
+
+    ``https://api-1234abcd.duosecurity.com/`` becomes ``api-1234abcd.duosecurity.com``: a
+    leading ``https://`` and one trailing ``/`` are dropped. Anything else (another scheme, a
+    path) is left for :func:`validate_endpoint` to refuse: guessing there could store a
+    different host from the one meant.
+    """
+    value = endpoint.strip()
+    host = value.removeprefix("https://").removesuffix("/")
+    if host == value or "/" in host:
+        return value, None
+    return host, f"endpoint {endpoint.strip()!r}: stored the host name {host!r}"
+
+
+def normalize_client_id(client_id: str) -> str:
+    """A Client ID typed in lower case or with spaces around it is still that Client ID."""
+    return client_id.strip().upper()

@@ -43,8 +43,9 @@ def _steps(first: str, second: str) -> list[tuple[list[str], str, dict[str, str]
         (["mfa", "status"], "", {}),
         (["mfa", "status", "--json"], "", {}),
         (["provider", "show", "ghost", "--json"], "", {"DUOCTL_CLIENT_SECRET": first}),
-        (["provider", "disable", "prod"], "", {"DUOCTL_CLIENT_SECRET": second}),
         (["provider", "remove", "envy", "--yes"], "", {}),
+        # prod is now the last enabled provider: --force, as the lockout guard wants.
+        (["provider", "disable", "prod", "--force"], "", {"DUOCTL_CLIENT_SECRET": second}),
     ]
 
 

@@ -152,6 +152,13 @@ def test_remove_without_yes_asks_and_abort_changes_nothing(
 
 
 def test_mfa_enable_disable_status(cli: Cli, config_path: Path) -> None:
+    # DUOCTL_CONFIG names a file that is not there yet: a read must not pass for "empty".
+    missing = cli("mfa", "status", "--json")
+    assert missing.exit_code == 4
+    assert json.loads(missing.stdout)["error"]["message"] == (
+        f"no config file at {config_path} (named by DUOCTL_CONFIG)"
+    )
+    assert cli("mfa", "disable", "--yes").exit_code == 0  # creates it, in its existing dir
     status = _envelope(cli("mfa", "status", "--json").stdout, "mfa status")
     assert status == {
         "enabled": False,
@@ -160,11 +167,24 @@ def test_mfa_enable_disable_status(cli: Cli, config_path: Path) -> None:
         "warnings": [],
     }
 
-    enabled = cli("mfa", "enable", "--yes")
+    # No provider yet: switching MFA on would lock everyone out. Refused (13), then forced.
+    before = config_path.read_bytes()
+    refused = cli("mfa", "enable", "--yes")
+    assert refused.exit_code == 13
+    assert "error: refusing to enable external MFA" in refused.stderr
+    assert "nobody could complete a login" in refused.stderr
+    assert "--force does it anyway" in refused.stderr
+    assert config_path.read_bytes() == before
+    enabled = cli("mfa", "enable", "--yes", "--force")
     assert enabled.exit_code == 0
     assert "SameSite" in enabled.stderr
-    assert "no MFA provider is enabled" in enabled.stderr
+    assert "--force: no MFA provider is enabled" in enabled.stderr
     assert tomllib.loads(config_path.read_text())["external_mfa"] == {"enabled": True}
+    again = cli("mfa", "enable", "--yes")
+    assert (again.exit_code, again.stderr) == (
+        0,
+        "external MFA is already enabled; nothing changed\n",
+    )
 
     assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
     status = _envelope(cli("mfa", "status", "--json").stdout, "mfa status")
@@ -181,12 +201,15 @@ def test_mfa_enable_disable_status(cli: Cli, config_path: Path) -> None:
 
 
 def test_mfa_enable_declined_changes_nothing(cli: Cli, config_path: Path) -> None:
+    assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
+    before = config_path.read_bytes()
     result = cli("mfa", "enable", input="n\n", tty=True)
     assert result.exit_code == 12
-    assert not config_path.exists()
+    assert config_path.read_bytes() == before
 
 
 def test_mfa_enable_confirmed_at_the_prompt(cli: Cli, config_path: Path) -> None:
+    assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
     result = cli("mfa", "enable", input="y\n", tty=True)
     assert result.exit_code == 0, result.stderr
     assert tomllib.loads(config_path.read_text())["external_mfa"] == {"enabled": True}
@@ -201,6 +224,8 @@ def test_no_terminal_and_no_yes_is_a_usage_error_not_an_answer(
     cli: Cli, mem_store: MemorySecretStore, config_path: Path, args: list[str]
 ) -> None:
     assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
+    if args == ["mfa", "disable"]:
+        assert cli("mfa", "enable", "--yes").exit_code == 0  # something to disable
     before = config_path.read_bytes()
     # Piped "y" must not count as a person's yes.
     result = cli(*args, input="y\n")

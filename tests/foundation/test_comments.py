@@ -170,9 +170,10 @@ def test_every_edit_in_a_row_keeps_the_untouched_parts(cli: Cli, hand_written: P
         ["provider", "disable", "alpha"],
         ["provider", "edit", "beta", "--endpoint", "api-dddd4444.duosecurity.com"],
         ["mfa", "enable", "--yes"],
+        # alpha first: removing beta, the last enabled provider, would be a lockout.
+        ["provider", "enable", "alpha"],
         ["provider", "remove", "beta", "--yes"],
         ["mfa", "disable", "--yes"],
-        ["provider", "enable", "alpha"],
     ):
         assert cli(*args).exit_code == 0, args
     new = hand_written.read_text()

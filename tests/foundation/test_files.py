@@ -39,10 +39,12 @@ def _umask_zero() -> None:
     os.umask(0)
 
 
-def test_new_config_lock_and_directory_are_private(config_path: Path) -> None:
-    assert not config_path.parent.exists()
+def test_new_config_lock_and_directory_are_private(tmp_path: Path) -> None:
+    # The default location (no --config, no DUOCTL_CONFIG): duoctl creates the directory.
+    config_path = tmp_path / "xdg" / "duoctl" / "config.toml"
+    env = {"DUOCTL_CONFIG": "", "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
 
-    result = run_duoctl(["mfa", "enable", "--yes"], preexec_fn=_umask_zero)
+    result = run_duoctl(["mfa", "disable", "--yes"], env=env, preexec_fn=_umask_zero)
 
     assert result.returncode == 0, result.stderr
     assert _mode(config_path.parent) == 0o700
@@ -127,7 +129,7 @@ from duoctl.mfa import set_external_mfa
 path = Path(sys.argv[1])
 i = 0
 while True:
-    set_external_mfa(path, i % 2 == 0)
+    set_external_mfa(path, i % 2 == 0, force=True)  # about atomic writes, not the guard
     if i == 0:
         print("ready", flush=True)
     i += 1
@@ -195,7 +197,7 @@ def test_sigkill_during_config_edits_never_tears_the_file(config_path: Path) -> 
 def test_a_killed_writers_temp_file_is_cleaned_by_the_next_edit(
     cli: CliRunnerFixture, config_path: Path
 ) -> None:
-    assert cli("mfa", "enable", "--yes").exit_code == 0
+    assert cli("mfa", "enable", "--yes", "--force").exit_code == 0
     stale = config_path.parent / ".config.toml.0123456789ab.tmp"
     stale.write_text("half a config")
     unrelated = config_path.parent / "notes.tmp"

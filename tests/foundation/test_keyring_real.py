@@ -111,6 +111,8 @@ def test_show_reports_a_secret_deleted_behind_duoctls_back(
 
 def test_two_config_files_do_not_collide(real_keyring: ServiceOf, tmp_path: Path) -> None:
     first, second = tmp_path / "one" / "config.toml", tmp_path / "two" / "config.toml"
+    first.parent.mkdir()
+    second.parent.mkdir()
     service_1, service_2 = real_keyring(first), real_keyring(second)
 
     results = run_duoctl_many(

@@ -136,10 +136,11 @@ def test_open_directory_is_refused(tmp_path: Path) -> None:
 
 def test_racing_creators_share_one_key(tmp_path: Path) -> None:
     # The loser of the creation race must not replace the winner's key.
-    target = tmp_path / "key"
+    target = tmp_path / "race" / "key"
+    target.parent.mkdir()
     create_exclusively(target, b"first")
     with pytest.raises(FileExistsError):
         create_exclusively(target, b"second")
     assert target.read_bytes() == b"first"
-    assert [p.name for p in tmp_path.iterdir()] == ["key"]
+    assert [p.name for p in target.parent.iterdir()] == ["key"]
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600

@@ -71,6 +71,7 @@ def test_config_path_says_which_rule_chose_it(config_path: Path, tmp_path: Path)
 
 
 def test_secrets_status_names_the_store_and_why(config_path: Path) -> None:
+    write_private(config_path, config_with(0))
     result = run_duoctl(
         ["secrets", "status", "--json"],
         env={"DUOCTL_SECRET_BACKEND": "encrypted-file", "DUOCTL_STORE_PASSPHRASE_FILE": "/nope"},

@@ -57,6 +57,8 @@ def test_auto_without_any_store_lists_the_ways_forward(
 ) -> None:
     env = _user_env(plain_user_home)
     ca = _owned(Path(shutil.copy(emulator.ca_bundle, plain_user_home / "ca.pem")))
+    (plain_user_home / "duoctl").mkdir(mode=0o700)
+    _owned(plain_user_home / "duoctl")
 
     result = run(
         *_add_args(emulator, ca), env=env, input=emulator.client_secret + "\n", user=PLAIN_USER
@@ -68,7 +70,7 @@ def test_auto_without_any_store_lists_the_ways_forward(
         assert way in result.stderr
     assert "DUOCTL_STORE_PASSPHRASE_FILE" in result.stderr
     # It failed before anything was written: no config, no credential directory.
-    assert not (plain_user_home / "duoctl").exists()
+    assert list((plain_user_home / "duoctl").iterdir()) == []
 
 
 def test_encrypted_file_store_carries_the_whole_lifecycle(

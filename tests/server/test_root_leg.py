@@ -51,6 +51,7 @@ def test_full_lifecycle_on_systemd_creds(emulator: Emulator, tmp_path: Path) -> 
     started = time.time() - 1  # file times may be rounded down
     env = server_env()
     config = tmp_path / "etc" / "config.toml"
+    config.parent.mkdir(mode=0o700)
     _add(emulator, config, env)
 
     creds = credentials_dir(config, system=False)
@@ -89,6 +90,11 @@ def test_full_lifecycle_on_systemd_creds(emulator: Emulator, tmp_path: Path) -> 
     assert back.code == 0, back.stderr
     assert _login(config, env)["code"] == 0
 
+    # The last enabled provider, with MFA on: removing it would lock everyone out.
+    refused = run("--config", config, "provider", "remove", "emu", "--yes", env=env)
+    assert refused.code == 13, refused.stderr
+    assert cred_file.exists()
+    assert run("--config", config, "mfa", "disable", "--yes", env=env).code == 0
     removed = run("--config", config, "provider", "remove", "emu", "--yes", env=env)
     assert removed.code == 0, removed.stderr
     assert f"and its secret from systemd-creds ({creds})" in removed.stderr

@@ -50,6 +50,7 @@ def setup(emulator: Emulator, tmp_path: Path) -> Setup:
     host_key.parent.mkdir()
     env = server_env(SYSTEMD_CREDENTIAL_SECRET=str(host_key))
     config = tmp_path / "conf" / "config.toml"
+    config.parent.mkdir(mode=0o700)
     s = Setup(emulator, config, credentials_dir(config, system=False), host_key, env)
     for name in ("prod", "staging"):
         argv = add_argv(emulator.api_host, emulator.client_id, emulator.ca_bundle, name)

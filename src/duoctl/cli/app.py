@@ -116,6 +116,30 @@ _ROOT_OPTIONS_WITH_VALUE = ("--config", "-c")
 _GROUPS = ("provider", "mfa", "config", "secrets")
 
 
+def hoist_root_options(args: list[str]) -> list[str]:
+    """Move --config/-c and --system to the front: people type them after the subcommand
+    (`duoctl provider list --config X`) as often as before it, and no subcommand has an
+    option of those names. Nothing after a `--` is touched."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg in _ROOT_OPTIONS_WITH_VALUE and i + 1 < len(args):
+            front += args[i : i + 2]
+            i += 2
+            continue
+        if arg.startswith("--config=") or arg == "--system":
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 def _command_words(args: list[str]) -> list[str]:
     """The non-option words of ``args``, skipping the values of root options."""
     words: list[str] = []
@@ -136,13 +160,24 @@ def _command_name(args: list[str]) -> str:
     return " ".join(words[:2]) if words[:1] and words[0] in _GROUPS else " ".join(words[:1])
 
 
+def _one_suggestion(exc: click.ClickException) -> None:
+    """typer adds "Did you mean 'list'?" to an unknown command's message, and click (8.4+)
+    adds its own when it formats the message: drop typer's when click will add one."""
+    if getattr(exc, "possibilities", None):
+        exc.message = exc.message.partition(" Did you mean ")[0]  # type: ignore[misc]
+
+
 def run(args: list[str], state: AppState | None = None) -> int:
     """Run the CLI on ``args``; return the exit status. Never lets a traceback escape."""
+    args = hoist_root_options(args)
     command = typer.main.get_command(build_app(args))
-    streams = state.streams if state is not None else AppState().streams
+    state = state if state is not None else AppState()
+    streams = state.streams
     json_mode = "--json" in args
     try:
         result = command.main(args=args, prog_name="duoctl", standalone_mode=False, obj=state)
+        if state.creating is not None and state.creating.exists():
+            streams.status(f"created {state.creating}")
         if result == ExitCode.INTERRUPTED:
             # Typer turns Ctrl+C into a silent exit 130 (nothing in duoctl returns 130);
             # give it a message and, under --json, an envelope like any other error.
@@ -164,6 +199,7 @@ def run(args: list[str], state: AppState | None = None) -> int:
         streams.err.write("\ninterrupted; nothing was changed by the interrupted step\n")
         return int(ExitCode.INTERRUPTED)
     except click.ClickException as exc:
+        _one_suggestion(exc)
         if json_mode:
             from duoctl.errors import UsageError
             from duoctl.output import error_envelope

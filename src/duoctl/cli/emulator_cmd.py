@@ -47,6 +47,21 @@ def emulator(
         bool,
         typer.Option("--show-secret", help="Print the client secret instead of a file path."),
     ] = False,
+    new_user_policy: Annotated[
+        str,
+        typer.Option(
+            "--new-user-policy",
+            metavar="enroll|allow|deny",
+            help="What an unknown user gets, as Duo's New User Policy (default: enroll).",
+        ),
+    ] = "enroll",
+    log_requests: Annotated[
+        bool,
+        typer.Option(
+            "--log-requests/--no-log-requests",
+            help="One stderr line per request (refused ones are always logged, with why).",
+        ),
+    ] = True,
 ) -> None:
     """Run a Duo emulator in the foreground until Ctrl+C (then exit 0).
 
@@ -54,10 +69,25 @@ def emulator(
     """
     from duoctl.cli.state import AppState
     from duoctl.emulator.cli_main import run_emulator_foreground
+    from duoctl.emulator.users import parse_new_user_policy
+    from duoctl.errors import ValidationError
+
+    try:
+        policy = parse_new_user_policy(new_user_policy)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
 
     state = ctx.obj if isinstance(ctx.obj, AppState) else None
     out = state.streams.out if state is not None else sys.stdout
     err = state.streams.err if state is not None else sys.stderr
     run_emulator_foreground(
-        users, port, interactive, out, err, user_specs=user or (), show_secret=show_secret
+        users,
+        port,
+        interactive,
+        out,
+        err,
+        user_specs=user or (),
+        show_secret=show_secret,
+        log_requests=log_requests,
+        new_user_policy=policy,
     )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from duoctl.cli.options import CommandGroup, JsonOption, YesOption, confirm
+from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, YesOption, confirm
 from duoctl.cli.state import AppState
 
 if TYPE_CHECKING:
@@ -30,25 +30,35 @@ def _status_dict(status: MfaStatus) -> dict[str, Any]:
 
 
 @GROUP.command("enable")
-def enable(ctx: typer.Context, yes: YesOption = False) -> None:
+def enable(ctx: typer.Context, yes: YesOption = False, force: ForceOption = False) -> None:
     """Switch external MFA on, after showing the platform's SameSite caution.
+
+    Refused while no provider is enabled (every login would fail), unless --force.
 
     Example: duoctl mfa enable --yes
     """
-    from duoctl.mfa import NO_PROVIDER_WARNING, SAMESITE_CAUTION, mfa_status, set_external_mfa
+    from duoctl.config.store import load_config
+    from duoctl.lockout import refuse_lockout
+    from duoctl.mfa import NO_PROVIDER_WARNING, SAMESITE_CAUTION, set_external_mfa
 
     state: AppState = ctx.obj
-    before = mfa_status(state.config_path)
+    config = load_config(state.write_path)
+    if config.external_mfa_enabled:
+        state.streams.status("external MFA is already enabled; nothing changed")
+        return
+    # Refused before the question: asking, then refusing, wastes the operator's "yes".
+    refuse_lockout(
+        config._replace(external_mfa_enabled=True), what="enable external MFA", force=force
+    )
     state.streams.err_console.print(
         f"CAUTION: {SAMESITE_CAUTION}", style="bold yellow", markup=False
     )
-    if not before.enabled_providers:
-        state.streams.warn(NO_PROVIDER_WARNING)
+    if not config.enabled_providers():  # only reachable with --force
+        state.streams.warn(f"--force: {NO_PROVIDER_WARNING}")
     confirm(state, "Enable external MFA?", yes=yes)
-    after = set_external_mfa(state.config_path, True)
+    after = set_external_mfa(state.write_path, True, force=force)
     state.streams.status(
-        "external MFA is enabled; session cookie SameSite is now "
-        f"{after.same_site}" + ("" if before.enabled else " (was Strict)")
+        f"external MFA is enabled; session cookie SameSite is now {after.same_site} (was Strict)"
     )
 
 
@@ -58,11 +68,16 @@ def disable(ctx: typer.Context, yes: YesOption = False) -> None:
 
     Example: duoctl mfa disable --yes
     """
+    from duoctl.config.store import load_config
     from duoctl.mfa import set_external_mfa
 
     state: AppState = ctx.obj
+    config = load_config(state.write_path)
+    if config.exists and not config.external_mfa_enabled:
+        state.streams.status("external MFA is already disabled; nothing changed")
+        return
     confirm(state, "Disable external MFA? Users will no longer be asked for a Duo push.", yes=yes)
-    after = set_external_mfa(state.config_path, False)
+    after = set_external_mfa(state.write_path, False)
     state.streams.status(f"external MFA is disabled; session cookie SameSite is {after.same_site}")
 
 

@@ -15,6 +15,14 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print a versioned JSON envelope on stdout instead of text.")
 ]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Do it even if external MFA would be left on with no enabled provider (a "
+        "lockout of every user).",
+    ),
+]
 
 
 def finite_float(value: float) -> float:

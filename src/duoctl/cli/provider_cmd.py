@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from duoctl.cli.options import CommandGroup, JsonOption, YesOption, confirm
+from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, YesOption, confirm
 from duoctl.cli.secret_options import SecretStdin
 from duoctl.cli.state import AppState
 
@@ -59,6 +59,13 @@ def add(
         str | None, typer.Option(help="PEM CA bundle to trust for this endpoint instead of Duo's.")
     ] = None,
     client_secret_stdin: SecretStdin = False,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Run Duo's health check with these credentials first; store nothing if it fails.",
+        ),
+    ] = False,
 ) -> None:
     """Register a Duo Security provider; its Client Secret goes to the secret store.
 
@@ -73,8 +80,8 @@ def add(
     from duoctl.secret_input import read_client_secret
 
     state: AppState = ctx.obj
-    prepare_add(
-        state.config_path,
+    prepared = prepare_add(
+        state.write_path,
         state.secrets(),
         name=name,
         endpoint=endpoint,
@@ -82,11 +89,23 @@ def add(
         enabled=not disabled,
         ca_bundle=ca_bundle,
     )
+    for note in prepared.notes:
+        state.streams.status(note)
     secret = read_client_secret(
         from_stdin=client_secret_stdin, stdin=sys.stdin, notify=state.streams.warn
     )
+    if verify:
+        from duoctl.duoclient import DEFAULT_NETWORK_TIMEOUT
+        from duoctl.providers import verify_credentials
+
+        target = prepared.provider.endpoint
+        state.streams.status(f"- health check of {target} with these credentials")
+        health = verify_credentials(
+            prepared.provider, secret, state.duo_client_factory, timeout=DEFAULT_NETWORK_TIMEOUT
+        )
+        state.streams.status(f"- Duo accepted them ({health.elapsed * 1000:.0f} ms)")
     view = add_provider(
-        state.config_path,
+        state.write_path,
         state.secrets(),
         name=name,
         endpoint=endpoint,
@@ -196,6 +215,7 @@ def remove(
             "cannot reach); doctor then reports the secret as orphaned.",
         ),
     ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Remove a provider and its secret.
 
@@ -211,7 +231,9 @@ def remove(
         load_config(state_config).provider(name)  # fail before asking about a ghost
         what = "" if keep_secret else " and its Client Secret"
         confirm(state, f"Remove provider {name!r}{what}?", yes=yes)
-    removal = remove_provider(state_config, name, state.secrets(), keep_secret=keep_secret)
+    removal = remove_provider(
+        state_config, name, state.secrets(), keep_secret=keep_secret, force=force
+    )
     if keep_secret:
         detail = "; its secret store was not touched (--keep-secret)"
     elif removal.secret_deleted:
@@ -221,12 +243,15 @@ def remove(
     state.streams.status(f"removed provider {removal.provider.name!r}{detail}")
 
 
-def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
+def _set_enabled(ctx: typer.Context, name: str, enabled: bool, force: bool = False) -> None:
     from duoctl.providers import set_enabled
 
     state: AppState = ctx.obj
-    provider = set_enabled(state.config_path, name, enabled)
-    state.streams.status(f"provider {provider.name!r} is {'enabled' if enabled else 'disabled'}")
+    provider, changed = set_enabled(state.config_path, name, enabled, force=force)
+    word = "enabled" if enabled else "disabled"
+    state.streams.status(
+        f"provider {provider.name!r} is {word}" + ("" if changed else f" (it already was {word})")
+    )
 
 
 @GROUP.command("enable")
@@ -237,10 +262,16 @@ def enable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Provide
 
 @GROUP.command("disable")
 def disable(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Provider name.")]
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Provider name.")],
+    force: ForceOption = False,
 ) -> None:
-    """Switch a provider off (kept, with its secret). Example: duoctl provider disable prod"""
-    _set_enabled(ctx, name, False)
+    """Switch a provider off (kept, with its secret); refused if it is the last enabled one
+    while external MFA is on, unless --force.
+
+    Example: duoctl provider disable prod
+    """
+    _set_enabled(ctx, name, False, force)
 
 
 @GROUP.command("edit")
@@ -267,13 +298,18 @@ def edit(
 
     Example: duoctl provider edit prod --rotate-secret --client-secret-stdin < secret.txt
     """
-    from duoctl.errors import ValidationError
+    from duoctl.errors import UsageError
     from duoctl.providers import edit_provider
     from duoctl.secret_input import read_client_secret
 
     state: AppState = ctx.obj
     if client_secret_stdin and not rotate_secret:
-        raise ValidationError("--client-secret-stdin only makes sense with --rotate-secret")
+        raise UsageError(
+            "--client-secret-stdin only makes sense with --rotate-secret",
+            hint="duoctl provider edit NAME --rotate-secret --client-secret-stdin",
+        )
+    if ca_bundle is not None and clear_ca_bundle:
+        raise UsageError("give either --ca-bundle or --clear-ca-bundle, not both")
     new_secret = (
         read_client_secret(
             from_stdin=client_secret_stdin,
@@ -294,11 +330,14 @@ def edit(
         ca_bundle=ca_bundle,
         clear_ca_bundle=clear_ca_bundle,
     )
+    for note in view.notes:
+        state.streams.status(note)
     _warn_all(state, view.warnings)
-    state.streams.status(
-        f"updated provider {name!r}"
-        + (f"; secret rotated in {view.store}" if rotate_secret else "")
-    )
+    if not view.changed:
+        state.streams.status(f"provider {name!r} already had those values; nothing changed")
+        return
+    rotated = f"; secret rotated in {view.store}" if rotate_secret else ""
+    state.streams.status(f"updated provider {name!r}{rotated}")
 
 
 def register(root: typer.Typer, only: str | None = None) -> None:

@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from duoctl.output import Streams
-from duoctl.paths import ConfigLocation, locate_config
+from duoctl.paths import RULE_ENV, RULE_OPTION, ConfigLocation, locate_config
+
+EXPLICIT_RULES = (RULE_OPTION, RULE_ENV)
 
 if TYPE_CHECKING:
     from duoctl.duoclient import DuoClient, DuoClientFactory
+    from duoctl.errors import ConfigError
     from duoctl.secrets import SecretStore
     from duoctl.secrets.select import StoreSettings
 
@@ -52,6 +55,7 @@ class AppState:
         # How Duo is reached (test-login, doctor); tests may hand in a fake Duo.
         self.duo_client_factory = duo_client_factory
         self._secrets: SecretStore | None = None
+        self.creating: Path | None = None  # an explicitly named config this run creates
 
     @property
     def location(self) -> ConfigLocation:
@@ -59,12 +63,28 @@ class AppState:
 
     @property
     def config_path(self) -> Path:
-        return self.location.path
+        """The config to read. A path named explicitly (--config, DUOCTL_CONFIG) must exist:
+        a typo must not read as an empty config ("no providers", "MFA disabled")."""
+        location = self.location
+        if location.rule in EXPLICIT_RULES and not location.path.exists():
+            raise missing_config(location)
+        return location.path
+
+    @property
+    def write_path(self) -> Path:
+        """The config to write: an explicitly named one may be created, in an existing
+        directory only (a mistyped directory must not appear); the CLI edge says so."""
+        location = self.location
+        if location.rule in EXPLICIT_RULES and not location.path.exists():
+            if not location.path.parent.is_dir():
+                raise missing_config(location, writing=True)
+            self.creating = location.path
+        return location.path
 
     def secrets(self) -> SecretStore:
         if self._secrets is None:
             if self.secret_store_factory is not None:
-                self._secrets = self.secret_store_factory(self.config_path, self.streams)
+                self._secrets = self.secret_store_factory(self.location.path, self.streams)
             else:
                 from duoctl.secrets.select import SelectedStore
 
@@ -138,3 +158,26 @@ def _may_name_a_store(path: Path) -> bool:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return False
         return b"secrets" in handle.read(16 << 20)
+
+
+def missing_config(location: ConfigLocation, *, writing: bool = False) -> ConfigError:
+    import difflib
+
+    from duoctl.errors import ConfigError
+
+    path = location.path
+    if writing:
+        return ConfigError(
+            f"the directory of {path} ({location.rule}) does not exist; nothing was created",
+            hint=f"check the path, or create the directory first: mkdir -p {path.parent}",
+        )
+    try:
+        nearby = sorted(p.name for p in path.parent.glob("*.toml"))
+    except OSError:
+        nearby = []
+    close = difflib.get_close_matches(path.name, nearby, n=1)
+    suggestion = f"did you mean {path.parent / close[0]}? " if close else ""
+    return ConfigError(
+        f"no config file at {path} (named by {location.rule})",
+        hint=f"{suggestion}check the path; 'duoctl provider add' or 'duoctl mfa enable' creates it",
+    )

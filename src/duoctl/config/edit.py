@@ -22,7 +22,7 @@ from duoctl.config.atomic import (
     write_atomic,
 )
 from duoctl.config.model import SCHEMA_VERSION, Config, Provider, config_from_data
-from duoctl.config.store import parse_text, read_text
+from duoctl.config.store import parse_text, read_text, refuse_non_regular
 from duoctl.config.surgery import (
     SurgeryFailed,
     newline_of,
@@ -99,6 +99,10 @@ class ConfigEdit:
     def set_secrets(self, **fields: str | None) -> None:
         """Set keys of [secrets]; None removes one."""
         self._changes.append(_Change("table", "secrets", dict(fields)))
+
+    def after(self) -> Config:
+        """The config as it will be once the recorded changes are written."""
+        return config_from_data(self.path, self._expected_data())
 
     def render(self) -> tuple[str, dict[str, Any]]:
         """The new file text and what it parses to; ConfigError rather than a text that is off.
@@ -272,6 +276,7 @@ def edit_config(path: Path) -> Iterator[ConfigEdit]:
     """
     if path.is_symlink():
         path = path.resolve()
+    refuse_non_regular(path)
     ensure_private_dir(path.parent)
     with exclusive_lock(path):
         remove_stale_temp_files(path)

@@ -61,6 +61,24 @@ def read_bytes(path: Path) -> bytes | None:
         os.close(fd)
 
 
+def refuse_non_regular(path: Path) -> None:
+    """ConfigError if ``path`` exists and is not a regular file (stat only: never blocks).
+
+    For writers, before they take the lock: a lock and a temp file must not be created
+    beside a FIFO or a device (a config symlinked into /dev).
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return  # absent (a writer creates it), or unreadable: the read reports that
+    if stat.S_ISDIR(st.st_mode):
+        raise ConfigError(f"{path} is a directory, not a config file", hint=_NOT_REGULAR_HINT)
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(
+            f"{path} is not a regular file ({_file_kind(st.st_mode)})", hint=_NOT_REGULAR_HINT
+        )
+
+
 def decode_text(path: Path, raw: bytes) -> str:
     """UTF-8 text, without a leading byte-order mark.
 
