@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,11 +62,39 @@ def error_envelope(command: str, err: DuoctlError) -> dict[str, Any]:
     return payload
 
 
-def _pipe_width() -> int:
-    import os
+# A pipe has no width: rich lays text and tables out at this many columns there, so that
+# nothing folds; what it pads, _Unpadded trims.
+PIPE_WIDTH = 4096
 
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else 200
+
+class _Unpadded:
+    """A text stream that drops the spaces at the end of each line it passes on.
+
+    rich pads every cell of a table to its column: at a terminal that is invisible, in a
+    file or a pipe it is noise (and a diff's whitespace). A line still open when rich
+    flushes goes out as it is.
+    """
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._open = ""
+        self.encoding = getattr(stream, "encoding", None) or "utf-8"
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        lines = (self._open + text).split("\n")
+        self._open = lines.pop()
+        if lines:
+            self._stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._open:
+            self._stream.write(self._open)
+            self._open = ""
+        self._stream.flush()
 
 
 class Streams:
@@ -84,11 +112,15 @@ class Streams:
         if self._out_console is None:
             from rich.console import Console
 
-            # A pipe has no width: do not fold data rows at rich's default of 80 columns.
-            width = None if self.out.isatty() else _pipe_width()
-            self._out_console = Console(
-                file=self.out, highlight=False, soft_wrap=False, width=width
-            )
+            if self.out.isatty():  # rich finds the width (COLUMNS, else the terminal's)
+                self._out_console = Console(file=self.out, highlight=False, soft_wrap=False)
+            else:
+                self._out_console = Console(
+                    file=cast("IO[str]", _Unpadded(self.out)),
+                    highlight=False,
+                    soft_wrap=False,
+                    width=PIPE_WIDTH,
+                )
         return self._out_console
 
     @property

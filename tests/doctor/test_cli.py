@@ -72,7 +72,7 @@ def test_strict_fails_on_warnings(emu_config: Path, store: MemorySecretStore) ->
     assert isinstance(got.result.exception, ChecksFailed)
     assert "doctor FAILED (strict)" in got.stdout
     assert "warned" in got.result.exception.message
-    assert "prod/endpoint" in got.result.exception.message
+    assert "Endpoint name (provider prod)" in got.result.exception.message
 
 
 def test_failure_through_the_cli_edge_exits_10(
@@ -86,7 +86,7 @@ def test_failure_through_the_cli_edge_exits_10(
     code = run(["--config", str(emu_config), "doctor"], state)
     assert code == 10
     assert "Provider prod" in out.getvalue()
-    assert "error: doctor: 1 check(s) failed: prod/secret" in err.getvalue()
+    assert "error: doctor: 1 check(s) failed: Client Secret (provider prod)" in err.getvalue()
     assert "fix: apply each listed fix" in err.getvalue()
     assert emu.client_secret not in out.getvalue() + err.getvalue()
 
@@ -155,7 +155,7 @@ def test_json_failure_is_one_document_and_exits_10(
     assert payload["data"]["passed"] is False
     assert payload["error"]["kind"] == "checks_failed"
     assert payload["error"]["exit_code"] == 10
-    assert "prod/tls" in payload["error"]["message"]
+    assert "TLS certificate (provider prod)" in payload["error"]["message"]
     tls = next(c for c in payload["data"]["checks"] if c["id"] == "tls")
     assert tls["status"] == "fail"
     assert "clock" in tls["fix"]

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from duoctl.doctor.checks_local import check_config, check_mfa
 from duoctl.doctor.model import GLOBAL_SCOPE, DoctorReport, Status
 from duoctl.doctor.runner import Timeouts
 from duoctl.emulator import Emulator
-from duoctl.errors import ProviderNotFound
+from duoctl.errors import CredentialUnreadable, ProviderNotFound, SecretStoreError
 from duoctl.secrets import BackendInfo
 from duoctl.secrets.memory import MemorySecretStore
 
@@ -55,7 +56,7 @@ def test_config_missing_skips_what_needs_it(config_path: Path, doctor: Doctor) -
     for check_id in ("config.permissions", "config.parse", "config.schema", "config.valid"):
         status, detail, fix = g(report, check_id)
         assert status is Status.SKIPPED
-        assert fix == "fix 'config.found' first"
+        assert fix == "fix 'Config file' first"
     assert g(report, "mfa.enabled")[0] is Status.SKIPPED
     assert report.providers == ()
 
@@ -110,7 +111,7 @@ def test_config_newer_schema_fails(config_path: Path, doctor: Doctor) -> None:
     assert "newer" in detail
     assert fix is not None
     assert "upgrade duoctl" in fix
-    assert g(report, "config.valid")[2] == "fix 'config.schema' first"
+    assert g(report, "config.valid")[2] == "fix 'Config schema version' first"
 
 
 def test_config_invalid_value_fails(config_path: Path, doctor: Doctor) -> None:
@@ -133,8 +134,8 @@ def test_missing_secret_fails_and_skips_credentials(
     for check_id in ("clock", "credentials"):
         result = report.get("provider:prod", check_id)
         assert result.status is Status.SKIPPED
-        assert result.detail == "skipped: 'secret' failed"
-        assert result.fix == "fix 'secret' first"
+        assert result.detail == "skipped: 'Client Secret' failed"
+        assert result.fix == "fix 'Client Secret' first"
     # The network path is still checked: a missing secret says nothing about it.
     assert report.get("provider:prod", "tls").status is Status.OK
 
@@ -198,7 +199,7 @@ def test_unusable_backend_fails_and_skips_secrets(
     assert g(report, "secrets.orphans")[0] is Status.SKIPPED
     secret = report.get("provider:prod", "secret")
     assert secret.status is Status.SKIPPED
-    assert secret.fix == "fix 'secrets.backend' first"
+    assert secret.fix == "fix 'Secret store' first"
 
 
 def test_plaintext_backend_warns(emu_config: Path, emu: Emulator, doctor: Doctor) -> None:
@@ -266,13 +267,20 @@ def test_hung_keyring_is_asked_once(
     write_config(config_path, {"a": emulator_provider(emu), "b": emulator_provider(emu)})
     store = hung_store("get")
     report = doctor(config_path, secrets=store, timeouts=Timeouts(keyring=0.5))
-    first = report.get("provider:a", "secret")
-    assert first.status is Status.FAIL
-    assert "did not answer" in first.detail
-    second = report.get("provider:b", "secret")
-    assert second.status is Status.SKIPPED
-    assert second.detail == "skipped: the secret store did not answer for provider:a"
+    # The store's silence is the store's failure, reported once; both secrets wait on it.
+    status, detail, fix = g(report, "secrets.backend")
+    assert status is Status.FAIL
+    assert "did not answer" in detail
+    assert "for provider 'a'" in detail
+    assert fix is not None
+    assert "unlock" in fix
+    for name in ("a", "b"):
+        secret = report.get(f"provider:{name}", "secret")
+        assert secret.status is Status.SKIPPED
+        assert secret.detail == "skipped: 'Secret store' failed"
+        assert secret.fix == "fix 'Secret store' first"
     assert g(report, "secrets.orphans")[0] is Status.SKIPPED
+    assert [r.id for r in report.results if r.status is Status.FAIL] == ["secrets.backend"]
     assert store.calls.count("get") == 1
 
 
@@ -318,3 +326,72 @@ def test_named_disabled_provider_is_checked_with_a_warning(
 def test_unknown_named_provider_raises(emu_config: Path, doctor: Doctor) -> None:
     with pytest.raises(ProviderNotFound):
         doctor(emu_config, names=("nope",))
+
+
+class _Refusing(MemorySecretStore):
+    """Raises ``error`` for the providers named in ``bad`` (all of them when empty)."""
+
+    def __init__(self, error: SecretStoreError, *bad: str) -> None:
+        super().__init__()
+        self.error, self.bad = error, set(bad)
+
+    def get(self, name: str) -> str | None:
+        if not self.bad or name in self.bad:
+            raise self.error
+        return super().get(name)
+
+
+def test_a_locked_store_fails_once_on_the_secret_store_row(
+    config_path: Path, emu: Emulator, doctor: Doctor
+) -> None:
+    write_config(config_path, {"a": emulator_provider(emu), "b": emulator_provider(emu)})
+    locked = SecretStoreError(
+        "the OS keyring is locked; cannot read the client secret", hint="unlock"
+    )
+    report = doctor(config_path, secrets=_Refusing(locked))
+    assert [(r.scope, r.id) for r in report.results if r.status is Status.FAIL] == [
+        (GLOBAL_SCOPE, "secrets.backend")
+    ]
+    _, detail, fix = g(report, "secrets.backend")
+    assert detail.startswith("the OS keyring is locked")
+    assert "for provider 'a'" in detail
+    assert fix == "unlock"
+    assert report.get("provider:b", "secret").data == {"needs": "secrets.backend"}
+
+
+def test_a_damaged_entry_is_that_providers_failure_only(
+    config_path: Path, emu: Emulator, doctor: Doctor
+) -> None:
+    write_config(config_path, {"a": emulator_provider(emu), "b": emulator_provider(emu)})
+    store = _Refusing(CredentialUnreadable("cannot decrypt the secret of 'a'"), "a")
+    store.set("b", emu.client_secret)
+    report = doctor(config_path, secrets=store)
+    assert g(report, "secrets.backend")[0] is Status.OK
+    assert report.get("provider:a", "secret").status is Status.FAIL
+    assert report.get("provider:b", "secret").status is Status.OK
+    assert report.get("provider:b", "credentials").status is Status.OK
+
+
+@pytest.mark.parametrize(
+    ("mfa", "providers", "expected", "statuses"),
+    [
+        (False, True, False, (Status.FAIL, Status.OK)),
+        (False, True, True, (Status.OK, Status.OK)),
+        (False, False, True, (Status.OK, Status.OK)),
+        (False, False, False, (Status.FAIL, Status.FAIL)),
+        (True, True, True, (Status.WARN, Status.OK)),
+        (True, True, False, (Status.OK, Status.OK)),
+    ],
+)
+def test_mfa_verdicts_follow_the_stated_expectation(
+    config_path: Path,
+    emu: Emulator,
+    mfa: bool,
+    providers: bool,
+    expected: bool,
+    statuses: tuple[Status, Status],
+) -> None:
+    write_config(config_path, {"prod": emulator_provider(emu)} if providers else {}, mfa=mfa)
+    config = check_config(config_path).config
+    results = check_mfa(config, disabled_expected=expected)
+    assert tuple(r.status for r in results) == statuses

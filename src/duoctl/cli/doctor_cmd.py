@@ -75,6 +75,13 @@ def doctor(
         bool, typer.Option("--strict", help="Fail (exit 10) on warnings too, not only failures.")
     ] = False,
     client_secret_stdin: SecretStdin = False,
+    expect_mfa_disabled: Annotated[
+        bool,
+        typer.Option(
+            "--expect-mfa-disabled",
+            help="External MFA is meant to be off on this machine: off is then ok, on a warning.",
+        ),
+    ] = False,
 ) -> None:
     """Check every link between this machine and Duo, and say exactly what to fix.
 
@@ -104,6 +111,7 @@ def doctor(
             deps,
             providers or (),
             on_progress=progress.update if progress is not None else None,
+            mfa_disabled_expected=expect_mfa_disabled,
         )
     failure = _failure(report, strict)
     if json_output:

@@ -16,6 +16,7 @@ from duoctl.doctor.model import (
     CheckResult,
     Status,
     fail,
+    fix_first,
     ok,
     skipped,
     warn,
@@ -118,7 +119,7 @@ def check_config(path: Path) -> ConfigChecks:
     if raw is None:
         results.append(fail(GLOBAL_SCOPE, "config.found", detail, fix))
         for check_id in ("config.permissions", "config.parse", "config.schema", "config.valid"):
-            results.append(skipped(GLOBAL_SCOPE, check_id, reason, "fix 'config.found' first"))
+            results.append(skipped(GLOBAL_SCOPE, check_id, reason, fix_first("config.found")))
         return ConfigChecks(results, None)
     results.append(ok(GLOBAL_SCOPE, "config.found", f"{path}", path=str(path)))
 
@@ -140,7 +141,7 @@ def check_config(path: Path) -> ConfigChecks:
         )
         reason = "skipped: the config file does not parse"
         for check_id in ("config.schema", "config.valid"):
-            results.append(skipped(GLOBAL_SCOPE, check_id, reason, "fix 'config.parse' first"))
+            results.append(skipped(GLOBAL_SCOPE, check_id, reason, fix_first("config.parse")))
         return ConfigChecks(results, None)
     results.append(ok(GLOBAL_SCOPE, "config.parse", "valid TOML"))
 
@@ -153,7 +154,7 @@ def check_config(path: Path) -> ConfigChecks:
                 GLOBAL_SCOPE,
                 "config.valid",
                 "skipped: values cannot be checked against an unknown schema",
-                "fix 'config.schema' first",
+                fix_first("config.schema"),
             )
         )
         return ConfigChecks(results, None)
@@ -187,8 +188,18 @@ def check_config(path: Path) -> ConfigChecks:
     return ConfigChecks(results, config)
 
 
-def check_mfa(config: Config | None) -> list[CheckResult]:
-    """mfa.enabled (with its SameSite consequence) and mfa.providers."""
+def check_mfa(config: Config | None, *, disabled_expected: bool = False) -> list[CheckResult]:
+    """mfa.enabled (with its SameSite consequence) and mfa.providers.
+
+    External MFA off fails by default: on a machine that should use Duo, nobody is asked
+    for a second factor. Where it is off on purpose (a staging host, a rollout not started),
+    ``doctor --expect-mfa-disabled`` says so: off is then ok, on is a warning (the machine
+    is not in the state its operator expects, though nobody is locked out), and having no
+    enabled provider is fine too. An option rather than a config key: the expectation
+    belongs to whoever runs the check (a monitoring job), not to the config logins read,
+    where a second switch beside ``enabled`` could drift from it, and where a key unknown to
+    an older duoctl makes that duoctl refuse the whole file.
+    """
     if config is None:
         reason = "skipped: the config could not be read"
         return [
@@ -197,7 +208,20 @@ def check_mfa(config: Config | None) -> list[CheckResult]:
         ]
     results: list[CheckResult] = []
     same_site = same_site_for(config.external_mfa_enabled)
-    if config.external_mfa_enabled:
+    if config.external_mfa_enabled and disabled_expected:
+        results.append(
+            warn(
+                GLOBAL_SCOPE,
+                "mfa.enabled",
+                f"external MFA is enabled (SameSite {same_site}), but --expect-mfa-disabled "
+                "says it should be off here",
+                "duoctl mfa disable, if it should be off; else run doctor without "
+                "--expect-mfa-disabled",
+                session_cookie_samesite=same_site,
+                expected="disabled",
+            )
+        )
+    elif config.external_mfa_enabled:
         results.append(
             ok(
                 GLOBAL_SCOPE,
@@ -207,13 +231,25 @@ def check_mfa(config: Config | None) -> list[CheckResult]:
                 session_cookie_samesite=same_site,
             )
         )
+    elif disabled_expected:
+        results.append(
+            ok(
+                GLOBAL_SCOPE,
+                "mfa.enabled",
+                f"external MFA is disabled, as expected (--expect-mfa-disabled); SameSite "
+                f"stays {same_site}",
+                session_cookie_samesite=same_site,
+                expected="disabled",
+            )
+        )
     else:
         results.append(
             fail(
                 GLOBAL_SCOPE,
                 "mfa.enabled",
                 f"external MFA is disabled: logins never reach Duo (SameSite stays {same_site})",
-                "duoctl mfa enable (the session cookie's SameSite then becomes Lax)",
+                "duoctl mfa enable (the session cookie's SameSite then becomes Lax); if it is "
+                "meant to be off here, run doctor --expect-mfa-disabled",
                 session_cookie_samesite=same_site,
             )
         )
@@ -225,6 +261,16 @@ def check_mfa(config: Config | None) -> list[CheckResult]:
                 "mfa.providers",
                 f"{len(names)} enabled: " + ", ".join(names),
                 enabled=names,
+            )
+        )
+    elif disabled_expected and not config.external_mfa_enabled:
+        results.append(
+            ok(
+                GLOBAL_SCOPE,
+                "mfa.providers",
+                "none enabled; fine while external MFA is off (add and enable one before "
+                "'duoctl mfa enable')",
+                enabled=[],
             )
         )
     else:

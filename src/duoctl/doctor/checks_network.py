@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from duoctl.config.model import Provider
 from duoctl.deadline import call_with_deadline
-from duoctl.doctor.model import CheckResult, fail, ok, skipped, warn
+from duoctl.doctor.model import CheckResult, fail, fix_first, ok, skipped, warn
 from duoctl.duoclient import DuoClientFactory, health_check, proxy_in_use
 from duoctl.errors import DuoCredentialsRejected, DuoctlError, ValidationError
 from duoctl.output import safe_text
@@ -432,7 +432,7 @@ def check_health(
 
 
 def _skipped_clock(scope: str, reason: str) -> CheckResult:
-    return skipped(scope, "clock", reason, "fix 'credentials' first")
+    return skipped(scope, "clock", reason, fix_first("credentials"))
 
 
 def _clock_result(scope: str, skew: float | None) -> CheckResult:

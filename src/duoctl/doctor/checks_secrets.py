@@ -8,8 +8,17 @@ from typing import TypeVar
 
 from duoctl.config.model import Config, Provider
 from duoctl.deadline import call_with_deadline
-from duoctl.doctor.model import GLOBAL_SCOPE, CheckResult, fail, ok, provider_scope, skipped, warn
-from duoctl.errors import SecretStoreError, ValidationError
+from duoctl.doctor.model import (
+    GLOBAL_SCOPE,
+    CheckResult,
+    fail,
+    fix_first,
+    ok,
+    provider_scope,
+    skipped,
+    warn,
+)
+from duoctl.errors import CredentialUnreadable, SecretStoreError, ValidationError
 from duoctl.secrets import BACKEND_KEYRING, BackendInfo, SecretStore
 from duoctl.secrets.credfiles import SUFFIXES
 from duoctl.validation import validate_client_secret
@@ -80,7 +89,7 @@ def check_store_files(
     check_id = "secrets.files"
     if info is None:
         return skipped(
-            GLOBAL_SCOPE, check_id, "skipped: no usable secret store", "fix 'secrets.backend' first"
+            GLOBAL_SCOPE, check_id, "skipped: no usable secret store", fix_first("secrets.backend")
         )
     try:
         problems = bounded_store_call(secrets.problems, timeout, "inspect its files")
@@ -114,7 +123,7 @@ def check_secret(
     if info is None:
         return (
             skipped(
-                scope, "secret", "skipped: no usable secret store", "fix 'secrets.backend' first"
+                scope, "secret", "skipped: no usable secret store", fix_first("secrets.backend")
             ),
             None,
         )
@@ -124,7 +133,15 @@ def check_secret(
         )
     except SecretStoreError as exc:
         timed_out = isinstance(exc, StoreTimeout)
-        result = fail(scope, "secret", exc.message, exc.hint or FIX_NO_STORE, timed_out=timed_out)
+        result = fail(
+            scope,
+            "secret",
+            exc.message,
+            exc.hint or FIX_NO_STORE,
+            timed_out=timed_out,
+            # Locked, hung or broken: the store's failure, not this entry's (a damaged one).
+            store_failed=not isinstance(exc, CredentialUnreadable),
+        )
         return result, None
     rotate = f"duoctl provider edit {provider.name} --rotate-secret"
     if secret is None:
@@ -154,7 +171,7 @@ def check_orphans(
     check_id = "secrets.orphans"
     if info is None:
         return skipped(
-            GLOBAL_SCOPE, check_id, "skipped: no usable secret store", "fix 'secrets.backend' first"
+            GLOBAL_SCOPE, check_id, "skipped: no usable secret store", fix_first("secrets.backend")
         )
     if config is None:
         return skipped(

@@ -118,6 +118,28 @@ def skipped(scope: str, check_id: str, reason: str, fix: str | None = None) -> C
     return CheckResult(scope, check_id, Status.SKIPPED, reason, fix)
 
 
+def fix_first(check_id: str) -> str:
+    """The fix of a check that waits on ``check_id``, naming it as the table shows it.
+
+    People read titles ("Config file"); the id stays in the JSON, in the skipped result's
+    ``data.needs`` where :func:`skipped_after` sets it.
+    """
+    return f"fix '{TITLES.get(check_id, check_id)}' first"
+
+
+def skipped_after(scope: str, check_id: str, needs: CheckResult) -> CheckResult:
+    """``check_id`` skipped because ``needs`` (same scope) failed or was skipped itself."""
+    verb = "was skipped" if needs.status is Status.SKIPPED else "failed"
+    return CheckResult(
+        scope,
+        check_id,
+        Status.SKIPPED,
+        f"skipped: '{needs.title}' {verb}",
+        fix_first(needs.id),
+        {"needs": needs.id},
+    )
+
+
 @dataclass(frozen=True)
 class DoctorReport:
     config_path: Path

@@ -29,37 +29,77 @@ _STYLE = {
     Status.FAIL: "bold red",
     Status.SKIPPED: "dim",
 }
+_MIN_DETAIL = 24
 _LABEL = {Status.OK: "ok", Status.WARN: "WARN", Status.FAIL: "FAIL", Status.SKIPPED: "skipped"}
 
 
-def _table(title: str, results: list[CheckResult]) -> object:
+def _detail(result: CheckResult) -> str:
+    return result.detail + (f"\nfix: {result.fix}" if result.fix else "")
+
+
+def _table(title: str, results: list[CheckResult], width: int) -> object:
+    """A table that fits ``width``: the fix goes under the detail, which gets the room left.
+
+    Four columns (detail and fix side by side) leave each about 20 characters at 80
+    columns, which cut hostnames and paths mid-word; here the detail column is pre-wrapped
+    by the same rules as ``provider list`` (at spaces, else after ``/ . - _ :``), so rich
+    only has to place the lines.
+    """
     from rich.table import Table
     from rich.text import Text
 
+    from duoctl.cli.tables import wrap_cell
+
+    overhead = 15  # the cells' padding (2 each), the status (7) and two separators
+    longest = max(len(r.title) for r in results)
+    # Below ~50 columns the two minimums no longer fit: rich then folds what it must.
+    check_w = max(min(longest, width - overhead - _MIN_DETAIL), 10)
+    detail_w = max(width - overhead - check_w, 10)
     table = Table(title=title, title_justify="left", show_edge=False, expand=False)
-    table.add_column("Check", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Detail", overflow="fold")
-    table.add_column("Fix", overflow="fold")
+    table.add_column("Check", width=check_w)
+    table.add_column("Status", no_wrap=True, width=7)
+    table.add_column("Detail", width=detail_w, overflow="fold")
     for result in results:
-        style = _STYLE[result.status]
         # Text objects, not markup strings: details quote paths and hosts verbatim.
+        detail = Text("\n".join(wrap_cell(result.detail, detail_w)))
+        if result.fix:
+            style = "dim" if result.status is Status.SKIPPED else ""
+            detail.append("\n" + "\n".join(wrap_cell(f"fix: {result.fix}", detail_w)), style)
         table.add_row(
             Text(result.title),
-            Text(_LABEL[result.status], style=style),
-            Text(result.detail),
-            Text(result.fix or "", style="dim" if result.status is Status.SKIPPED else ""),
+            Text(_LABEL[result.status], style=_STYLE[result.status]),
+            detail,
         )
     return table
 
 
+def _plain(title: str, results: list[CheckResult]) -> str:
+    """A section for a file or a pipe: one line a check, the fix under it, nothing padded."""
+    check_w = max(len(r.title) for r in results)
+    lines = [title]
+    for r in results:
+        lines.append(f"  {r.title.ljust(check_w)}  {_LABEL[r.status].ljust(7)}  {r.detail}")
+        if r.fix:
+            lines.append(f"  {'':{check_w}}  {'':7}  fix: {r.fix}")
+    return "".join(line.rstrip() + "\n" for line in lines)
+
+
 def print_report(report: DoctorReport, console: Console, *, strict: bool) -> None:
-    console.print(_table("This machine", report.for_scope(GLOBAL_SCOPE)))
-    for name in report.providers:
+    """Tables fitted to a terminal; plain lines anywhere else (``doctor | tee log``)."""
+    sections = [("This machine", report.for_scope(GLOBAL_SCOPE))] + [
+        (f"Provider {name}", report.for_scope(provider_scope(name))) for name in report.providers
+    ]
+    if console.is_terminal:
+        for n, (title, results) in enumerate(sections):
+            if n:
+                console.print()
+            console.print(_table(title, results, console.width))
         console.print()
-        console.print(_table(f"Provider {name}", report.for_scope(provider_scope(name))))
-    console.print()
-    console.print(summary(report, strict=strict), markup=False, highlight=False)
+        console.print(summary(report, strict=strict), markup=False, highlight=False)
+        return
+    text = "\n".join(_plain(title, results) for title, results in sections)
+    console.file.write(f"{text}\n{summary(report, strict=strict)}\n")
+    console.file.flush()
 
 
 def summary(report: DoctorReport, *, strict: bool) -> str:
@@ -73,9 +113,10 @@ def summary(report: DoctorReport, *, strict: bool) -> str:
 
 
 def problem_label(result: CheckResult) -> str:
+    """The check as the tables name it: "Secret store", "DNS (provider prod)"."""
     if result.scope.startswith(PROVIDER_SCOPE_PREFIX):
-        return f"{result.scope.removeprefix(PROVIDER_SCOPE_PREFIX)}/{result.id}"
-    return result.id
+        return f"{result.title} (provider {result.scope.removeprefix(PROVIDER_SCOPE_PREFIX)})"
+    return result.title
 
 
 class LiveProgress:

@@ -42,17 +42,18 @@ from duoctl.doctor.checks_secrets import (
 from duoctl.doctor.model import (
     GLOBAL_SCOPE,
     PROVIDER_CHECK_IDS,
+    PROVIDER_SCOPE_PREFIX,
     CheckResult,
     DoctorReport,
     Status,
     fail,
     provider_scope,
-    skipped,
+    skipped_after,
     warn,
 )
 from duoctl.duoclient import DuoClientFactory, official_client
 from duoctl.errors import ValidationError
-from duoctl.secrets import SecretStore
+from duoctl.secrets import BackendInfo, SecretStore
 from duoctl.validation import split_endpoint
 
 # Called with (scope, check id, None) when a step starts and (scope, check id, result) when
@@ -157,15 +158,7 @@ class _ProviderRun:
         self._on_progress(self.scope, check_id, None)
 
     def _skip(self, check_id: str, needs: CheckResult) -> CheckResult:
-        verb = "was skipped" if needs.status is Status.SKIPPED else "failed"
-        return self._emit(
-            skipped(
-                self.scope,
-                check_id,
-                f"skipped: '{needs.id}' {verb}",
-                f"fix '{needs.id}' first",
-            )
-        )
+        return self._emit(skipped_after(self.scope, check_id, needs))
 
     def run(self) -> None:
         try:
@@ -267,6 +260,40 @@ class _ProviderRun:
         self._emit(creds)
 
 
+def _read_secrets(
+    deps: DoctorDeps,
+    providers: list[Provider],
+    info: BackendInfo | None,
+    budget: Callable[[], float],
+) -> tuple[dict[str, tuple[CheckResult, str | None]], CheckResult | None]:
+    """Each provider's secret, until the store itself refuses (locked, hung, broken).
+
+    That refusal is returned instead of being reported against the provider: it is the
+    store's failure, and every secret not read yet depends on it. Asking again would only
+    add waits (a hung keyring) or unlock prompts (a locked one).
+    """
+    secrets: dict[str, tuple[CheckResult, str | None]] = {}
+    for provider in providers:
+        result, secret = check_secret(deps.secrets, provider, info, budget())
+        if result.data.get("store_failed"):
+            return secrets, result
+        secrets[provider.name] = (result, secret)
+    return secrets, None
+
+
+def _store_refused(backend: CheckResult, refusal: CheckResult) -> CheckResult:
+    """The "Secret store" row, failed with why the store refused to give a secret back."""
+    owner = refusal.scope.removeprefix(PROVIDER_SCOPE_PREFIX)
+    return fail(
+        GLOBAL_SCOPE,
+        "secrets.backend",
+        f"{refusal.detail}, for provider {owner!r} (store: {backend.detail})",
+        refusal.fix,
+        **backend.data,
+        **refusal.data,
+    )
+
+
 def _select(config: Config, names: Iterable[str]) -> list[Provider]:
     """Every enabled provider, or exactly the named ones (a disabled one too, if named)."""
     wanted = list(dict.fromkeys(names))
@@ -280,8 +307,13 @@ def run_doctor(
     deps: DoctorDeps,
     names: Iterable[str] = (),
     on_progress: ProgressCallback | None = None,
+    *,
+    mfa_disabled_expected: bool = False,
 ) -> DoctorReport:
-    """Run every check; raise ``ProviderNotFound`` for a named provider the config lacks."""
+    """Run every check; raise ``ProviderNotFound`` for a named provider the config lacks.
+
+    ``mfa_disabled_expected``: external MFA is meant to be off here (see :func:`check_mfa`).
+    """
     progress = on_progress or _noop
     started = deps.monotonic()
     deadline = _Deadline(deps.monotonic, deps.timeouts.overall)
@@ -305,39 +337,23 @@ def run_doctor(
 
     progress(GLOBAL_SCOPE, "secrets.backend", None)
     backend_result, backend_info = check_backend(deps.secrets, keyring_budget())
-    emit(backend_result)
     progress(GLOBAL_SCOPE, "secrets.files", None)
-    emit(check_store_files(deps.secrets, backend_info, keyring_budget()))
-    secrets: dict[str, tuple[CheckResult, str | None]] = {}
-    hung: CheckResult | None = None  # once the keyring hangs, asking again only adds waits
+    files_result = check_store_files(deps.secrets, backend_info, keyring_budget())
+    secrets, store_failure = _read_secrets(deps, providers, backend_info, keyring_budget)
+    if store_failure is not None and files_result.status is not Status.FAIL:
+        backend_result = _store_refused(backend_result, store_failure)
+    root_cause = files_result if files_result.status is Status.FAIL else backend_result
     for provider in providers:
-        if hung is not None:
-            secrets[provider.name] = (
-                skipped(
-                    provider_scope(provider.name),
-                    "secret",
-                    f"skipped: the secret store did not answer for {hung.scope}",
-                    "unlock the keyring (or free the store), then run doctor again",
-                ),
-                None,
-            )
-            continue
-        secret_result, secret = check_secret(deps.secrets, provider, backend_info, keyring_budget())
-        if secret_result.data.get("timed_out"):
-            hung = secret_result
-        secrets[provider.name] = (secret_result, secret)
-    if hung is None:
+        if provider.name not in secrets:
+            scope = provider_scope(provider.name)
+            secrets[provider.name] = (skipped_after(scope, "secret", root_cause), None)
+    emit(backend_result)
+    emit(files_result)
+    if store_failure is None:
         emit(check_orphans(deps.secrets, config_path, config, backend_info, keyring_budget()))
     else:
-        emit(
-            skipped(
-                GLOBAL_SCOPE,
-                "secrets.orphans",
-                "skipped: the secret store did not answer",
-                "unlock the keyring (or free the store), then run doctor again",
-            )
-        )
-    for result in check_mfa(config):
+        emit(skipped_after(GLOBAL_SCOPE, "secrets.orphans", root_cause))
+    for result in check_mfa(config, disabled_expected=mfa_disabled_expected):
         emit(result)
 
     runs = [
@@ -402,8 +418,5 @@ def _fill_missing(scope: str, got: list[CheckResult], detail: str, fix: str) -> 
     return [
         *got,
         first,
-        *(
-            skipped(scope, i, f"skipped: '{first.id}' failed", f"fix '{first.id}' first")
-            for i in missing[1:]
-        ),
+        *(skipped_after(scope, i, first) for i in missing[1:]),
     ]
