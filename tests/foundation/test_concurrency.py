@@ -100,3 +100,75 @@ def test_config_with_helper_is_valid() -> None:
     config = config_from_data(Path("x.toml"), tomllib.loads(config_with(3, mfa=True)))
     assert list(config.providers) == ["p0", "p1", "p2"]
     assert config.external_mfa_enabled is True
+
+
+@pytest.mark.real_keyring
+@pytest.mark.slow
+def test_a_hundred_parallel_removes_all_succeed(
+    real_keyring: Callable[[Path], str], config_path: Path
+) -> None:
+    # Issue 9: with 100 writers, polling for the lock lost the race until 12 timed out.
+    count = 100
+    real_keyring(config_path)
+    write_private(config_path, config_with(count))
+    store = KeyringSecretStore(config_path)
+    for i in range(count):
+        store.set(f"p{i}", secret(i))
+
+    results = _run_parallel(
+        [["provider", "remove", f"p{i}", "--yes"] for i in range(count)], config_path
+    )
+
+    assert [code for code, _ in results] == [0] * count, [r for r in results if r[0]][:3]
+    assert tomllib.loads(config_path.read_text()).get("providers", {}) == {}
+    assert store.names() == []
+
+
+_HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("in_thread", [False, True], ids=["main-thread", "other-thread"])
+def test_a_held_lock_times_out_with_a_clear_error(tmp_path: Path, in_thread: bool) -> None:
+    import sys
+    import threading
+
+    from duoctl.config.atomic import exclusive_lock
+    from duoctl.errors import ConfigError
+
+    config = tmp_path / "config.toml"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(config) + ".lock"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        errors: list[ConfigError] = []
+
+        def attempt() -> None:
+            try:
+                with exclusive_lock(config, timeout=0.3):
+                    pass
+            except ConfigError as exc:
+                errors.append(exc)
+
+        if in_thread:  # a thread cannot use the timer signal: it polls instead
+            worker = threading.Thread(target=attempt)
+            worker.start()
+            worker.join(10)
+        else:
+            attempt()
+        assert len(errors) == 1
+        assert "is locked by another duoctl process (waited 0.3 s)" in errors[0].message
+    finally:
+        holder.kill()
+        holder.wait()
+    with exclusive_lock(config, timeout=0.3):  # free again once the holder is gone
+        pass

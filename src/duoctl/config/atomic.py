@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,33 +74,76 @@ def remove_stale_temp_files(path: Path) -> None:
             stale.unlink()
 
 
+LOCK_TIMEOUT = 30.0
+
+
+class _LockWaitOver(Exception):
+    """Raised by the timer's signal handler to end a blocked flock()."""
+
+
+def _wait_blocking(fd: int, timeout: float) -> bool:
+    """Block in flock() until the lock is ours or ``timeout`` passes (main thread only).
+
+    A blocked waiter is woken by the kernel the moment the lock is released, instead of
+    polling: under a hundred parallel writers, polling lost the race again and again (some
+    waited past the timeout while the lock was free for most of it).
+    """
+
+    def over(_signum: int, _frame: object) -> None:
+        raise _LockWaitOver
+
+    previous = signal.signal(signal.SIGALRM, over)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return True
+    except _LockWaitOver:
+        return False
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _wait_polling(fd: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+
+
 @contextlib.contextmanager
-def exclusive_lock(path: Path, timeout: float = 10.0) -> Iterator[None]:
+def exclusive_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold an exclusive advisory lock on ``<path>.lock`` for a read-modify-write.
 
     A sidecar file is locked rather than the config itself because the config is replaced by
-    rename, which would silently drop a lock held on the old inode.
+    rename, which would silently drop a lock held on the old inode. The wait is generous
+    (30 s): the lock is held only for one edit, whose store calls are each bounded (3 s), so
+    a long wait means a queue of writers, not a dead holder (a dead process holds no flock).
     """
     lock_path = path.with_name(path.name + ".lock")
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE_MODE)
     except OSError as exc:
         raise ConfigError(f"cannot open lock file {lock_path}: {exc.strerror}") from None
-    deadline = time.monotonic() + timeout
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                    raise ConfigError(f"cannot lock {lock_path}: {exc.strerror}") from None
-                if time.monotonic() >= deadline:
-                    raise ConfigError(
-                        f"{path} is locked by another duoctl process",
-                        hint=f"wait for it to finish; if none is running, remove {lock_path}",
-                    ) from None
-                time.sleep(0.01)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # uncontended: no timer needed
+            locked = True
+        except BlockingIOError:
+            main = threading.current_thread() is threading.main_thread()
+            locked = (_wait_blocking if main else _wait_polling)(fd, timeout)
+        except OSError as exc:
+            raise ConfigError(f"cannot lock {lock_path}: {exc.strerror}") from None
+        if not locked:
+            raise ConfigError(
+                f"{path} is locked by another duoctl process (waited {timeout:g} s)",
+                hint=f"wait for it to finish; if none is running, remove {lock_path}",
+            )
         yield
     finally:
         os.close(fd)  # closing releases the flock
