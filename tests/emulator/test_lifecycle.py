@@ -103,11 +103,17 @@ def test_stop_leaves_nothing_behind() -> None:
         except requests.exceptions.RequestException as exc:
             outcome.append(exc)
 
-    held = threading.Thread(target=hold)
-    held.start()
     server = emu._server
     assert server is not None
     deadline = time.monotonic() + 10
+    # The health check's connection first: with keep-alive its worker lives until the
+    # client closes it, and mistaking it for the held request let stop() run (and remove the
+    # CA the held request still had to read) before that request was even sent.
+    while server._workers and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not server._workers
+    held = threading.Thread(target=hold)
+    held.start()
     # requests_seen logs only answered requests: wait for the held one's connection thread.
     while not server._workers and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -213,3 +213,49 @@ def test_a_symlinked_config_is_edited_where_it_points(
         assert json.loads(shown.stdout)["data"]["secret_present"] is True
     assert not (tmp_path / "link.toml.lock").exists()
     assert (target.parent / "config.toml.lock").exists()
+
+
+# --- what a kill -9 between the store and the config leaves, and the next write mends ------
+
+
+def test_an_orphan_secret_is_replaced_by_the_next_add(config_path: Path, tmp_path: Path) -> None:
+    # A kill after the secret was stored and before the config was written leaves this.
+    # The encrypted-file store, as a plain user on a server would have it: it can list.
+    from duoctl.secrets.encrypted_file import EncryptedFileStore
+
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text("a long passphrase\n")
+    passphrase.chmod(0o600)
+    env = {
+        "DUOCTL_SECRET_BACKEND": "encrypted-file",
+        "DUOCTL_STORE_PASSPHRASE_FILE": str(passphrase),
+    }
+    write_private(config_path, config_with(0))
+    store = EncryptedFileStore(config_path, passphrase=lambda _confirm: "a long passphrase")
+    store.set("prod", "X" * 40)
+    doctor = run_duoctl(["doctor", "--json"], env=env)
+    checks = {c["id"]: c for c in json.loads(doctor.stdout)["data"]["checks"]}
+    orphans = checks["secrets.orphans"]
+    assert (orphans["status"], orphans["data"]["orphans"]) == ("warn", ["prod"]), orphans
+
+    added = run_duoctl(add_args("prod"), input=SECRET + "\n", env=env)
+    assert added.returncode == 0, added.stderr
+    assert store.get("prod") == SECRET
+
+
+def test_a_provider_without_its_secret_is_mended_by_rotation_or_removal(
+    config_path: Path, keyring_file: Path
+) -> None:
+    # A kill after the secret was deleted and before the config was written leaves this.
+    write_private(config_path, config_with(2))
+    shown = _duoctl(["provider", "show", "p0", "--json"], keyring_file)
+    assert json.loads(shown.stdout)["data"]["secret_present"] is False
+
+    rotate = ["provider", "edit", "p0", "--rotate-secret", "--client-secret-stdin"]
+    assert _duoctl(rotate, keyring_file, input=SECRET + "\n").returncode == 0
+    shown = _duoctl(["provider", "show", "p0", "--json"], keyring_file)
+    assert json.loads(shown.stdout)["data"]["secret_present"] is True
+
+    removed = _duoctl(["provider", "remove", "p1", "--yes"], keyring_file)
+    assert removed.returncode == 0
+    assert "it had no secret in" in removed.stderr

@@ -7,17 +7,14 @@ reads on stderr, and that the one-time callback port is closed once duoctl has r
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
-from typing import Any
 
-import jwt
 import pytest
 
 from duoctl.emulator import EmulatedUser, Emulator, SeenRequest
-from duoctl.emulator.endpoints import DuoEndpoints, Response, json_response
 from duoctl.errors import ExitCode
-from testlogin.conftest import Provider, add_provider_via_cli
+from duoctl.secrets.keyring_store import KeyringSecretStore
+from testlogin.conftest import PROVIDER, USERS, Provider, add_provider_via_cli
 from testlogin.helpers import (
     assert_port_closed,
     callback_port_from_prompt,
@@ -88,36 +85,21 @@ def test_unanswered_push_times_out_with_exit_9(provider: Provider) -> None:
     assert_port_closed(callback_port_from_prompt(result.stderr))
 
 
-def test_token_for_another_user_is_refused(
-    provider: Provider, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The emulator has no fault for "id_token names another user" (real Duo may normalise a
-    # username, e.g. its case). Last resort: re-sign its token with another
-    # preferred_username, in this process, where the emulator runs.
-    original = DuoEndpoints.token
-    secret = provider.emulator.client_secret
-
-    def token_for_mallory(self: DuoEndpoints, params: Any, host: str | None) -> Response:
-        response = original(self, params, host)
-        if response.status != 200:
-            return response
-        import json
-
-        body = json.loads(response.body)
-        claims = jwt.decode(body["id_token"], options={"verify_signature": False})
-        claims["preferred_username"] = "mallory"
-        with warnings.catch_warnings():  # Duo's 40-byte secrets are what they are
-            warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
-            body["id_token"] = jwt.encode(claims, secret, algorithm="HS512")
-        return json_response(200, body)
-
-    monkeypatch.setattr(DuoEndpoints, "token", token_for_mallory)
-
-    result = provider.test_login()
+def test_token_for_another_user_is_refused(real_secret_service: None, tmp_path: Path) -> None:
+    # Duo may answer a mixed-case username lower-cased (duo_universal_csharp issue 47); the
+    # emulator does so on request, and the official client compares usernames exactly.
+    with Emulator(USERS, state_dir=tmp_path / "lower", lowercase_preferred_username=True) as emu:
+        config = tmp_path / "lower-config" / "config.toml"
+        config.parent.mkdir()
+        add_provider_via_cli(emu, config)
+        try:
+            result = Provider(emu, config).test_login(username="Alice")
+        finally:
+            KeyringSecretStore(config).delete(PROVIDER)
 
     assert result.code == ExitCode.DUO_PROTOCOL, result.stderr
-    assert "another user than 'alice', who started the login" in result.stderr
-    assert "usernames are case-sensitive: check that 'alice' is exactly" in result.stderr
+    assert "another user than 'Alice', who started the login" in result.stderr
+    assert "usernames are case-sensitive: check that 'Alice' is exactly" in result.stderr
     assert "ALLOWED" not in result.stdout
     assert_port_closed(callback_port_from_prompt(result.stderr))
 

@@ -139,8 +139,9 @@ def _wait_for_callback(
         if stuck is not None:
             raise DuoProtocolError(
                 f"the login cannot complete: {stuck}",
-                hint=f"check the username {username!r} (the emulator answers unknown users "
-                "with an error page), or use --browser system to see the page",
+                hint=f"check the username {username!r} (Duo, and the emulator, answer an "
+                "unknown user as the New User Policy says: an enrollment page, or a refusal), "
+                "or use --browser system to see the page",
             )
     listener.finish(Verdict(False, "Timed out", "duoctl stopped waiting for Duo."))
     raise _timeout_error(listener, browser, timeout)
