@@ -27,9 +27,8 @@ can_run() {
 
 can_run && exit 0
 
-python=$(readlink -f "$root_dir/.venv/bin/python")
-for target in "$root_dir/.venv/bin" "$(dirname "$python")"; do
-    dir=$target
+grant_search() {
+    local dir=$1
     while [[ $dir != / ]]; do
         if [[ $(( $(stat -c '%a' "$dir" | sed 's/^/8#/') & 1 )) == 0 ]]; then
             echo "plain_user.sh: chmod o+x $dir (so that $user can reach duoctl)" >&2
@@ -37,7 +36,13 @@ for target in "$root_dir/.venv/bin" "$(dirname "$python")"; do
         fi
         dir=$(dirname "$dir")
     done
-done
+}
+
+# The checkout first; the interpreter's directories (e.g. a pyenv under /root) only if the
+# user still cannot run it after that.
+grant_search "$root_dir/.venv/bin"
+can_run && exit 0
+grant_search "$(dirname "$(readlink -f "$root_dir/.venv/bin/python")")"
 
 if ! can_run; then
     echo "plain_user.sh: $user still cannot run $duoctl" >&2
