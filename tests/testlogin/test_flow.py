@@ -61,6 +61,7 @@ class FakeDuo:
     exchange_delay: float = 0.0
     built_with: dict[str, Any] = field(default_factory=dict)
     exchanged: list[tuple[str, str, str | None]] = field(default_factory=list)
+    nonces_sent: list[str | None] = field(default_factory=list)
     health_checks: int = 0
 
     def __call__(
@@ -86,6 +87,7 @@ class FakeDuo:
         return {"stat": "OK", "response": {"timestamp": int(time.time())}}
 
     def create_auth_url(self, username: str, state: str, nonce: str | None = None) -> str:
+        self.nonces_sent.append(nonce)
         query = urlencode(
             {
                 "redirect_uri": self.built_with["redirect_uri"],
@@ -220,6 +222,9 @@ class World:
             environ=self.environ,
         )
         options.setdefault("username", "alice")
+        # Never the real 240 s / network defaults: a flow bug must fail a test, not hang it.
+        options.setdefault("timeout", 10.0)
+        options.setdefault("network_timeout", 10.0)
         return run_test_login(LoginOptions(provider=provider, **options), deps)
 
 
@@ -250,7 +255,12 @@ def test_the_only_enabled_provider_is_chosen(world: World) -> None:
     assert world.duo.built_with["client_id"] == CLIENT_ID
     assert world.duo.built_with["client_secret"] == SECRET
     assert world.duo.built_with["host"] == ENDPOINT
-    assert world.duo.exchanged[0][:2] == (CODE, "alice")
+    # The exchange gets the very nonce the prompt was opened with (duo_universal compares it
+    # with the id_token's only when it is given one).
+    [nonce] = world.duo.nonces_sent
+    assert nonce is not None
+    assert len(nonce) >= 16
+    assert world.duo.exchanged == [(CODE, "alice", nonce)]
     assert world.duo.health_checks == 1
     page = world.browser.page()
     assert page.status == 200

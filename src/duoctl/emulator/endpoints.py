@@ -341,6 +341,7 @@ class DuoEndpoints:
             secret=secret,
             issuer=f"https://{authority}{TOKEN_PATH}",
             now=self._reported_time(),
+            faults=self._faults,
         )
         return {
             "id_token": id_token,

@@ -7,7 +7,9 @@ CPython, which is all the synchronisation this needs.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass
@@ -18,6 +20,9 @@ class Faults:
     clock_skew: float = 0.0  # seconds added to every time the server reports
     wrong_ca: bool = False  # serve a leaf from a CA that is not in ca_bundle
     expired_cert: bool = False  # serve a leaf from the right CA that has expired
+    # The id_token's nonce: "wrong" (not the one the client sent) or "missing" (no claim at
+    # all). A relying party must refuse both; without them nothing proves that it checks.
+    nonce_claim: Literal["ok", "wrong", "missing"] = "ok"
 
     def forced_status(self) -> int | None:
         """The 5xx status to answer with, or None when the fault is off."""
@@ -27,6 +32,15 @@ class Faults:
         if 500 <= self.status_5xx <= 599:
             return self.status_5xx
         raise ValueError(f"status_5xx must be a bool or 500..599, not {self.status_5xx!r}")
+
+    def nonce_for_id_token(self, asked: str | None) -> str | None:
+        """The nonce to put in an id_token when the client asked for ``asked``."""
+        if self.nonce_claim == "missing":
+            return None
+        if self.nonce_claim == "wrong":
+            # Same shape as a real one, so only a comparison can tell them apart.
+            return secrets.token_hex(max(len(asked or "") // 2, 24))
+        return asked
 
     def reset(self) -> None:
         """Turn every fault off (handy between tests sharing one emulator)."""

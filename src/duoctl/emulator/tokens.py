@@ -16,10 +16,13 @@ import warnings
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import jwt
+
+if TYPE_CHECKING:
+    from duoctl.emulator.faults import Faults
 
 ALGORITHM = "HS512"
 MAX_EXP_AHEAD = 3600.0  # Duo refuses assertions valid for more than an hour
@@ -328,7 +331,13 @@ class AuthFacts:
 
 
 def build_id_token(
-    facts: AuthFacts, *, client_id: str, secret: str, issuer: str, now: float
+    facts: AuthFacts,
+    *,
+    client_id: str,
+    secret: str,
+    issuer: str,
+    now: float,
+    faults: Faults | None = None,
 ) -> str:
     """An id_token shaped like Duo's, signed HS512 with the client secret."""
     iat = int(now)
@@ -379,8 +388,9 @@ def build_id_token(
             "isotimestamp": _iso(auth_time),
         },
     }
-    if facts.nonce is not None:
-        claims["nonce"] = facts.nonce
+    nonce = facts.nonce if faults is None else faults.nonce_for_id_token(facts.nonce)
+    if nonce is not None:
+        claims["nonce"] = nonce
     return encode(claims, secret)
 
 
