@@ -4,7 +4,7 @@
 #   bash tests/support/system_deps.sh [--strict] [PACKAGE...]
 #
 # Default packages: gnome-keyring dbus libsecret-tools chromium ca-certificates systemd
-# (systemd-creds, for the server tests) util-linux (setpriv).
+# (systemd-creds, for the server tests) util-linux (setpriv) strace (the fsync checks).
 # Nothing is run (not even `apt-get update`) when all are installed, so re-runs are instant.
 # Without root or apt-get it only warns and exits 0, so `make test` still runs on a developer's
 # machine (the real-component tests then skip); --strict (CI) makes that an error.
@@ -17,7 +17,7 @@ if [[ ${1:-} == --strict ]]; then
 fi
 packages=("$@")
 ((${#packages[@]})) || packages=(
-    gnome-keyring dbus libsecret-tools chromium ca-certificates systemd util-linux
+    gnome-keyring dbus libsecret-tools chromium ca-certificates systemd util-linux strace
 )
 
 installed() {
