@@ -70,8 +70,10 @@ def test_listening_socket_is_bound_to_loopback(emu: Emulator) -> None:
 def test_ca_bundle_is_private(emu: Emulator) -> None:
     assert stat.S_IMODE(emu.state_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE(emu.ca_bundle.stat().st_mode) == 0o600
-    # Only the CA certificate stays on disk: leaf keys are unlinked once loaded.
-    assert [p.name for p in emu.state_dir.iterdir()] == ["ca.pem"]
+    # Only the CA certificate and the control token stay on disk: leaf keys are unlinked
+    # once loaded.
+    assert sorted(p.name for p in emu.state_dir.iterdir()) == ["ca.pem", "control_token"]
+    assert stat.S_IMODE(emu.control_token_file.stat().st_mode) == 0o600
     assert b"PRIVATE KEY" not in emu.ca_bundle.read_bytes()
 
 

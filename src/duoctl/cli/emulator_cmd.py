@@ -62,13 +62,79 @@ def emulator(
             help="One stderr line per request (refused ones are always logged, with why).",
         ),
     ] = True,
+    json_banner: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Once ready, print one JSON document on stdout (endpoint, Client ID, secret "
+            "file, CA bundle, control API URL and token, pid, version); status goes to stderr.",
+        ),
+    ] = False,
+    client_id: Annotated[
+        str | None,
+        typer.Option(
+            "--client-id", help="Client ID to serve (default: generated).", show_default=False
+        ),
+    ] = None,
+    client_secret_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--client-secret-file",
+            metavar="FILE",
+            dir_okay=False,
+            help="Client secret: read from FILE, or generated into it (0600) when missing.",
+            show_default=False,
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir",
+            metavar="DIR",
+            file_okay=False,
+            help="Keep the CA, leaf key, Client ID, secret and control token in DIR across runs.",
+            show_default=False,
+        ),
+    ] = None,
+    apps: Annotated[
+        Path | None,
+        typer.Option(
+            "--apps",
+            metavar="FILE",
+            dir_okay=False,
+            help="TOML file: one apps table per extra application (client_id, "
+            "client_secret_file, name).",
+            show_default=False,
+        ),
+    ] = None,
+    bind: Annotated[
+        str | None,
+        typer.Option(
+            "--bind",
+            metavar="ADDR",
+            help="Address to listen on (default 127.0.0.1); non-loopback prints a warning.",
+            show_default=False,
+        ),
+    ] = None,
+    hostname: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hostname",
+            metavar="NAME",
+            help="Another name for the leaf certificate (repeatable), e.g. a CI service name.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run a Duo emulator in the foreground until Ctrl+C (then exit 0).
 
     Example: duoctl emulator --user alice --user bob:deny --user carol:approve:3
+
+    In CI: duoctl emulator --json --state-dir DIR > banner.json & (read it with jq)
     """
     from duoctl.cli.state import AppState
     from duoctl.emulator.cli_main import run_emulator_foreground
+    from duoctl.emulator.service import ServiceOptions
     from duoctl.emulator.users import parse_new_user_policy
     from duoctl.errors import ValidationError
 
@@ -77,6 +143,15 @@ def emulator(
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
 
+    service = ServiceOptions(
+        json=json_banner,
+        client_id=client_id,
+        client_secret_file=client_secret_file,
+        state_dir=state_dir,
+        apps_file=apps,
+        bind=bind,
+        hostnames=tuple(hostname or ()),
+    )
     state = ctx.obj if isinstance(ctx.obj, AppState) else None
     out = state.streams.out if state is not None else sys.stdout
     err = state.streams.err if state is not None else sys.stderr
@@ -90,4 +165,5 @@ def emulator(
         show_secret=show_secret,
         log_requests=log_requests,
         new_user_policy=policy,
+        service=service,
     )

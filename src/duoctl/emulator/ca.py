@@ -15,8 +15,10 @@ import datetime as dt
 import functools
 import ipaddress
 import os
+import re
 import ssl
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -25,6 +27,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from duoctl.fileio import replace_atomically
 
 KeyType = Literal["rsa", "ec"]
 LeafKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -36,6 +40,11 @@ _BACKDATE = dt.timedelta(minutes=5)
 # The key is thrown away when the emulator stops, so a long life costs nothing; 90 days keeps
 # doctor's "expires within 30 days" warning for real certificates quiet against the emulator.
 _LIFETIME = dt.timedelta(days=90)
+# A kept CA is trusted once by a CI image: ten years, as mkcert's development CA; replaced
+# when it has less than a day left.
+_KEPT_CA_LIFETIME = dt.timedelta(days=3650)
+_KEPT_CA_RENEW = dt.timedelta(days=1)
+_DNS_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -45,7 +54,19 @@ class IssuedCertificate:
 
 
 class ThrowawayCA:
-    def __init__(self, common_name: str) -> None:
+    def __init__(
+        self,
+        common_name: str,
+        *,
+        key: ec.EllipticCurvePrivateKey | None = None,
+        certificate: x509.Certificate | None = None,
+        lifetime: dt.timedelta = _LIFETIME,
+    ) -> None:
+        if key is not None and certificate is not None:
+            # A CA kept in a state dir (``duoctl emulator --state-dir``): trusted once, reused.
+            self._key = key
+            self.certificate = certificate
+            return
         self._key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
@@ -57,7 +78,7 @@ class ThrowawayCA:
             .public_key(public_key)
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - _BACKDATE)
-            .not_valid_after(now + _LIFETIME)
+            .not_valid_after(now + lifetime)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(
                 x509.KeyUsage(
@@ -81,8 +102,15 @@ class ThrowawayCA:
     def cert_pem(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
-    def issue_server_certificate(self, key: LeafKey, *, expired: bool = False) -> IssuedCertificate:
-        """A leaf for localhost, 127.0.0.1 and ::1; ``expired`` makes one that ended yesterday."""
+    @property
+    def key_pem(self) -> bytes:
+        return _private_pem(self._key)
+
+    def issue_server_certificate(
+        self, key: LeafKey, *, expired: bool = False, extra_names: Sequence[str] = ()
+    ) -> IssuedCertificate:
+        """A leaf for localhost, 127.0.0.1, ::1 and ``extra_names`` (DNS names or IP
+        literals); ``expired`` makes one that ended yesterday."""
         now = dt.datetime.now(dt.UTC)
         if expired:
             not_before, not_after = now - 2 * _LIFETIME, now - _LIFETIME
@@ -90,6 +118,7 @@ class ThrowawayCA:
             not_before, not_after = now - _BACKDATE, now + _LIFETIME
         san: list[x509.GeneralName] = [x509.DNSName(n) for n in SERVER_NAMES]
         san += [x509.IPAddress(ip) for ip in SERVER_IPS]
+        san += [_general_name(name) for name in extra_names]
         ca_public = self._key.public_key()
         # AKI, SKI and a critical basicConstraints are what strict verifiers (Python 3.13's
         # VERIFY_X509_STRICT default) insist on; include them so newer clients accept us.
@@ -112,12 +141,35 @@ class ThrowawayCA:
             )
             .sign(self._key, hashes.SHA256())
         )
-        key_pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        return IssuedCertificate(cert.public_bytes(serialization.Encoding.PEM), key_pem)
+        return IssuedCertificate(cert.public_bytes(serialization.Encoding.PEM), _private_pem(key))
+
+
+def _private_pem(key: LeafKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _general_name(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def validate_hostname(name: str) -> str:
+    """``name`` if a certificate can carry it (a DNS name or an IP literal); ValueError."""
+    try:
+        ipaddress.ip_address(name)
+        return name
+    except ValueError:
+        pass
+    labels = name.rstrip(".").split(".")
+    if len(name) > 253 or not all(_DNS_LABEL.fullmatch(label) for label in labels):
+        raise ValueError(f"{name!r} is not a host name (letters, digits, '-', dots)")
+    return name.rstrip(".").lower()
 
 
 def server_context(leaf: IssuedCertificate, scratch_dir: Path) -> ssl.SSLContext:
@@ -148,10 +200,19 @@ class TlsContexts:
     that second key generation costs as much as the first, and few runs use the fault.
     """
 
-    def __init__(self, ca: ThrowawayCA, key: LeafKey, key_type: KeyType, scratch_dir: Path) -> None:
+    def __init__(
+        self,
+        ca: ThrowawayCA,
+        key: LeafKey,
+        key_type: KeyType,
+        scratch_dir: Path,
+        extra_names: Sequence[str] = (),
+    ) -> None:
         self.ca_pem = ca.cert_pem
-        self.good = server_context(ca.issue_server_certificate(key), scratch_dir)
-        self.expired = server_context(ca.issue_server_certificate(key, expired=True), scratch_dir)
+        good = ca.issue_server_certificate(key, extra_names=extra_names)
+        expired = ca.issue_server_certificate(key, expired=True, extra_names=extra_names)
+        self.good = server_context(good, scratch_dir)
+        self.expired = server_context(expired, scratch_dir)
         self._key_type = key_type
         self._scratch_dir = scratch_dir
         self._wrong_ca: ssl.SSLContext | None = None
@@ -185,9 +246,52 @@ def leaf_key(key_type: KeyType, role: str) -> LeafKey:
     return generate_leaf_key(key_type)
 
 
-def build_tls_contexts(scratch_dir: Path, key_type: KeyType = "rsa") -> TlsContexts:
+def build_tls_contexts(
+    scratch_dir: Path,
+    key_type: KeyType = "rsa",
+    *,
+    extra_names: Sequence[str] = (),
+    keep: bool = False,
+) -> TlsContexts:
+    """The emulator's TLS: a fresh CA per start, or with ``keep`` the CA and leaf key kept in
+    ``scratch_dir`` (created there, 0600, on the first start; read back on later ones), so a
+    CI image can trust the CA once. Leaf certificates are issued anew at every start."""
+    if keep:
+        ca, key = _kept_identity(scratch_dir, key_type)
+        return TlsContexts(ca, key, key_type, scratch_dir, extra_names)
     # A name of its own per start: a client trusting several emulators' CAs in one bundle
     # (or store) looks issuers up by name, and Node's (OpenSSL's) lookup stops at the first
     # certificate with the right name, whose key then fails to verify the leaf.
     ca = ThrowawayCA(f"duoctl emulator throwaway CA {os.urandom(4).hex()}")
-    return TlsContexts(ca, leaf_key(key_type, "server"), key_type, scratch_dir)
+    return TlsContexts(ca, leaf_key(key_type, "server"), key_type, scratch_dir, extra_names)
+
+
+CA_CERT_FILE = "ca.pem"
+CA_KEY_FILE = "ca-key.pem"
+LEAF_KEY_FILE = "leaf-key.pem"
+
+
+def _kept_identity(state_dir: Path, key_type: KeyType) -> tuple[ThrowawayCA, LeafKey]:
+    ca_cert, ca_key = state_dir / CA_CERT_FILE, state_dir / CA_KEY_FILE
+    ca: ThrowawayCA | None = None
+    if ca_cert.is_file() and ca_key.is_file():
+        loaded = serialization.load_pem_private_key(ca_key.read_bytes(), password=None)
+        if isinstance(loaded, ec.EllipticCurvePrivateKey):
+            certificate = x509.load_pem_x509_certificate(ca_cert.read_bytes())
+            if certificate.not_valid_after_utc > dt.datetime.now(dt.UTC) + _KEPT_CA_RENEW:
+                ca = ThrowawayCA("", key=loaded, certificate=certificate)
+    if ca is None:
+        ca = ThrowawayCA(f"duoctl emulator CA {os.urandom(4).hex()}", lifetime=_KEPT_CA_LIFETIME)
+        replace_atomically(ca_key, ca.key_pem)
+        replace_atomically(ca_cert, ca.cert_pem)
+    leaf_path = state_dir / LEAF_KEY_FILE
+    key: LeafKey | None = None
+    if leaf_path.is_file():
+        candidate = serialization.load_pem_private_key(leaf_path.read_bytes(), password=None)
+        wanted = rsa.RSAPrivateKey if key_type == "rsa" else ec.EllipticCurvePrivateKey
+        if isinstance(candidate, wanted):
+            key = candidate
+    if key is None:
+        key = generate_leaf_key(key_type)
+        replace_atomically(leaf_path, _private_pem(key))
+    return ca, key

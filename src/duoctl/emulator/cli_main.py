@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 import signal
 import threading
 from collections.abc import Sequence
@@ -13,6 +13,16 @@ from typing import IO
 from duoctl.emulator.ca import KeyType
 from duoctl.emulator.lifecycle import Emulator
 from duoctl.emulator.server import SeenRequest
+from duoctl.emulator.service import (
+    App,
+    ServiceOptions,
+    banner,
+    is_non_loopback,
+    load_apps,
+    non_loopback_warning,
+    primary_app,
+    write_pending_secrets,
+)
 from duoctl.emulator.users import (
     EmulatedUser,
     NewUserPolicy,
@@ -21,8 +31,8 @@ from duoctl.emulator.users import (
     parse_user_spec,
 )
 from duoctl.errors import ValidationError
+from duoctl.output import envelope
 
-SECRET_FILENAME = "client_secret"  # noqa: S105 (a file name, not a secret)
 _USERS_HINT = 'TOML: [[users]] name = "alice" outcome = "approve" delay = 0.5'
 _SPEC_HINT = "use NAME[:OUTCOME[:DELAY]], e.g. --user bob:deny or --user carol:approve:2"
 _FLUSH_INTERVAL = 0.2  # seconds between writes of the request log
@@ -117,6 +127,7 @@ def run_emulator_foreground(
     new_user_policy: NewUserPolicy = NewUserPolicy.ENROLL,
     lowercase_preferred_username: bool = False,
     key_type: KeyType = "rsa",
+    service: ServiceOptions | None = None,
 ) -> None:
     """Serve until interrupted, then stop cleanly and return.
 
@@ -127,29 +138,62 @@ def run_emulator_foreground(
     ``show_secret``. Ctrl+C, SIGTERM or ``stop.set()`` end it: this function then returns
     normally, so the command exits 0; stopping is the expected way to finish a foreground
     server, not a failure (as with ``python -m http.server``).
+
+    ``service`` (see :class:`ServiceOptions`) adds the CI features: ``json`` prints one JSON
+    document (:func:`duoctl.emulator.service.banner`) instead of the prose banner.
     """
+    service = service if service is not None else ServiceOptions()
+    if service.json and show_secret:
+        raise ValidationError(
+            "--show-secret does not apply to --json",
+            hint="read the file named by client_secret_file in the JSON document",
+        )
     users = collect_users(users_file, user_specs)
+    apps = [primary_app(service)]
+    if service.apps_file is not None:
+        apps += load_apps(service.apps_file, service.state_dir)
+        if len({a.client_id for a in apps}) != len(apps):
+            raise ValidationError("an app in --apps has the primary Client ID")
+    bind = service.bind if service.bind is not None else "127.0.0.1"
     stop = stop if stop is not None else threading.Event()
     log = RequestLog(err, every_request=log_requests)
     try:
         emulator = Emulator(
             users,
+            client_id=apps[0].client_id,
+            client_secret=apps[0].client_secret,
+            host=bind,
             port=port,
             interactive=interactive,
+            state_dir=service.state_dir,
+            keep_state=service.state_dir is not None,
             on_request=log,
             new_user_policy=new_user_policy,
             lowercase_preferred_username=lowercase_preferred_username,
             key_type=key_type,
+            bind_any=service.bind is not None,
+            hostnames=service.hostnames,
         )
+        for app in apps[1:]:
+            emulator.add_client(app.client_id, app.client_secret)
         emulator.start()
     except (ValueError, OSError) as exc:
         raise ValidationError(
-            f"cannot start the emulator on port {port}: {exc}",
+            f"cannot start the emulator on {bind} port {port}: {exc}",
             hint="choose another --port, or 0 for any free port",
         ) from None
     log.start()
     try:
-        _print_banner(emulator, out, show_secret=show_secret)
+        if is_non_loopback(bind):
+            err.write(non_loopback_warning(bind))
+            err.flush()
+        write_pending_secrets(apps, emulator.state_dir)
+        if service.json:
+            # One line: a CI script can read it with `head -n1 | jq` as it arrives.
+            out.write(json.dumps(envelope("emulator", banner(emulator, apps, bind))) + "\n")
+            out.flush()
+        else:
+            _print_banner(emulator, apps[0], out, show_secret=show_secret)
         err.write("Duo emulator running; press Ctrl+C to stop.\n")
         err.flush()
         _wait(stop)
@@ -162,21 +206,19 @@ def run_emulator_foreground(
     err.flush()
 
 
-def _print_banner(emulator: Emulator, out: IO[str], *, show_secret: bool) -> None:
+def _print_banner(emulator: Emulator, app: App, out: IO[str], *, show_secret: bool) -> None:
     if show_secret:
         secret_line = emulator.client_secret
     else:
-        secret_path = emulator.state_dir / SECRET_FILENAME
-        fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(emulator.client_secret + "\n")
-        secret_line = f"in {secret_path} (or run with --show-secret)"
+        secret_line = f"in {app.secret_file} (or run with --show-secret)"
     lines = [
         f"endpoint:      https://{emulator.api_host}",
         f"api host:      {emulator.api_host}",
         f"client ID:     {emulator.client_id}",
         f"client secret: {secret_line}",
         f"CA bundle:     {emulator.ca_bundle}",
+        f"control API:   https://{emulator.api_host}/emulator/ "
+        f"(bearer token in {emulator.control_token_file})",
         f"mode:          {'interactive' if emulator.interactive else 'automatic'}",
         f"new users:     {emulator.new_user_policy.value} (users not listed below)",
         "users:",

@@ -7,9 +7,9 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from duoctl.emulator import page
@@ -60,6 +60,32 @@ _ACCESS_DENIED: dict[Outcome, str] = {
 _NOT_ENROLLED_DENIED = _ACCESS_DENIED[Outcome.NOT_ENROLLED]
 
 
+class Decision(NamedTuple):
+    """What Duo decided for one authentication, as its authentication log records it.
+
+    ``result`` and ``reason`` use the Admin API's authentication log values ("success",
+    "denied", "fraud"; "user_approved", "user_cancelled", ...: Duo Admin API documentation,
+    "Authentication Logs"). Seen through the control API's request log.
+    """
+
+    txid: str
+    user: str
+    result: str
+    reason: str
+
+
+# Outcome -> (result, reason) in Duo's authentication log vocabulary (Admin API docs).
+_LOGGED: dict[Outcome, tuple[str, str]] = {
+    Outcome.APPROVE: ("success", "user_approved"),
+    Outcome.DENY: ("denied", "user_cancelled"),
+    Outcome.FRAUD: ("fraud", "user_marked_fraud"),
+    Outcome.LOCKOUT: ("denied", "locked_out"),
+    Outcome.POLICY_DENY: ("denied", "denied_by_policy"),
+    Outcome.TIMEOUT: ("denied", "no_response"),
+    Outcome.NOT_ENROLLED: ("denied", "deny_unenrolled_user"),
+}
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
@@ -68,6 +94,8 @@ class Response:
     location: str | None = None
     reason: str | None = None  # why a request was refused: for the log, never the client
     allow: str | None = None  # the Allow header of a 405
+    decision: Decision | None = None  # an authentication decided by this request
+    headers: tuple[tuple[str, str], ...] = ()  # any other response headers
 
     @property
     def is_json(self) -> bool:
@@ -82,12 +110,22 @@ def html_response(status: int, body: bytes, reason: str | None = None) -> Respon
     return Response(status, body, "text/html; charset=utf-8", reason=reason)
 
 
-def _redirect(uri: str, params: Mapping[str, str], reason: str | None = None) -> Response:
+def _redirect(
+    uri: str,
+    params: Mapping[str, str],
+    reason: str | None = None,
+    decision: Decision | None = None,
+) -> Response:
     # Keep any query the application put in its redirect URI, add ours after it.
     parts = urlsplit(uri)
     query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
     location = urlunsplit(parts._replace(query=urlencode(query)))
-    return Response(302, b"", "text/plain", location, reason)
+    return Response(302, b"", "text/plain", location, reason, decision=decision)
+
+
+def _decision(user: str, outcome: Outcome) -> Decision:
+    result, reason = _LOGGED[outcome]
+    return Decision(str(uuid.uuid4()), user, result, reason)
 
 
 class DuoEndpoints:
@@ -119,10 +157,14 @@ class DuoEndpoints:
         self._authorities: frozenset[str] = frozenset()
         self._canonical = ""
 
-    def bind_port(self, port: int) -> None:
-        """Learn the port: the names a client may use for us are all loopback ones."""
+    def bind_port(self, port: int, names: Iterable[str] = ()) -> None:
+        """Learn the port: a client may call us by a loopback name or by one of ``names``
+        (``--hostname``, what the leaf certificate also carries)."""
         self._canonical = f"localhost:{port}"
-        self._authorities = frozenset({self._canonical, f"127.0.0.1:{port}", f"[::1]:{port}"})
+        extra = {f"[{n}]:{port}" if ":" in n else f"{n}:{port}" for n in names}
+        self._authorities = frozenset(
+            {self._canonical, f"127.0.0.1:{port}", f"[::1]:{port}", *extra}
+        )
 
     def _reported_time(self) -> float:
         return self._clock() + self._faults.clock_skew
@@ -230,6 +272,7 @@ class DuoEndpoints:
                     "state": request.state,
                 },
                 reason=why,
+                decision=_decision(request.username, Outcome.NOT_ENROLLED),
             )
         # enroll: Duo would start its enrollment pages; the user stays there, no redirect.
         return html_response(200, page.enrollment_page(), reason=why)
@@ -238,7 +281,12 @@ class DuoEndpoints:
         if user.outcome is Outcome.TIMEOUT:
             # Like a push nobody answers: the browser stays on Duo's page, no redirect.
             self._stopping.wait(self._push_timeout)
-            return html_response(200, page.timed_out_page())
+            return Response(
+                200,
+                page.timed_out_page(),
+                "text/html; charset=utf-8",
+                decision=_decision(request.username, Outcome.TIMEOUT),
+            )
         if user.delay and self._stopping.wait(user.delay):
             return html_response(503, page.error_page("Stopping", "The emulator is stopping."))
         return self._finish(request, user, user.outcome)
@@ -252,6 +300,7 @@ class DuoEndpoints:
                     "error_description": _ACCESS_DENIED[outcome],
                     "state": request.state,
                 },
+                decision=_decision(request.username, outcome),
             )
         allowed = outcome is Outcome.APPROVE
         return self._grant(request, user, allowed, "user_approved" if allowed else "user_cancelled")
@@ -276,7 +325,12 @@ class DuoEndpoints:
         )
         code = self._codes.put(Grant(request, facts), self._clock())
         code_name = "duo_code" if request.use_duo_code_attribute else "code"
-        return _redirect(request.redirect_uri, {code_name: code, "state": request.state})
+        decision = Decision(
+            facts.txid, request.username, "success" if allowed else "denied", reason
+        )
+        return _redirect(
+            request.redirect_uri, {code_name: code, "state": request.state}, decision=decision
+        )
 
     # -- POST /emulator/prompt (interactive mode) ------------------------------------------
 

@@ -23,10 +23,12 @@ from urllib.parse import parse_qsl
 
 from duoctl.emulator import page
 from duoctl.emulator.ca import TlsContexts
+from duoctl.emulator.control import ControlAPI, is_control_path
 from duoctl.emulator.endpoints import (
     AUTHORIZE_PATH,
     HEALTH_CHECK_PATH,
     TOKEN_PATH,
+    Decision,
     DuoEndpoints,
     Response,
     html_response,
@@ -50,6 +52,8 @@ class SeenRequest(NamedTuple):
     # Why the request was refused, when it was: Duo's answers are generic on purpose, so
     # this is the only place the specific check shows. Never holds request data.
     reason: str | None = None
+    # The authentication this request decided (an authorize), as Duo's log would show it.
+    decision: Decision | None = None
 
 
 def report_bug(where: str) -> None:
@@ -86,6 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "duoctl-emulator"
     sys_version = ""
     _reason: str | None = None
+    _decision: Decision | None = None
 
     def handle(self) -> None:
         try:
@@ -106,7 +111,8 @@ class _Handler(BaseHTTPRequestHandler):
         status = int(code) if isinstance(code, int) else 0
         method = getattr(self, "command", "-") or "-"
         reason, self._reason = self._reason, None  # the next request on this connection
-        self.server.record(SeenRequest(method, path, status, reason))
+        decision, self._decision = self._decision, None
+        self.server.record(SeenRequest(method, path, status, reason, decision))
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -123,9 +129,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
     def _dispatch(self, method: str) -> None:
         faults = self.server.faults
-        if faults.latency > 0:
+        # Faults never touch the control API: a test must always be able to turn them off.
+        control = self.server.control is not None and is_control_path(self.path.partition("?")[0])
+        if faults.latency > 0 and not control:
             self.server.stopping.wait(faults.latency)
         try:
             response = self._respond(method, faults)
@@ -134,9 +145,10 @@ class _Handler(BaseHTTPRequestHandler):
             path = self.path.partition("?")[0]
             report_bug(f"{method} {path}" if path in _ROUTES else method)
             response = json_response(500, {"stat": "FAIL", "code": 50000, "message": "bug"})
-        if response.is_json and faults.non_json:
+        if response.is_json and faults.non_json and not control:
             response = html_response(response.status, page.not_json_page(response.status))
         self._reason = response.reason
+        self._decision = response.decision
         self._send(response, with_body=method != "HEAD")
 
     def _respond(self, method: str, faults: Faults) -> Response:
@@ -161,12 +173,16 @@ class _Handler(BaseHTTPRequestHandler):
         return self._route(method, faults, raw)
 
     def _route(self, method: str, faults: Faults, raw: bytes) -> Response:
+        path, _, query_string = self.path.partition("?")
+        control = self.server.control
+        if control is not None and is_control_path(path):
+            query = dict(parse_qsl(query_string, keep_blank_values=True))
+            return control.handle(method, path, query, self.headers.get("Authorization"), raw)
         forced = faults.forced_status()
         if forced is not None:
             return json_response(
                 forced, {"stat": "FAIL", "code": forced * 100, "message": "Service Unavailable"}
             )
-        path, _, query_string = self.path.partition("?")
         expected = _ROUTES.get(path)
         if expected is None:
             return json_response(404, {"stat": "FAIL", "code": 40400, "message": "Not found"})
@@ -205,6 +221,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Location", response.location)
         if response.allow is not None:
             self.send_header("Allow", response.allow)
+        for name, value in response.headers:
+            self.send_header(name, value)
         if response.content_type.startswith("text/html"):
             self.send_header(
                 "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"
@@ -231,8 +249,10 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         tls: TlsContexts,
         stopping: threading.Event,
         record: Callable[[SeenRequest], None],
+        control: ControlAPI | None = None,
     ) -> None:
         self.address_family = family
+        self.control = control
         self.endpoints = endpoints
         self.faults = faults
         self.stopping = stopping

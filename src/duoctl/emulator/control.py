@@ -1,0 +1,270 @@
+"""The control API under ``/emulator/``: how a test in any language scripts a running emulator.
+
+``GET /emulator/health`` is a readiness probe and needs nothing. Everything else needs
+``Authorization: Bearer <token>`` (compared in constant time) and otherwise answers 401
+without saying whether the path exists. Routes (JSON in, JSON out):
+
+- ``GET /emulator/users``; ``PUT /emulator/users/NAME`` ``{"outcome", "delay", "factor",
+  "device_name"}`` (add or replace; omitted fields take their defaults);
+  ``DELETE /emulator/users/NAME``
+- ``GET /emulator/faults``; ``PATCH /emulator/faults`` ``{"latency": 2, ...}`` (only the fields
+  given change); ``DELETE /emulator/faults`` (all off)
+- ``GET /emulator/requests?last=N``: the last N Duo-endpoint requests, oldest first, each with
+  the authentication Duo decided on it (txid, user, result, reason) when there was one
+- ``POST /emulator/reset``: users, faults and the request log back to the start state
+
+A browser cannot attach the bearer header to a cross-site request without a CORS preflight,
+which this API never grants, so a web page cannot script it either. Bodies are bounded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import json
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import unquote
+
+from duoctl.emulator.endpoints import Response, json_response
+from duoctl.emulator.faults import Faults
+from duoctl.emulator.users import EmulatedUser, parse_outcome
+
+if TYPE_CHECKING:
+    from duoctl.emulator.server import SeenRequest
+
+CONTROL_PREFIX = "/emulator/"
+HEALTH_PATH = "/emulator/health"
+USERS_PATH = "/emulator/users"
+FAULTS_PATH = "/emulator/faults"
+REQUESTS_PATH = "/emulator/requests"
+RESET_PATH = "/emulator/reset"
+MAX_CONTROL_BODY = 16 * 1024
+MAX_NAME = 256
+DEFAULT_LAST = 50
+_USER_FIELDS = frozenset({"outcome", "delay", "factor", "device_name"})
+_UNAUTHORIZED_HEADERS = (("WWW-Authenticate", 'Bearer realm="duoctl-emulator"'),)
+_NOT_CONTROL = frozenset({"/emulator/prompt"})  # the interactive page's form, not the API
+
+
+class Controllable(Protocol):
+    """What the control API drives: :class:`duoctl.emulator.Emulator` in practice."""
+
+    users: dict[str, EmulatedUser]
+    faults: Faults
+
+    def add_user(self, user: EmulatedUser) -> None: ...
+    def remove_user(self, name: str) -> bool: ...
+    def recent_requests(self, last: int) -> list[SeenRequest]: ...
+    def reset(self) -> None: ...
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str, allow: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.allow = allow
+
+
+def is_control_path(path: str) -> bool:
+    return path.startswith(CONTROL_PREFIX) and path not in _NOT_CONTROL
+
+
+def authorized(header: str | None, token: str) -> bool:
+    """Does an Authorization header carry ``token`` as a bearer token? Constant time in the
+    token's content; the scheme is case-insensitive (RFC 6750 section 2.1, RFC 9110 11.1)."""
+    scheme, _, given = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        # Still compare, so a missing header costs what a wrong one does.
+        given = ""
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def user_json(user: EmulatedUser) -> dict[str, Any]:
+    return {
+        "name": user.name,
+        "outcome": user.outcome.value,
+        "delay": user.delay,
+        "factor": user.factor,
+        "device_name": user.device_name,
+    }
+
+
+def faults_json(faults: Faults) -> dict[str, Any]:
+    return dataclasses.asdict(faults)
+
+
+def request_json(seen: SeenRequest) -> dict[str, Any]:
+    decision = seen.decision._asdict() if seen.decision is not None else None
+    return {
+        "method": seen.method,
+        "path": seen.path,
+        "status": seen.status,
+        "reason": seen.reason,
+        "decision": decision,
+    }
+
+
+class ControlAPI:
+    def __init__(self, target: Controllable, token: str) -> None:
+        if len(token) < 16:
+            raise ValueError("the control token must be at least 16 characters")
+        self._target = target
+        self._token = token
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        authorization: str | None,
+        body: bytes,
+    ) -> Response:
+        if path == HEALTH_PATH:
+            if method not in {"GET", "HEAD"}:
+                return _error(405, "method not allowed", allow="GET, HEAD")
+            return json_response(200, {"status": "ok"})
+        if not authorized(authorization, self._token):
+            reason = "no bearer token" if not authorization else "wrong bearer token"
+            return Response(
+                401,
+                json.dumps({"error": "unauthorized"}).encode(),
+                reason=f"control API: {reason}",
+                headers=_UNAUTHORIZED_HEADERS,
+            )
+        if len(body) > MAX_CONTROL_BODY:
+            return _error(413, f"body over {MAX_CONTROL_BODY} bytes")
+        try:
+            return self._route(method, path, query, body)
+        except _BadRequest as exc:
+            return _error(exc.status, exc.message, exc.allow)
+
+    def _route(self, method: str, path: str, query: Mapping[str, str], body: bytes) -> Response:
+        target = self._target
+        if path == USERS_PATH:
+            _allow(method, "GET")
+            return _ok({"users": [user_json(u) for u in list(target.users.values())]})
+        if path.startswith(USERS_PATH + "/"):
+            name = unquote(path[len(USERS_PATH) + 1 :])
+            if not name or len(name) > MAX_NAME:
+                raise _BadRequest(400, f"a user name is 1..{MAX_NAME} characters")
+            _allow(method, "PUT", "DELETE")
+            if method == "DELETE":
+                if not target.remove_user(name):
+                    raise _BadRequest(404, "no such user")
+                return _ok({"removed": name})
+            user = _user_from(name, _json_object(body))
+            target.add_user(user)
+            return _ok({"user": user_json(user)})
+        if path == FAULTS_PATH:
+            _allow(method, "GET", "PATCH", "DELETE")
+            if method == "PATCH":
+                try:
+                    apply_faults(target.faults, _json_object(body))
+                except ValueError as exc:
+                    raise _BadRequest(400, str(exc)) from None
+            elif method == "DELETE":
+                target.faults.reset()
+            return _ok({"faults": faults_json(target.faults)})
+        if path == REQUESTS_PATH:
+            _allow(method, "GET")
+            last = _last(query.get("last"))
+            return _ok({"requests": [request_json(s) for s in target.recent_requests(last)]})
+        if path == RESET_PATH:
+            _allow(method, "POST")
+            target.reset()
+            return _ok({"reset": True})
+        raise _BadRequest(404, "not found")
+
+
+def apply_faults(faults: Faults, changes: Mapping[str, Any]) -> None:
+    """Set the named fields of ``faults``, all or none (ValueError names the first bad one).
+
+    Each value must have its field's type (a number for a number, a boolean for a flag);
+    ``status_5xx`` also takes a status 500..599. New fields of :class:`Faults` work unchanged.
+    """
+    defaults = {f.name: f.default for f in dataclasses.fields(Faults)}
+    unknown = sorted(set(changes) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown fault(s): {', '.join(unknown)}")
+    staged = dataclasses.replace(faults)
+    for name, value in changes.items():
+        default = defaults[name]
+        if isinstance(default, bool):
+            ok = isinstance(value, bool) or (
+                name == "status_5xx" and isinstance(value, int) and 500 <= value <= 599
+            )
+        elif isinstance(default, int | float):
+            ok = (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            )
+            if ok and name == "latency":
+                ok = value >= 0
+        elif isinstance(default, str):
+            ok = isinstance(value, str)
+        else:
+            ok = False
+        if not ok:
+            raise ValueError(f"invalid value for fault {name}: {value!r}")
+        setattr(staged, name, value)
+    for name in changes:
+        setattr(faults, name, getattr(staged, name))
+
+
+def _user_from(name: str, fields: Mapping[str, Any]) -> EmulatedUser:
+    unknown = sorted(set(fields) - _USER_FIELDS)
+    if unknown:
+        raise _BadRequest(400, f"unknown field(s): {', '.join(unknown)}")
+    outcome, delay = fields.get("outcome", "approve"), fields.get("delay", 0.0)
+    factor, device = fields.get("factor", "duo_push"), fields.get("device_name")
+    if not isinstance(outcome, str):
+        raise _BadRequest(400, "outcome must be a string")
+    if isinstance(delay, bool) or not isinstance(delay, int | float):
+        raise _BadRequest(400, "delay must be a number of seconds")
+    if not isinstance(factor, str) or not isinstance(device, str | None):
+        raise _BadRequest(400, "factor and device_name must be strings")
+    try:
+        user = EmulatedUser(name, parse_outcome(outcome), float(delay), factor)
+        if device is not None:
+            user.device_name = device
+    except ValueError as exc:
+        raise _BadRequest(400, str(exc)) from None
+    return user
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        return {}
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise _BadRequest(400, "the body is not JSON") from None
+    if not isinstance(document, dict):
+        raise _BadRequest(400, "the body must be a JSON object")
+    return document
+
+
+def _last(text: str | None) -> int:
+    if text is None:
+        return DEFAULT_LAST
+    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+        raise _BadRequest(400, "last must be a whole number 1..10000")
+    return int(text)
+
+
+def _allow(method: str, *allowed: str) -> None:
+    if method not in allowed:
+        raise _BadRequest(405, "method not allowed", ", ".join(allowed))
+
+
+def _ok(payload: Mapping[str, Any]) -> Response:
+    return json_response(200, payload)
+
+
+def _error(status: int, message: str, allow: str | None = None) -> Response:
+    body = json.dumps({"error": message}).encode()
+    return Response(status, body, reason=f"control API: {message}", allow=allow)
