@@ -50,6 +50,16 @@ _SCRUBBED_ENV = (
 )
 
 
+# pytest-timeout's limit for tests marked slow; the others get pyproject.toml's `timeout`.
+SLOW_TEST_TIMEOUT_S = 600
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TEST_TIMEOUT_S))
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in _SCRUBBED_ENV:

@@ -255,8 +255,13 @@ def serve_tls(ca: trustme.CA, leaf: trustme.LeafCert, tmp_path: Path) -> Iterato
     try:
         yield listener.getsockname()[1], bundle
     finally:
+        # close() alone does not wake a thread blocked in accept() on Linux (each test then
+        # waited out the join); shutdown() does, and the thread must be gone, not leaked.
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
         listener.close()
         thread.join(5)
+        assert not thread.is_alive(), "the TLS test server is still in accept()"
 
 
 @pytest.fixture
