@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import ipaddress
 import math
 import os
@@ -14,17 +15,21 @@ import string
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from duoctl.emulator.ca import KeyType, build_tls_contexts
+from duoctl.emulator.ca import KeyType, build_tls_contexts, validate_hostname
+from duoctl.emulator.control import ControlAPI, is_control_path
 from duoctl.emulator.endpoints import TIMEOUT_HOLD, DuoEndpoints
 from duoctl.emulator.faults import Faults
 from duoctl.emulator.server import EmulatorHTTPServer, SeenRequest
-from duoctl.emulator.users import EmulatedUser, NewUserPolicy
+from duoctl.emulator.users import EmulatedUser, NewUserPolicy, Outcome
+from duoctl.fileio import replace_atomically
 
 CA_FILENAME = "ca.pem"
+CONTROL_TOKEN_FILENAME = "control_token"  # noqa: S105 (a file name, not a secret)
+_MIN_TOKEN = 16
 _POLL_INTERVAL = 0.05  # how quickly serve_forever notices stop(); costs nothing measurable
 _JOIN_TIMEOUT = 5.0
 _SEEN_LIMIT = 10_000  # requests_seen keeps the most recent ones only
@@ -43,10 +48,15 @@ def generate_client_secret() -> str:
     return "".join(secrets.choice(_ALNUM) for _ in range(40))
 
 
-def _loopback_bind_address(host: str) -> str:
+def _loopback_bind_address(host: str, *, any_address: bool = False) -> str:
     address = _BIND_HOSTS.get(host)
     if address is not None:
         return address
+    if any_address:
+        try:
+            return str(ipaddress.ip_address(host))
+        except ValueError:
+            raise ValueError(f"bind address {host!r} is not an IP address") from None
     try:
         loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -90,8 +100,17 @@ class Emulator:
         lowercase_preferred_username: bool = False,
         key_type: KeyType = "rsa",
         push_timeout: float = TIMEOUT_HOLD,
+        bind_any: bool = False,
+        hostnames: Sequence[str] = (),
+        keep_state: bool = False,
+        control_token: str | None = None,
     ) -> None:
-        self._bind_address = _loopback_bind_address(host)
+        self._bind_address = _loopback_bind_address(host, any_address=bind_any)
+        self.hostnames = tuple(validate_hostname(name) for name in hostnames)
+        if keep_state and state_dir is None:
+            raise ValueError("keep_state needs a state_dir to keep the CA and keys in")
+        self.keep_state = keep_state
+        self._given_control_token = control_token
         if not 0 <= port <= 65535:
             raise ValueError(f"port {port} is out of range")
         self.client_id = client_id if client_id is not None else generate_client_id()
@@ -103,6 +122,8 @@ class Emulator:
         if len(self.client_secret) != 40 or not all(c in _ALNUM for c in self.client_secret):
             raise ValueError("client_secret must be 40 letters and digits")
         self.users: dict[str, EmulatedUser] = {u.name: u for u in users}
+        self._initial_users = [dataclasses.replace(u) for u in self.users.values()]
+        self._seen_lock = threading.Lock()
         self.faults = Faults()
         self.interactive = interactive
         self.requests_seen: collections.deque[SeenRequest] = collections.deque(maxlen=_SEEN_LIMIT)
@@ -129,6 +150,8 @@ class Emulator:
         self.api_host = ""
         self.state_dir = state_dir if state_dir is not None else Path()
         self.ca_bundle = Path()
+        self.control_token = ""
+        self.control_token_file = Path()
 
     # -- runtime configuration ------------------------------------------------------------
 
@@ -145,6 +168,36 @@ class Emulator:
         self._clients[cid] = secret
         return cid, secret
 
+    def remove_user(self, name: str) -> bool:
+        """Forget the user called ``name`` (exactly); False if there was none."""
+        return self.users.pop(name, None) is not None
+
+    def set_outcome(self, name: str, outcome: Outcome, delay: float | None = None) -> None:
+        """Change how an existing user answers (KeyError if unknown), keeping the rest."""
+        user = self.users[name]
+        delay = user.delay if delay is None else delay
+        self.users[name] = dataclasses.replace(user, outcome=outcome, delay=delay)
+
+    def clear_faults(self) -> None:
+        self.faults.reset()
+
+    def recent_requests(self, last: int = 50) -> list[SeenRequest]:
+        """The last ``last`` requests to Duo's endpoints (not the control API's), oldest
+        first; each with the authentication decided on it, if any."""
+        with self._seen_lock:
+            seen = list(self.requests_seen)
+        duo = [r for r in seen if not is_control_path(r.path)]
+        return duo[-last:] if last > 0 else []
+
+    def reset(self) -> None:
+        """Back to the start state: the users given at construction, no faults, no request
+        log. Clients, credentials and certificates stay."""
+        self.users.clear()
+        self.users.update((u.name, dataclasses.replace(u)) for u in self._initial_users)
+        self.faults.reset()
+        with self._seen_lock:
+            self.requests_seen.clear()
+
     @property
     def running(self) -> bool:
         return self._server is not None
@@ -159,7 +212,10 @@ class Emulator:
         self._stopping.clear()
         self._prepare_state_dir()
         try:
-            tls = build_tls_contexts(self.state_dir, self.key_type)
+            tls = build_tls_contexts(
+                self.state_dir, self.key_type, extra_names=self.hostnames, keep=self.keep_state
+            )
+            self._prepare_control_token()
             ca_bundle = self.state_dir / CA_FILENAME
             _write_private(ca_bundle, tls.ca_pem)
             endpoints = DuoEndpoints(
@@ -182,16 +238,14 @@ class Emulator:
                 tls=tls,
                 stopping=self._stopping,
                 record=self._record,
+                control=ControlAPI(self, self.control_token),
             )
         except BaseException:
             self._remove_state_dir()
             raise
         self.port = int(server.server_address[1])
-        endpoints.bind_port(self.port)
-        # localhost resolves to 127.0.0.1 here; for ::1 the bracketed literal is safest.
-        self.api_host = (
-            f"localhost:{self.port}" if family == socket.AF_INET else f"[::1]:{self.port}"
-        )
+        endpoints.bind_port(self.port, self.hostnames)
+        self.api_host = _advertised_host(self._bind_address, self.port, self.hostnames)
         self.ca_bundle = ca_bundle
         self._server = server
         self._thread = threading.Thread(
@@ -239,9 +293,25 @@ class Emulator:
     # -- helpers ---------------------------------------------------------------------------
 
     def _record(self, seen: SeenRequest) -> None:
-        self.requests_seen.append(seen)
+        with self._seen_lock:
+            self.requests_seen.append(seen)
         if self._on_request is not None:
             self._on_request(seen)
+
+    def _prepare_control_token(self) -> None:
+        """The control API's bearer token, in ``control_token`` (0600) in the state dir: the
+        given one, else the kept one (``keep_state``), else a new random one."""
+        path = self.state_dir / CONTROL_TOKEN_FILENAME
+        token = self._given_control_token
+        if token is None and self.keep_state and path.is_file():
+            token = path.read_text(encoding="ascii").strip() or None
+        if token is None:
+            token = secrets.token_urlsafe(32)
+        if len(token) < _MIN_TOKEN or not token.isascii() or not token.isprintable():
+            raise ValueError(f"control_token must be {_MIN_TOKEN}+ printable ASCII characters")
+        replace_atomically(path, token.encode("ascii") + b"\n")
+        self.control_token = token
+        self.control_token_file = path
 
     def _prepare_state_dir(self) -> None:
         if self._given_state_dir is None:
@@ -257,6 +327,19 @@ class Emulator:
         if self._own_state_dir:
             shutil.rmtree(self.state_dir, ignore_errors=True)
             self._own_state_dir = False
+
+
+def _advertised_host(address: str, port: int, hostnames: Sequence[str]) -> str:
+    """The ``host:port`` a local client should use: localhost for loopback or a wildcard
+    bind (localhost resolves to 127.0.0.1 here; for ::1 the bracketed literal is safest),
+    else the first ``--hostname``, else the address itself."""
+    ip = ipaddress.ip_address(address)
+    if ip == ipaddress.ip_address("::1"):
+        return f"[::1]:{port}"
+    if ip.is_loopback or ip.is_unspecified:
+        return f"localhost:{port}"
+    name = hostnames[0] if hostnames else address
+    return f"[{name}]:{port}" if ":" in name else f"{name}:{port}"
 
 
 def _write_private(path: Path, data: bytes) -> None:
