@@ -4,6 +4,10 @@
 ``/oauth/v1/token`` over real TLS on loopback, trusted through ``emu.ca_bundle``; the official
 ``duo_universal.Client(host=emu.api_host, duo_certs=str(emu.ca_bundle), ...)`` works with it
 unmodified. Users answer as scripted (:class:`Outcome`); :class:`Faults` break it on purpose.
+A test in any language scripts a running one through the control API under ``/emulator/``
+(bearer ``emu.control_token``; :mod:`duoctl.emulator.control`), or in Python through the
+same operations on :class:`Emulator` (``add_user``, ``remove_user``, ``set_outcome``,
+``clear_faults``, ``recent_requests``, ``reset``).
 
 Fidelity: the emulator aims to be exactly as strict as Duo, no more and no less. Every rule,
 with its source (an SDK's file, a Duo document, an issue thread) or "unverified", is listed in
