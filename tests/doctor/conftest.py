@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,17 @@ PROXY_VARIABLES = (
 )
 # Short per-step limits: the failure-mode tests need the bound, not the production values.
 FAST = Timeouts(dns=2.0, connect=2.0, tls=1.0, health=2.0, keyring=2.0, overall=8.0)
-# What a run may take beyond its overall deadline: the local checks before it, thread
-# start-up, a loaded CI machine. Generous on purpose: a bound on hangs, not a speed test.
-DEADLINE_GRACE_S = 5.0
+# The bound on hangs, enforced by pytest-timeout rather than by timing each run: a doctor
+# test (fixtures included) that takes longer fails with every thread's stack. FAST.overall
+# plus room for a loaded CI machine; how long doctor takes is for bench/, not for tests.
+DOCTOR_TEST_TIMEOUT_S = 30
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(DOCTOR_TEST_TIMEOUT_S))
 
 
 @pytest.fixture(autouse=True)
@@ -121,20 +128,10 @@ def make_deps(store: MemorySecretStore, **overrides: Any) -> DoctorDeps:
 def doctor(store: MemorySecretStore) -> Callable[..., DoctorReport]:
     """``doctor(config_path, names=(), **deps_overrides)`` -> the report.
 
-    Every run also checks the bound: real elapsed time at most the overall deadline plus
-    DEADLINE_GRACE_S, so each failure-mode test proves its failure mode cannot hang doctor.
+    A failure mode that hangs doctor fails its test through DOCTOR_TEST_TIMEOUT_S.
     """
 
     def run(path: Path, names: tuple[str, ...] = (), **overrides: Any) -> DoctorReport:
-        deps = make_deps(store, **overrides)
-        started = time.monotonic()
-        report = run_doctor(path, deps, names)
-        elapsed = time.monotonic() - started
-        overall = deps.timeouts.overall
-        assert elapsed <= overall + DEADLINE_GRACE_S, (
-            f"doctor took {elapsed:.1f} s: over its {overall:g} s deadline "
-            f"+ {DEADLINE_GRACE_S:g} s grace"
-        )
-        return report
+        return run_doctor(path, make_deps(store, **overrides), names)
 
     return run

@@ -40,16 +40,10 @@ def test_invalid_credentials_are_refused() -> None:
         Emulator(client_secret="s" * 39)
 
 
-# The issue asks for "starts and is ready in well under a second"; this bound only catches
-# a start-up that hangs or regresses badly, with room for a loaded CI machine.
-START_BOUND_S = 5.0
-
-
 def test_start_returns_when_accepting_on_loopback() -> None:
+    # A start-up that hangs fails through pytest-timeout; how fast it is, is for bench/.
     emu = Emulator()
-    started = time.monotonic()
     emu.start()
-    elapsed = time.monotonic() - started
     try:
         # No retry loop: start() must return only once the socket accepts.
         with socket.create_connection(("127.0.0.1", emu.port), timeout=2):
@@ -58,7 +52,6 @@ def test_start_returns_when_accepting_on_loopback() -> None:
         assert make_client(emu).health_check()["stat"] == "OK"
     finally:
         emu.stop()
-    assert elapsed < START_BOUND_S, f"start() took {elapsed:.2f} s"
 
 
 def test_listening_socket_is_bound_to_loopback(emu: Emulator) -> None:
