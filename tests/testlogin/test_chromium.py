@@ -90,16 +90,32 @@ def write_wrapper(tmp_path: Path, chromium: str, profile: Path, spki: str) -> tu
     return wrapper, done
 
 
+@pytest.mark.parametrize(
+    ("username", "exit_code", "verdict", "page"),
+    [
+        ("alice", ExitCode.OK, "ALLOWED", ("Duo login allowed", "alice was authenticated.")),
+        ("bob", ExitCode.DUO_DENIED, "DENIED", ("Duo login denied", "Login denied")),
+    ],
+)
 def test_system_browser_completes_the_login_in_headless_chromium(
-    provider: Provider, chromium: str, profile_dir: Path, tmp_path: Path
+    provider: Provider,
+    chromium: str,
+    profile_dir: Path,
+    tmp_path: Path,
+    username: str,
+    exit_code: ExitCode,
+    verdict: str,
+    page: tuple[str, str],
 ) -> None:
     spki = spki_sha256(provider.emulator.port)
     wrapper, done = write_wrapper(tmp_path, chromium, profile_dir, spki)
 
-    result = provider.test_login(browser="system", env=duoctl_env(BROWSER=str(wrapper)))
+    result = provider.test_login(
+        browser="system", username=username, env=duoctl_env(BROWSER=str(wrapper))
+    )
 
-    assert result.code == ExitCode.OK, result.stderr
-    assert "ALLOWED" in result.stdout
+    assert result.code == exit_code, result.stderr
+    assert verdict in result.stdout
     assert "warning" not in result.stderr  # the browser started and reported no failure
     assert_port_closed(callback_port_from_prompt(result.stderr))
 
@@ -111,8 +127,7 @@ def test_system_browser_completes_the_login_in_headless_chromium(
     assert done.exists(), "Chromium did not finish: " + (log.read_text() if log.exists() else "")
     assert done.read_text().strip() == "0"
     dom = (tmp_path / "dom.html").read_text()
-    assert "Duo login allowed" in dom
-    assert "alice was authenticated." in dom
+    assert all(text in dom for text in page), dom
 
     while processes_using(str(profile_dir)) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -1,0 +1,129 @@
+"""``duoctl doctor`` end to end: the installed console script, the real Secret Service (the
+secret was put there by ``duoctl provider add``), the real resolver for ``localhost``, and
+the emulator over real TLS on loopback.
+
+test_cli.py runs doctor in process with an in-memory keyring and a fake resolver; these runs
+have neither, so a wrong wiring between the command and its checks cannot hide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from duoctl.emulator import EmulatedUser, Emulator
+from duoctl.errors import DuoctlError, ExitCode
+from support.real_components import require_real, secret_service_available
+from testlogin.conftest import add_provider_via_cli
+from testlogin.helpers import Run, run_duoctl
+
+pytestmark = pytest.mark.real_keyring
+
+NAME = "emu"
+WRONG_SECRET = "Wr0ngSecretWr0ngSecretWr0ngSecretWr0ng00"
+assert len(WRONG_SECRET) == 40
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Iterator[Path]:
+    require_real("Secret Service", *secret_service_available())
+    path = tmp_path / "cfg" / "config.toml"
+    yield path
+    from duoctl.secrets.keyring_store import KeyringSecretStore
+
+    # The keyring is shared by the whole run; leave no item behind (best effort).
+    with contextlib.suppress(DuoctlError):
+        KeyringSecretStore(path).delete(NAME)
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    with Emulator([EmulatedUser("alice")], state_dir=tmp_path / "emulator") as emu:
+        yield emu
+
+
+def setup(emulator: Emulator, config: Path) -> None:
+    add_provider_via_cli(emulator, config, NAME)
+    enabled = run_duoctl("--config", config, "mfa", "enable", "--yes")
+    assert enabled.code == 0, enabled.stderr
+
+
+def doctor(config: Path) -> tuple[Run, dict[str, dict[str, Any]]]:
+    run = run_duoctl("--config", config, "doctor", "--json")
+    document = json.loads(run.stdout)
+    checks = {c["id"]: c for c in document["data"]["checks"] if c["scope"] == f"provider:{NAME}"}
+    return run, checks
+
+
+def test_healthy_setup_passes_every_provider_check(emulator: Emulator, config: Path) -> None:
+    setup(emulator, config)
+
+    run, checks = doctor(config)
+
+    assert run.code == ExitCode.OK, run.stdout + run.stderr
+    for check_id in ("dns", "tcp", "tls", "clock", "credentials"):
+        assert checks[check_id]["status"] == "ok", checks[check_id]
+
+
+def test_wrong_secret_fails_the_credentials_check(emulator: Emulator, config: Path) -> None:
+    setup(emulator, config)
+    rotated = run_duoctl(
+        "--config",
+        config,
+        "provider",
+        "edit",
+        NAME,
+        "--rotate-secret",
+        "--client-secret-stdin",
+        input=WRONG_SECRET + "\n",
+    )
+    assert rotated.code == 0, rotated.stderr
+
+    run, checks = doctor(config)
+
+    assert run.code == ExitCode.CHECKS_FAILED, run.stdout + run.stderr
+    assert checks["tls"]["status"] == "ok"
+    assert checks["credentials"]["status"] == "fail", checks["credentials"]
+    assert "Duo rejected Client ID" in checks["credentials"]["detail"]
+    assert WRONG_SECRET not in run.stdout + run.stderr
+
+
+def test_wrong_ca_fails_the_tls_check(emulator: Emulator, config: Path) -> None:
+    setup(emulator, config)
+    emulator.faults.wrong_ca = True
+
+    run, checks = doctor(config)
+
+    assert run.code == ExitCode.CHECKS_FAILED, run.stdout + run.stderr
+    assert checks["tcp"]["status"] == "ok"
+    assert checks["tls"]["status"] == "fail", checks["tls"]
+    assert "not signed by a CA in the provider's CA bundle" in checks["tls"]["detail"]
+    assert checks["credentials"]["status"] == "skipped", checks["credentials"]
+
+
+def test_listener_that_never_answers_fails_instead_of_hanging(
+    emulator: Emulator, config: Path
+) -> None:
+    setup(emulator, config)
+    # Take the emulator away and put a listener on its port that accepts connections (the
+    # kernel's backlog) but never says a word: the TLS handshake can only time out.
+    port = emulator.port
+    emulator.stop()
+    with socket.socket() as silent:
+        silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        silent.bind(("127.0.0.1", port))
+        silent.listen(16)
+
+        run, checks = doctor(config)
+
+    assert run.code == ExitCode.CHECKS_FAILED, run.stdout + run.stderr
+    assert checks["tcp"]["status"] == "ok"
+    assert checks["tls"]["status"] == "fail", checks["tls"]
+    assert "completed no TLS handshake within" in checks["tls"]["detail"]
+    assert checks["credentials"]["status"] == "skipped", checks["credentials"]
