@@ -277,3 +277,11 @@ def test_control_token_is_never_in_the_prose_banner(tmp_path: Path) -> None:
     token = (state / "control_token").read_text().strip()
     assert token not in text
     assert str(state / "control_token") in text
+
+
+def test_sigterm_right_after_the_banner_stops_it_cleanly() -> None:
+    # A CI script may read the banner and terminate the emulator at once: the SIGTERM handler
+    # is in place before the banner is written, so every run exits 0 (running_emulator checks).
+    for _ in range(5):
+        with running_emulator() as emu:
+            assert emu.banner["pid"] == emu.process.pid

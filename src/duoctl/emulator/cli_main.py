@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any
 
 from duoctl.emulator.ca import KeyType
 from duoctl.emulator.lifecycle import Emulator
@@ -183,6 +183,9 @@ def run_emulator_foreground(
             hint="choose another --port, or 0 for any free port",
         ) from None
     log.start()
+    # SIGTERM must stop us cleanly from the moment the banner says we are ready: a CI script
+    # may read it and terminate us at once.
+    previous_sigterm = _stop_on_sigterm(stop)
     try:
         if is_non_loopback(bind):
             err.write(non_loopback_warning(bind))
@@ -202,6 +205,8 @@ def run_emulator_foreground(
     finally:
         emulator.stop()
         log.close()
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
     err.write("Duo emulator stopped.\n")
     err.flush()
 
@@ -228,19 +233,23 @@ def _print_banner(emulator: Emulator, app: App, out: IO[str], *, show_secret: bo
     out.flush()
 
 
-def _wait(stop: threading.Event) -> None:
-    """Block until ``stop`` is set; SIGTERM sets it when we own the main thread."""
+def _stop_on_sigterm(stop: threading.Event) -> signal.Handlers | Callable[..., Any] | int | None:
+    """Make SIGTERM set ``stop`` when we own the main thread; return the handler it replaced
+    (None when not on the main thread, where signals cannot be handled)."""
     if threading.current_thread() is not threading.main_thread():
-        stop.wait()
-        return
+        return None
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        # A bounded wait in a loop, so Ctrl+C is delivered promptly on every platform.
-        while not stop.wait(0.5):
-            pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _wait(stop: threading.Event) -> None:
+    """Block until ``stop`` is set (Ctrl+C raises KeyboardInterrupt in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        stop.wait()
+        return
+    # A bounded wait in a loop, so Ctrl+C is delivered promptly on every platform.
+    while not stop.wait(0.5):
+        pass
