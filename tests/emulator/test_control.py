@@ -124,6 +124,41 @@ def test_token_in_the_query_or_a_cookie_is_not_a_token(emu: Emulator) -> None:
     assert_refused(call(emu, "GET", "users", token=None, cookies={"token": token}))
 
 
+def _raw_request(emu: Emulator, head: str) -> bytes:
+    context = ssl.create_default_context(cafile=str(emu.ca_bundle))
+    raw = socket.create_connection(("127.0.0.1", emu.port), timeout=10)
+    with context.wrap_socket(raw, server_hostname="localhost") as tls:
+        tls.sendall(head.encode() + b"Connection: close\r\n\r\n")
+        answer = b""
+        while chunk := tls.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("order", ["right-first", "wrong-first"])
+def test_two_authorization_headers_are_refused(emu: Emulator, order: str) -> None:
+    right, wrong = f"Bearer {emu.control_token}", "Bearer not-the-token-at-all"
+    first, second = (right, wrong) if order == "right-first" else (wrong, right)
+    answer = _raw_request(
+        emu,
+        "POST /emulator/reset HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
+        f"Authorization: {first}\r\nAuthorization: {second}\r\n",
+    )
+    assert answer.startswith(b"HTTP/1.1 401"), answer[:100]
+    assert emu.requests_seen[-1].reason == "control API: several Authorization headers"
+
+
+def test_no_cors_preflight_is_ever_granted(emu: Emulator) -> None:
+    answer = _raw_request(
+        emu,
+        "OPTIONS /emulator/reset HTTP/1.1\r\nHost: localhost\r\n"
+        "Origin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n"
+        "Access-Control-Request-Headers: authorization\r\n",
+    )
+    assert b"Access-Control-Allow" not in answer
+    assert not answer.startswith(b"HTTP/1.1 2")
+
+
 def test_scheme_is_case_insensitive(emu: Emulator) -> None:
     header = {"Authorization": f"bEaReR {emu.control_token}"}
     assert call(emu, "GET", "users", token=None, headers=header).status_code == 200

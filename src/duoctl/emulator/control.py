@@ -23,7 +23,7 @@ import dataclasses
 import hmac
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
@@ -119,15 +119,20 @@ class ControlAPI:
         method: str,
         path: str,
         query: Mapping[str, str],
-        authorization: str | None,
+        authorizations: Sequence[str],
         body: bytes,
     ) -> Response:
+        """Answer one request; ``authorizations`` are its Authorization headers, all of them
+        (two are refused whatever they hold: which one counts would be a guess)."""
         if path == HEALTH_PATH:
             if method not in {"GET", "HEAD"}:
                 return _error(405, "method not allowed", allow="GET, HEAD")
             return json_response(200, {"status": "ok"})
-        if not authorized(authorization, self._token):
-            reason = "no bearer token" if not authorization else "wrong bearer token"
+        header = authorizations[0] if len(authorizations) == 1 else None
+        if not authorized(header, self._token):
+            reason = {0: "no bearer token", 1: "wrong bearer token"}.get(
+                len(authorizations), "several Authorization headers"
+            )
             return Response(
                 401,
                 json.dumps({"error": "unauthorized"}).encode(),

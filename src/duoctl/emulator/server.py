@@ -177,7 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
         control = self.server.control
         if control is not None and is_control_path(path):
             query = dict(parse_qsl(query_string, keep_blank_values=True))
-            return control.handle(method, path, query, self.headers.get("Authorization"), raw)
+            authorizations = self.headers.get_all("Authorization") or []
+            return control.handle(method, path, query, authorizations, raw)
         forced = faults.forced_status()
         if forced is not None:
             return json_response(
