@@ -6,6 +6,7 @@
 #                make this alone does all the set-up
 #   make lint    ruff check, ruff format --check, mypy --strict
 #   make bench   bench/run_all.py, if present
+#   make mutate  mutation testing of the security-critical modules (slow; not in make test)
 #   make clean   caches and build output (`make distclean` also removes .venv)
 #
 # Variables: PYTHON (interpreter that creates the venv), VENV, PYTEST_ARGS (e.g. "-k keyring").
@@ -28,10 +29,10 @@ STAMP_TEST := $(VENV)/.duoctl-test.stamp
 SECRET_SERVICE := tests/support/secret_service.sh
 SYSTEM_DEPS := tests/support/system_deps.sh
 
-.PHONY: help demo test check pytest lint bench system-deps install install-test clean distclean
+.PHONY: help demo test check pytest lint bench mutate system-deps install install-test clean distclean
 
 help:
-	@sed -n '3,10s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,11s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 # --- environment ---------------------------------------------------------------------------
 
@@ -111,10 +112,19 @@ bench: $(STAMP_TEST)
 		echo "bench/run_all.py not found: nothing to run"; \
 	fi
 
+# Mutation testing (issue 16): mutmut over the modules in pyproject.toml's [tool.mutmut], then
+# the kill rate and every mutant not caught. It takes long (README: Tests), so it is in neither
+# `make test` nor .ci/run. MUTANTS='duoctl.fileio.* duoctl.validation.*' runs a subset.
+MUTANTS ?=
+mutate: $(STAMP_TEST)
+	@rm -rf mutants
+	$(BIN)/mutmut run $(MUTANTS)
+	@$(BIN)/python tests/support/mutation_report.py
+
 # --- housekeeping --------------------------------------------------------------------------
 
 clean:
-	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants
 	find . -path ./$(VENV) -prune -o -name '*.egg-info' -prune -exec rm -rf {} + \
 		-o -name __pycache__ -prune -exec rm -rf {} +
 

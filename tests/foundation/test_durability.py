@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,3 +195,70 @@ def test_provider_add_fsyncs_config_and_credential_around_each_rename(tmp_path: 
     traced = _traced_calls(log)
     _assert_traced_around(traced, config)
     _assert_traced_around(traced, credential)
+
+
+# ---- what the new file is: mode and owner from its first byte ---------------------------------
+
+
+def test_replace_atomically_creates_0600_by_default(tmp_path: Path) -> None:
+    target = tmp_path / "secret"
+    target.write_bytes(b"old\n")
+    target.chmod(0o644)
+
+    fileio.replace_atomically(target, b"new\n")
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o400, 0o600])
+def test_replace_atomically_gives_the_mode_asked_for(tmp_path: Path, mode: int) -> None:
+    target = tmp_path / "config.toml"
+
+    fileio.replace_atomically(target, b"x = 1\n", mode=0o100000 | mode)
+
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+    assert target.read_bytes() == b"x = 1\n"
+
+
+def test_replace_atomically_gives_the_owner_asked_for(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file away")
+    target = tmp_path / "config.toml"
+    nobody = (65534, 65534)
+
+    fileio.replace_atomically(target, b"x = 1\n", mode=0o640, owner=nobody)
+
+    info = target.stat()
+    assert (info.st_uid, info.st_gid) == nobody
+    assert stat.S_IMODE(info.st_mode) == 0o640
+
+
+def test_replace_atomically_keeps_our_own_owner(tmp_path: Path) -> None:
+    target = tmp_path / "config.toml"
+
+    fileio.replace_atomically(target, b"x = 1\n", owner=(os.geteuid(), os.getegid()))
+
+    info = target.stat()
+    assert (info.st_uid, info.st_gid) == (os.geteuid(), os.getegid())
+
+
+def test_no_temp_file_is_left_behind(tmp_path: Path) -> None:
+    directory = tmp_path / "files"
+    directory.mkdir()
+    fileio.replace_atomically(directory / "config.toml", b"a\n")
+    fileio.create_exclusively(directory / "other", b"b\n")
+
+    assert sorted(p.name for p in directory.iterdir()) == ["config.toml", "other"]
+
+
+def test_create_exclusively_refuses_an_existing_file(tmp_path: Path) -> None:
+    directory = tmp_path / "files"
+    directory.mkdir()
+    target = directory / "secret"
+    target.write_bytes(b"first\n")
+
+    with pytest.raises(FileExistsError):
+        fileio.create_exclusively(target, b"second\n")
+
+    assert target.read_bytes() == b"first\n"
+    assert [p.name for p in directory.iterdir()] == ["secret"]
