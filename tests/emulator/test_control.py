@@ -287,6 +287,8 @@ def test_faults_are_set_read_and_cleared(emu: Emulator) -> None:
         {"non_json": 1},
         {"no_such_fault": True},
         {"latency": 1, "wrong_ca": "true"},
+        {"nonce_claim": "banana"},
+        {"nonce_claim": None},
     ],
 )
 def test_bad_faults_are_400_and_none_is_applied(emu: Emulator, changes: dict[str, Any]) -> None:
@@ -299,6 +301,8 @@ def test_apply_faults_follows_new_fields() -> None:
     faults = Faults()
     apply_faults(faults, {"latency": 0.25, "wrong_ca": True, "status_5xx": True})
     assert (faults.latency, faults.wrong_ca, faults.forced_status()) == (0.25, True, 503)
+    apply_faults(faults, {"nonce_claim": "missing"})
+    assert faults.nonce_claim == "missing"
 
 
 def test_request_log_shows_duo_decisions_and_not_control_calls(emu: Emulator) -> None:

@@ -24,7 +24,7 @@ import hmac
 import json
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, get_origin, get_type_hints
 from urllib.parse import unquote
 
 from duoctl.emulator.endpoints import Response, json_response
@@ -187,17 +187,21 @@ class ControlAPI:
 def apply_faults(faults: Faults, changes: Mapping[str, Any]) -> None:
     """Set the named fields of ``faults``, all or none (ValueError names the first bad one).
 
-    Each value must have its field's type (a number for a number, a boolean for a flag);
-    ``status_5xx`` also takes a status 500..599. New fields of :class:`Faults` work unchanged.
+    Each value must have its field's type (a number for a number, a boolean for a flag, one
+    of the choices of a ``Literal``); ``status_5xx`` also takes a status 500..599. New fields
+    of :class:`Faults` work unchanged.
     """
     defaults = {f.name: f.default for f in dataclasses.fields(Faults)}
+    hints = get_type_hints(Faults)
     unknown = sorted(set(changes) - set(defaults))
     if unknown:
         raise ValueError(f"unknown fault(s): {', '.join(unknown)}")
     staged = dataclasses.replace(faults)
     for name, value in changes.items():
-        default = defaults[name]
-        if isinstance(default, bool):
+        default, hint = defaults[name], hints.get(name)
+        if get_origin(hint) is Literal:
+            ok = value in get_args(hint)
+        elif isinstance(default, bool):
             ok = isinstance(value, bool) or (
                 name == "status_5xx" and isinstance(value, int) and 500 <= value <= 599
             )

@@ -309,7 +309,7 @@ class Emulator:
             token = secrets.token_urlsafe(32)
         if len(token) < _MIN_TOKEN or not token.isascii() or not token.isprintable():
             raise ValueError(f"control_token must be {_MIN_TOKEN}+ printable ASCII characters")
-        replace_atomically(path, token.encode("ascii") + b"\n")
+        _write_if_changed(path, token.encode("ascii") + b"\n")
         self.control_token = token
         self.control_token_file = path
 
@@ -327,6 +327,17 @@ class Emulator:
         if self._own_state_dir:
             shutil.rmtree(self.state_dir, ignore_errors=True)
             self._own_state_dir = False
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Replace ``path`` (0600, atomically) unless it already holds ``data``: a kept state
+    dir's files are rewritten, and fsynced, only when something changed."""
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    replace_atomically(path, data)
 
 
 def _advertised_host(address: str, port: int, hostnames: Sequence[str]) -> str:

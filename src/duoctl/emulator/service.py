@@ -96,16 +96,22 @@ def primary_app(options: ServiceOptions) -> App:
             ensure_private_dir(state_dir)
         except OSError as exc:
             raise ValidationError(f"cannot create {state_dir}: {exc.strerror}") from None
+    kept = state_dir / CLIENT_ID_FILENAME if state_dir is not None else None
     client_id = options.client_id
     if client_id is not None:
         client_id = check_client_id(client_id.strip(), "--client-id")
-    elif state_dir is not None and (state_dir / CLIENT_ID_FILENAME).is_file():
-        kept = state_dir / CLIENT_ID_FILENAME
+    elif kept is not None and kept.is_file():
         client_id = check_client_id(kept.read_text(encoding="utf-8").strip(), str(kept))
     else:
         client_id = generate_client_id()
-    if state_dir is not None:
-        replace_atomically(state_dir / CLIENT_ID_FILENAME, (client_id + "\n").encode())
+    # Rewritten (and fsynced) only when it changes: most starts just read it back.
+    if kept is not None and not (
+        kept.is_file() and kept.read_text(encoding="utf-8").strip() == client_id
+    ):
+        try:
+            replace_atomically(kept, (client_id + "\n").encode())
+        except OSError as exc:
+            raise ValidationError(f"cannot write {kept}: {exc.strerror}") from None
     secret_file = options.client_secret_file
     if secret_file is None and state_dir is not None:
         secret_file = state_dir / SECRET_FILENAME
