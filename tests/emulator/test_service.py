@@ -3,11 +3,13 @@ official Python SDK, the control API; reproducible credentials; extra names and 
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import ssl
 import stat
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +17,8 @@ import jwt
 import pytest
 
 from duoctl import __version__
-from duoctl.emulator.service import is_non_loopback, non_loopback_warning
+from duoctl.emulator import cli_main
+from duoctl.emulator.service import ServiceOptions, is_non_loopback, non_loopback_warning
 
 from .service_process import (
     clean_env,
@@ -285,3 +288,26 @@ def test_sigterm_right_after_the_banner_stops_it_cleanly() -> None:
     for _ in range(5):
         with running_emulator() as emu:
             assert emu.banner["pid"] == emu.process.pid
+
+
+def test_a_non_loopback_bind_warns_on_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests never bind beyond loopback, so the classification (tested above) is replaced, as a
+    # last resort, to see that a positive one reaches stderr before the banner.
+    monkeypatch.setattr(cli_main, "is_non_loopback", lambda address: True)
+    out, err, stop = io.StringIO(), io.StringIO(), threading.Event()
+    options = ServiceOptions(json=True, bind="127.0.0.1")
+    thread = threading.Thread(
+        target=cli_main.run_emulator_foreground,
+        args=(None, 0, False, out, err),
+        kwargs={"stop": stop, "service": options},
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        thread.join(30)
+    assert json.loads(out.getvalue())["ok"] is True
+    assert err.getvalue().startswith("warning: bound to 127.0.0.1, which other machines may reach")
