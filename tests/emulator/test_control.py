@@ -297,6 +297,15 @@ def test_bad_faults_are_400_and_none_is_applied(emu: Emulator, changes: dict[str
     assert emu.faults == Faults()
 
 
+def test_a_quoted_field_name_reaches_the_log_printable(emu: Emulator) -> None:
+    answer = call(emu, "PATCH", "faults", json={"\x1b[2Jboom\nfix: lie": True})
+    assert answer.status_code == 400
+    reason = emu.requests_seen[-1].reason
+    assert reason is not None
+    assert "\x1b" not in reason
+    assert "\n" not in reason
+
+
 def test_apply_faults_follows_new_fields() -> None:
     faults = Faults()
     apply_faults(faults, {"latency": 0.25, "wrong_ca": True, "status_5xx": True})

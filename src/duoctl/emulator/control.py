@@ -30,6 +30,7 @@ from urllib.parse import unquote
 from duoctl.emulator.endpoints import Response, json_response
 from duoctl.emulator.faults import Faults
 from duoctl.emulator.users import EmulatedUser, parse_outcome
+from duoctl.output import safe_text
 
 if TYPE_CHECKING:
     from duoctl.emulator.server import SeenRequest
@@ -276,4 +277,6 @@ def _ok(payload: Mapping[str, Any]) -> Response:
 
 def _error(status: int, message: str, allow: str | None = None) -> Response:
     body = json.dumps({"error": message}).encode()
-    return Response(status, body, reason=f"control API: {message}", allow=allow)
+    # The message can quote the request (a fault's name): the log gets it printable, one line.
+    reason = f"control API: {safe_text(message, limit=200)}"
+    return Response(status, body, reason=reason, allow=allow)
