@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from duoctl.audit.record import fingerprint
 from duoctl.config.edit import edit_config
 from duoctl.config.model import Provider
 from duoctl.config.store import load_config
@@ -175,6 +176,7 @@ def add_provider(
         with edit_config(path) as edit:
             edit.add_provider(provider)
             previous = secrets.get(provider.name)
+            edit.note_secret(provider.name, "stored", fingerprint(secrets, secret))
             secrets.set(provider.name, secret)
             stored = True
     except BaseException:
@@ -241,6 +243,10 @@ def remove_provider(
                 previous = secrets.get(name)
             except CredentialUnreadable:
                 damaged = True  # unrestorable once deleted: deleted after the config write
+            if previous is not None or damaged:
+                # No fingerprint: reading the key would cost a store call under the lock,
+                # and what was deleted is named by the records that stored it.
+                edit.note_secret(name, "deleted")
             if previous is not None:
                 deleted = secrets.delete(name)
     except BaseException:
@@ -313,6 +319,7 @@ def edit_provider(
                 # A damaged previous secret cannot be restored on a rollback; the new one
                 # is then removed, which leaves the provider as unusable as it was.
                 previous = _current(secrets, name)
+                edit.note_secret(name, "rotated", fingerprint(secrets, secret))
                 secrets.set(name, secret)
                 rotated = True
     except BaseException:

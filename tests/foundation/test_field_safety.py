@@ -34,7 +34,9 @@ def _duoctl(args: list[str], keyring_file: Path, **kwargs: Any) -> Any:
 
 
 def _stored(keyring_file: Path) -> list[str]:
-    return list(json.loads(keyring_file.read_text()).values()) if keyring_file.exists() else []
+    """The client secrets in the file (not the audit trail's fingerprint key)."""
+    data = json.loads(keyring_file.read_text()) if keyring_file.exists() else {}
+    return [value for key, value in data.items() if not key.endswith("\x00_audit-fingerprint-key")]
 
 
 # --- no lockout ---------------------------------------------------------------------------

@@ -162,6 +162,9 @@ def _kill_at_random(
         for leftover in config.parent.iterdir():
             if leftover.name in (config.name, config.name + ".lock"):
                 continue
+            if leftover.name == "config.audit.jsonl":  # the audit trail, as private
+                assert _mode(leftover) == 0o600, (where, leftover.name)
+                continue
             # A temp file from the killed write may remain; it must not pass for a config
             # (not *.toml) and must be as private as the config.
             assert TEMP_NAME.fullmatch(leftover.name), (where, leftover.name)

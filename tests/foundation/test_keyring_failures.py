@@ -116,7 +116,10 @@ def test_plaintext_backend_accepted_with_a_loud_warning(tmp_path: Path, config_p
         result.stderr
     )
     assert "OS keyring" not in result.stderr
-    assert list(json.loads(store.read_text()).values()) == [SECRET]
+    stored = json.loads(store.read_text())
+    # The secret, and the audit trail's fingerprint key (duoctl's own, "_"-named entry).
+    assert sorted(key.rpartition("\x00")[2] for key in stored) == ["_audit-fingerprint-key", "prod"]
+    assert [v for k, v in stored.items() if k.endswith("\x00prod")] == [SECRET]
     assert "prod" in config_path.read_text()
 
 

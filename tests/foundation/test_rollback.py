@@ -182,11 +182,14 @@ def test_secret_rolled_back_when_config_write_fails(
     assert report["outcome"].startswith("ConfigError: cannot write"), report
     assert report["secrets"] == secrets
     assert config_path.read_bytes() == seeded
-    # The failed write cleaned up its temp file.
+    # The failed write cleaned up its temp file. The audit trail's append failed first (no
+    # record, so no change): its file may exist, empty.
     assert sorted(p.name for p in config_path.parent.iterdir()) == [
+        "config.audit.jsonl",
         "config.toml",
         "config.toml.lock",
     ]
+    assert (config_path.parent / "config.audit.jsonl").read_bytes() == b""
 
 
 @pytest.mark.real_keyring

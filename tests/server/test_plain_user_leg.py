@@ -95,7 +95,12 @@ def test_encrypted_file_store_carries_the_whole_lifecycle(
     assert code == 0, err
     assert "secret stored in encrypted-file (" in err
     creds = next((config_dir / "credentials").iterdir())
-    assert sorted(p.name for p in creds.iterdir()) == ["emu.enc", "encrypted-file.key"]
+    # The secret, the store's key, and the audit trail's fingerprint key (as encrypted).
+    assert sorted(p.name for p in creds.iterdir()) == [
+        "_audit-fingerprint-key.enc",
+        "emu.enc",
+        "encrypted-file.key",
+    ]
     for path in creds.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert path.stat().st_uid == pwd.getpwnam(PLAIN_USER).pw_uid
@@ -204,4 +209,4 @@ def test_support_tests_a_root_only_system_config_with_a_one_shot_secret(
     assert checks[("provider:emu", "credentials")] == "ok", doctor.stdout
     # Nothing the one-shot runs did was stored: root's credential file is the only one.
     creds = list((system_root / "var/lib/duoctl/credentials").rglob("*"))
-    assert [p.name for p in creds if p.is_file()] == ["emu.cred"]
+    assert [p.name for p in creds if p.is_file() and not p.name.startswith("_")] == ["emu.cred"]

@@ -122,7 +122,11 @@ def test_system_scope_keeps_secrets_under_var_lib(emulator: Emulator, tmp_path: 
     added = run("--system", *argv, env=env, input=emulator.client_secret + "\n")
     assert added.code == 0, added.stderr
     cred_dirs = list((root / "var/lib/duoctl/credentials").iterdir())
-    assert [p.name for p in cred_dirs[0].iterdir()] == ["emu.cred"]
+    # The secret and the audit trail's fingerprint key, both encrypted by systemd-creds.
+    assert sorted(p.name for p in cred_dirs[0].iterdir()) == [
+        "_audit-fingerprint-key.cred",
+        "emu.cred",
+    ]
     # DUOCTL_SCOPE=system is the same scope.
     env["DUOCTL_SCOPE"] = "system"
     shown = run("provider", "show", "emu", "--json", env=env)

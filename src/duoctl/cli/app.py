@@ -36,6 +36,8 @@ _COMMAND_MODULES = {
     "emulator": "emulator_cmd",
     "config": "config_cmd",
     "secrets": "secrets_cmd",
+    "audit": "audit_cmd",
+    "platform": "platform_cmd",
 }
 # Modules whose command is a group built one subcommand at a time (CommandGroup).
 _GROUP_MODULES = ("provider_cmd", "mfa_cmd", "config_cmd", "secrets_cmd")
@@ -113,7 +115,7 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 _ROOT_OPTIONS_WITH_VALUE = ("--config", "-c")
-_GROUPS = ("provider", "mfa", "config", "secrets")
+_GROUPS = ("provider", "mfa", "config", "secrets", "audit", "platform")
 
 
 def hoist_root_options(args: list[str]) -> list[str]:
@@ -160,6 +162,12 @@ def _command_name(args: list[str]) -> str:
     return " ".join(words[:2]) if words[:1] and words[0] in _GROUPS else " ".join(words[:1])
 
 
+def _audit_command(args: list[str]) -> str:
+    """The command as audit records name it: "provider add", "platform url set"..."""
+    words = _command_words(args)
+    return " ".join(words[:3]) if words[:2] == ["platform", "url"] else _command_name(args)
+
+
 def _one_suggestion(exc: click.ClickException) -> None:
     """typer adds "Did you mean 'list'?" to an unknown command's message, and click (8.4+)
     adds its own when it formats the message: drop typer's when click will add one."""
@@ -173,6 +181,12 @@ def run(args: list[str], state: AppState | None = None) -> int:
     command = typer.main.get_command(build_app(args))
     state = state if state is not None else AppState()
     streams = state.streams
+    from duoctl.audit.context import current_command, current_provider
+
+    current_command.set(_audit_command(args))
+    words = _command_words(args)
+    if words[:1] == ["provider"] and len(words) > 2:
+        current_provider.set(words[2])
     json_mode = "--json" in args
     try:
         result = command.main(args=args, prog_name="duoctl", standalone_mode=False, obj=state)

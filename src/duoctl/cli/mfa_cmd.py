@@ -60,6 +60,10 @@ def enable(ctx: typer.Context, yes: YesOption = False, force: ForceOption = Fals
     state.streams.status(
         f"external MFA is enabled; session cookie SameSite is now {after.same_site} (was Strict)"
     )
+    if config.platform_url is None:
+        from duoctl.platform_url import UNSET_WARNING
+
+        state.streams.warn(UNSET_WARNING)
 
 
 @GROUP.command("disable")

@@ -21,6 +21,7 @@ from duoctl.config.atomic import (
     remove_stale_temp_files,
     write_atomic,
 )
+from duoctl.config.audit_hook import forward_record, record_change, record_failure
 from duoctl.config.model import SCHEMA_VERSION, Config, Provider, config_from_data
 from duoctl.config.store import parse_text, read_text, refuse_non_regular
 from duoctl.config.surgery import (
@@ -74,6 +75,8 @@ class ConfigEdit:
             Config(path=path, exists=False) if text is None else config_from_data(path, self._data)
         )
         self._changes: list[_Change] = []
+        # Secret changes made under this lock, for the audit record: never the secret.
+        self.secret_events: list[dict[str, str]] = []
 
     def add_provider(self, provider: Provider) -> None:
         if provider.name in self.before.providers or any(
@@ -99,6 +102,30 @@ class ConfigEdit:
     def set_secrets(self, **fields: str | None) -> None:
         """Set keys of [secrets]; None removes one."""
         self._changes.append(_Change("table", "secrets", dict(fields)))
+
+    def set_table(self, table: str, **fields: bool | str | None) -> None:
+        """Set keys of a top-level table ([platform], [audit]); None removes one."""
+        self._changes.append(_Change("table", table, dict(fields)))
+
+    def note_secret(self, provider: str, action: str, fingerprint: str | None = None) -> None:
+        """Record, for the audit trail, that a provider's secret was stored, rotated or
+        deleted under this edit; ``fingerprint`` comes from
+        :func:`duoctl.audit.record.fingerprint`, never the secret itself."""
+        event = {"provider": provider, "action": action}
+        if fingerprint is not None:
+            event["fingerprint"] = fingerprint
+        self.secret_events.append(event)
+
+    def targets(self) -> list[str]:
+        """What this edit touches, as audit records name it: "provider NAME", "[table]"."""
+        found = [
+            f"[{c.name}]" if c.kind == "table" else f"provider {c.name}" for c in self._changes
+        ]
+        found += [f"provider {e['provider']}" for e in self.secret_events]
+        return list(dict.fromkeys(found))
+
+    def original_data(self) -> dict[str, Any]:
+        return self._data
 
     def after(self) -> Config:
         """The config as it will be once the recorded changes are written."""
@@ -281,8 +308,22 @@ def edit_config(path: Path) -> Iterator[ConfigEdit]:
     with exclusive_lock(path):
         remove_stale_temp_files(path)
         edit = ConfigEdit(path, read_text(path))
-        yield edit
-        text, data = edit.render()
-        config_from_data(path, data)  # the whole new file must pass the same checks as a load
-        if text != edit.original:
-            write_atomic(path, text.encode("utf-8"))
+        try:
+            yield edit
+            text, data = edit.render()
+            after = config_from_data(path, data)  # the new file must pass a load's checks
+        except BaseException as exc:
+            record_failure(edit, exc)
+            raise
+        changed = text != edit.original
+        if changed or edit.secret_events:
+            # The record first, fsynced: a kill before the config write leaves a record
+            # whose change never landed (shown as incomplete), never a change without one.
+            record = record_change(edit, text, data)
+            if changed:
+                try:
+                    write_atomic(path, text.encode("utf-8"))
+                except BaseException as exc:
+                    record_failure(edit, exc)  # the record before it now reads incomplete
+                    raise
+            forward_record(after, record)

@@ -16,7 +16,9 @@ PROVIDER_TYPE_DUO = "duo"
 PROVIDER_KEYS = ("type", "enabled", "endpoint", "client_id", "ca_bundle")
 EXTERNAL_MFA_KEYS = ("enabled",)
 SECRETS_KEYS = ("backend", "systemd_creds_key", "migrating_from")
-TOP_LEVEL_KEYS = ("schema_version", "external_mfa", "secrets", "providers")
+AUDIT_KEYS = ("syslog", "syslog_socket")
+PLATFORM_KEYS = ("url", "ca_bundle")
+TOP_LEVEL_KEYS = ("schema_version", "external_mfa", "secrets", "audit", "platform", "providers")
 # Kept here rather than imported from duoctl.secrets: the model is on every start-up path.
 SECRET_BACKEND_CHOICES = ("auto", "keyring", "systemd-creds", "encrypted-file")
 # What `systemd-creds encrypt --with-key=` accepts for a credential duoctl can decrypt later.
@@ -48,6 +50,10 @@ class Config(NamedTuple):
     systemd_creds_key: str = "host"
     # Set while `secrets migrate` deletes the copies left in the old backend.
     secrets_migrating_from: str | None = None
+    audit_syslog: bool = False  # [audit] syslog: copy each record to syslog/journald
+    audit_syslog_socket: str | None = None  # None: /dev/log
+    platform_url: str | None = None  # [platform] url: the "URL Application" parameter
+    platform_ca_bundle: str | None = None  # the CA that signs its certificate, if private
 
     def enabled_providers(self) -> list[Provider]:
         return [p for p in self.providers.values() if p.enabled]
@@ -184,6 +190,8 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
     migrating_from = secrets.get("migrating_from")
     if migrating_from is not None:
         _choice(path, "secrets.migrating_from", migrating_from, SECRET_BACKEND_CHOICES[1:])
+    audit_syslog, audit_socket = _audit_from(path, data.get("audit", {}))
+    platform_url, platform_ca = _platform_from(path, data.get("platform", {}))
     raw_providers = data.get("providers", {})
     _expect(path, "providers", raw_providers, dict, "a table of [providers.NAME] tables")
     providers = {name: _provider_from(path, name, raw) for name, raw in raw_providers.items()}
@@ -198,4 +206,40 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
         secrets_backend=backend,
         systemd_creds_key=creds_key,
         secrets_migrating_from=migrating_from,
+        audit_syslog=audit_syslog,
+        audit_syslog_socket=audit_socket,
+        platform_url=platform_url,
+        platform_ca_bundle=platform_ca,
     )
+
+
+def _audit_from(path: Path, audit: object) -> tuple[bool, str | None]:
+    _expect(path, "audit", audit, dict, "a table")
+    assert isinstance(audit, dict)
+    _reject_unknown(path, "audit", audit, AUDIT_KEYS)
+    syslog = audit.get("syslog", False)
+    _expect(path, "audit.syslog", syslog, bool, "a boolean (true/false)")
+    socket_path = audit.get("syslog_socket")
+    if socket_path is not None:
+        _expect(path, "audit.syslog_socket", socket_path, str, "a string (a socket path)")
+    return syslog, socket_path
+
+
+def _platform_from(path: Path, platform: object) -> tuple[str | None, str | None]:
+    _expect(path, "platform", platform, dict, "a table")
+    assert isinstance(platform, dict)
+    _reject_unknown(path, "platform", platform, PLATFORM_KEYS)
+    url = platform.get("url")
+    if url is not None:
+        _expect(path, "platform.url", url, str, "a string")
+        from duoctl.platform_url import validate_platform_url  # only when one is set
+
+        try:
+            if validate_platform_url(url) != url:
+                raise ValidationError("not in its normal form (run 'duoctl platform url set')")
+        except ValidationError as exc:
+            raise ConfigError(f"{_where(path, 'platform.url')}: {exc.message}") from None
+    ca_bundle = platform.get("ca_bundle")
+    if ca_bundle is not None:
+        _expect(path, "platform.ca_bundle", ca_bundle, str, "a string (a file path)")
+    return url, ca_bundle

@@ -372,6 +372,8 @@ def run_doctor(
     ]
     for thread in threads:
         thread.start()
+    for result in _platform_checks(config, deps, deadline):
+        emit(result)
     grace_until: float | None = None
     for thread in threads:
         left = deadline.remaining()
@@ -404,6 +406,24 @@ def run_doctor(
         results=tuple(results),
         providers=tuple(p.name for p in providers),
         elapsed=deps.monotonic() - started,
+    )
+
+
+def _platform_checks(
+    config: Config | None, deps: DoctorDeps, deadline: _Deadline
+) -> list[CheckResult]:
+    """The URL Application parameter's checks, in this thread while the providers run."""
+    from duoctl.doctor.checks_platform import check_platform
+
+    timeouts = deps.timeouts
+    return check_platform(
+        config,
+        deps.resolver,
+        dns_timeout=deadline.budget(timeouts.dns) or _MIN_STEP,
+        connect_timeout=deadline.budget(timeouts.connect) or _MIN_STEP,
+        tls_timeout=deadline.budget(timeouts.tls) or _MIN_STEP,
+        now=deps.clock(),
+        warn_days=deps.cert_warn_days,
     )
 
 

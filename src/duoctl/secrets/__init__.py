@@ -20,6 +20,13 @@ BACKEND_SYSTEMD_CREDS = "systemd-creds"
 BACKEND_ENCRYPTED_FILE = "encrypted-file"
 BACKENDS = (BACKEND_KEYRING, BACKEND_SYSTEMD_CREDS, BACKEND_ENCRYPTED_FILE)
 BACKEND_CHOICES = (BACKEND_AUTO, *BACKENDS)
+# Entries a store keeps for duoctl itself (the audit trail's fingerprint key): their names
+# start with "_", which no provider name can, and ``names()`` leaves them out.
+INTERNAL_PREFIX = "_"
+
+
+def provider_names(names: list[str]) -> list[str]:
+    return sorted(name for name in names if not name.startswith(INTERNAL_PREFIX))
 
 
 class BackendInfo(NamedTuple):
@@ -60,7 +67,8 @@ class SecretStore(Protocol):
     def delete(self, name: str) -> bool: ...
 
     def names(self) -> list[str] | None:
-        """Every provider name with a secret under this config, or None if not listable."""
+        """Every provider name with a secret under this config, or None if not listable
+        (duoctl's own entries, see :data:`INTERNAL_PREFIX`, are not listed)."""
         ...
 
     def backend(self) -> BackendInfo: ...

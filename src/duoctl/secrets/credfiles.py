@@ -16,7 +16,7 @@ from pathlib import Path
 
 from duoctl.errors import SecretStoreError
 from duoctl.fileio import PRIVATE_FILE_MODE, ensure_private_dir, fsync_dir, replace_atomically
-from duoctl.secrets import StoreProblem
+from duoctl.secrets import StoreProblem, provider_names
 
 # Suffix of each file backend's credential files.
 SUFFIXES = {"systemd-creds": ".cred", "encrypted-file": ".enc"}
@@ -81,10 +81,12 @@ class CredentialDir:
             return []
         except OSError as exc:
             raise SecretStoreError(f"cannot list {self.directory}: {exc.strerror}") from None
-        return sorted(
-            entry[: -len(self.suffix)]
-            for entry in entries
-            if entry.endswith(self.suffix) and not entry.startswith(".")
+        return provider_names(
+            [
+                entry[: -len(self.suffix)]
+                for entry in entries
+                if entry.endswith(self.suffix) and not entry.startswith(".")
+            ]
         )
 
     def _refuse_open_directory(self) -> None:

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from duoctl.errors import SecretStoreError
 from duoctl.paths import config_identity
-from duoctl.secrets import BACKEND_KEYRING, BackendInfo, StoreProblem
+from duoctl.secrets import BACKEND_KEYRING, BackendInfo, StoreProblem, provider_names
 from duoctl.secrets.bounded import bounded, timeout_from_env
 
 SERVICE_PREFIX = "duoctl:"
@@ -203,6 +203,6 @@ class KeyringSecretStore:
         def call() -> list[str]:
             collection = backend.get_preferred_collection()  # type: ignore[attr-defined]
             items = collection.search_items({"service": self.service})
-            return sorted(item.get_attributes().get("username", "") for item in items)
+            return provider_names([item.get_attributes().get("username", "") for item in items])
 
         return _bounded(call, self.timeout, "list stored secrets")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from duoctl.secrets import BackendInfo, StoreProblem
+from duoctl.secrets import BackendInfo, StoreProblem, provider_names
 
 
 class MemorySecretStore:
@@ -25,7 +25,7 @@ class MemorySecretStore:
         return self._items.pop(name, None) is not None
 
     def names(self) -> list[str] | None:
-        return sorted(self._items)
+        return provider_names(list(self._items))
 
     def backend(self) -> BackendInfo:
         return BackendInfo(

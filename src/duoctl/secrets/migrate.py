@@ -17,10 +17,12 @@ finishes it: ``migrating_from`` says where the leftovers are.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from duoctl.audit.record import FINGERPRINT_KEY_NAME
 from duoctl.config.edit import edit_config
 from duoctl.errors import SecretStoreError
 from duoctl.secrets import SecretStore
@@ -75,7 +77,9 @@ def migrate_secrets(
                     hint=f"the config still uses {source_name}; run 'duoctl doctor'",
                 )
             report.copied.append(name)
+            edit.note_secret(name, f"copied to {target_name}")
             on_step(f"copied {name!r} to {target_name}")
+        _move_fingerprint_key(source, target)
         before = edit.before
         if (before.secrets_backend, before.secrets_migrating_from) != (target_name, source_name):
             edit.set_secrets(backend=target_name, migrating_from=source_name)
@@ -87,10 +91,20 @@ def migrate_secrets(
         except SecretStoreError:
             report.left_in_source.append(name)
     if not report.left_in_source:
+        with contextlib.suppress(SecretStoreError):
+            source.delete(FINGERPRINT_KEY_NAME)
         with edit_config(config_path) as edit:
             if edit.before.secrets_migrating_from is not None:
                 edit.set_secrets(migrating_from=None)
     return report
+
+
+def _move_fingerprint_key(source: SecretStore, target: SecretStore) -> None:
+    """The audit trail's fingerprint key moves with the secrets: records written after the
+    move must stay comparable with those before it."""
+    key = source.get(FINGERPRINT_KEY_NAME)
+    if key is not None and target.get(FINGERPRINT_KEY_NAME) != key:
+        target.set(FINGERPRINT_KEY_NAME, key)
 
 
 def source_for(

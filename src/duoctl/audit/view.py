@@ -1,0 +1,89 @@
+"""``duoctl audit`` and ``audit verify``: filtering the trail and checking its chain."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from duoctl.audit.log import audit_path, incomplete, read_trail
+from duoctl.audit.record import config_digest
+from duoctl.errors import ChecksFailed, ValidationError
+
+_SINCE = re.compile(r"(\d+)\s*([smhdw])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_since(value: str, now: datetime.datetime) -> datetime.datetime:
+    """``30m``, ``12h``, ``1d``, ``2w``, or an RFC 3339 / ISO date-time (UTC if no zone)."""
+    match = _SINCE.fullmatch(value.strip())
+    if match:
+        return now - datetime.timedelta(seconds=int(match[1]) * _UNITS[match[2]])
+    try:
+        when = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(
+            f"--since {value!r} is neither a duration nor a date-time",
+            hint="e.g. --since 1d, --since 12h, --since 2026-11-30T08:00:00Z",
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=datetime.UTC)
+
+
+def _current_digest(config_path: Path) -> str | None:
+    from duoctl.config.store import read_text
+
+    return config_digest(read_text(config_path))
+
+
+@dataclass(frozen=True)
+class AuditView:
+    path: Path
+    records: list[dict[str, Any]]  # each with "status": "ok" / "incomplete" / the error kind
+    broken: tuple[int, str] | None
+
+
+def show_trail(
+    config_path: Path,
+    *,
+    since: datetime.datetime | None = None,
+    provider: str | None = None,
+) -> AuditView:
+    trail = read_trail(config_path)
+    unfinished = incomplete(trail.records, _current_digest(config_path))
+    shown: list[dict[str, Any]] = []
+    for record in trail.records:
+        if since is not None:
+            when = datetime.datetime.fromisoformat(str(record["time"]).replace("Z", "+00:00"))
+            if when < since:
+                continue
+        if provider is not None and f"provider {provider}" not in record.get("targets", []):
+            continue
+        status = "incomplete" if record["seq"] in unfinished else record.get("result", "?")
+        shown.append({**record, "status": status})
+    return AuditView(audit_path(config_path), shown, trail.broken)
+
+
+@dataclass(frozen=True)
+class Verification:
+    path: Path
+    records: int
+    incomplete: list[int]
+    torn_tail: bool
+
+
+def verify_trail(config_path: Path) -> Verification:
+    """The chain from the first record to the last; ChecksFailed naming the first broken one."""
+    trail = read_trail(config_path)
+    path = audit_path(config_path)
+    if trail.broken is not None:
+        line, why = trail.broken
+        raise ChecksFailed(
+            f"the audit trail {path} is broken at record {line} (line {line}): {why}",
+            hint=f"records 1-{line - 1} are intact; compare the file with a forwarded "
+            "(syslog) copy or a backup",
+            data={"path": str(path), "broken_at": line, "reason": why, "intact": line - 1},
+        )
+    unfinished = sorted(incomplete(trail.records, _current_digest(config_path)))
+    return Verification(path, len(trail.records), unfinished, trail.torn_tail)
