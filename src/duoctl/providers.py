@@ -177,6 +177,7 @@ def add_provider(
             edit.add_provider(provider)
             previous = secrets.get(provider.name)
             edit.note_secret(provider.name, "stored", fingerprint(secrets, secret))
+            edit.record_now()
             secrets.set(provider.name, secret)
             stored = True
     except BaseException:
@@ -247,6 +248,7 @@ def remove_provider(
                 # No fingerprint: reading the key would cost a store call under the lock,
                 # and what was deleted is named by the records that stored it.
                 edit.note_secret(name, "deleted")
+                edit.record_now()
             if previous is not None:
                 deleted = secrets.delete(name)
     except BaseException:
@@ -320,6 +322,7 @@ def edit_provider(
                 # is then removed, which leaves the provider as unusable as it was.
                 previous = _current(secrets, name)
                 edit.note_secret(name, "rotated", fingerprint(secrets, secret))
+                edit.record_now()
                 secrets.set(name, secret)
                 rotated = True
     except BaseException:

@@ -161,9 +161,13 @@ def incomplete(records: list[dict[str, Any]], current_digest: str | None) -> set
 
     A record is written before its config: a kill between the two, or a config edited by
     hand afterwards, leaves a record whose ``config_after`` the next state does not match.
+    Records a later failure record ``voids`` are reported as such, not here.
     """
     found: set[int] = set()
+    voided = {r["voids"] for r in records if "voids" in r}  # said by a failure record
     for index, record in enumerate(records):
+        if record["seq"] in voided:
+            continue
         following = (
             records[index + 1].get("config_before") if index + 1 < len(records) else current_digest
         )

@@ -52,6 +52,7 @@ def show_trail(
 ) -> AuditView:
     trail = read_trail(config_path)
     unfinished = incomplete(trail.records, _current_digest(config_path))
+    voided = {r["voids"]: r.get("result", "?") for r in trail.records if "voids" in r}
     shown: list[dict[str, Any]] = []
     for record in trail.records:
         if since is not None:
@@ -60,7 +61,12 @@ def show_trail(
                 continue
         if provider is not None and f"provider {provider}" not in record.get("targets", []):
             continue
-        status = "incomplete" if record["seq"] in unfinished else record.get("result", "?")
+        if record["seq"] in voided:
+            status = f"not done ({voided[record['seq']]})"
+        elif record["seq"] in unfinished:
+            status = "incomplete"
+        else:
+            status = record.get("result", "?")
         shown.append({**record, "status": status})
     return AuditView(audit_path(config_path), shown, trail.broken)
 

@@ -176,7 +176,17 @@ def _one_suggestion(exc: click.ClickException) -> None:
 
 
 def run(args: list[str], state: AppState | None = None) -> int:
-    """Run the CLI on ``args``; return the exit status. Never lets a traceback escape."""
+    """Run the CLI on ``args``; return the exit status. Never lets a traceback escape.
+
+    In a context of its own: what this run tells the audit trail (the command) must not
+    outlive it in a process that runs several (the in-process tests).
+    """
+    import contextvars
+
+    return contextvars.copy_context().run(_run, args, state)
+
+
+def _run(args: list[str], state: AppState | None) -> int:
     args = hoist_root_options(args)
     command = typer.main.get_command(build_app(args))
     state = state if state is not None else AppState()

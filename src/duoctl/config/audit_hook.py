@@ -58,6 +58,8 @@ def record_failure(edit: ConfigEdit, exc: BaseException) -> None:
         return  # SystemExit and the like: not a failure of the change
     digest = config_digest(edit.original)
     named = current_provider.get()
+    # The change this edit already recorded did not happen (or not all of it): say so.
+    voids = {"voids": edit.recorded["seq"]} if edit.recorded is not None else {}
     with contextlib.suppress(DuoctlError):
         append(
             edit.path,
@@ -69,6 +71,7 @@ def record_failure(edit: ConfigEdit, exc: BaseException) -> None:
                 "result": kind,
                 "config_before": digest,
                 "config_after": digest,
+                **voids,
             },
         )
 

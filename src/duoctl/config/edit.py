@@ -77,6 +77,8 @@ class ConfigEdit:
         self._changes: list[_Change] = []
         # Secret changes made under this lock, for the audit record: never the secret.
         self.secret_events: list[dict[str, str]] = []
+        self.recorded: dict[str, Any] | None = None  # the audit record, once appended
+        self._recorded_text: str | None = None
 
     def add_provider(self, provider: Provider) -> None:
         if provider.name in self.before.providers or any(
@@ -115,6 +117,18 @@ class ConfigEdit:
         if fingerprint is not None:
             event["fingerprint"] = fingerprint
         self.secret_events.append(event)
+
+    def record_now(self) -> None:
+        """Append the audit record of this edit now, before a secret-store call it describes.
+
+        A secret change has no config write to follow it, so the record must come first: a
+        kill during the store call then leaves the record, never the change without it. If
+        the call fails, :func:`edit_config` appends a record of the failure that voids it.
+        """
+        text, data = self.render()
+        config_from_data(self.path, data)
+        self.recorded = record_change(self, text, data)
+        self._recorded_text = text
 
     def targets(self) -> list[str]:
         """What this edit touches, as audit records name it: "provider NAME", "[table]"."""
@@ -316,14 +330,16 @@ def edit_config(path: Path) -> Iterator[ConfigEdit]:
             record_failure(edit, exc)
             raise
         changed = text != edit.original
-        if changed or edit.secret_events:
+        stale = edit.recorded is not None and text != edit._recorded_text
+        if (edit.recorded is None or stale) and (changed or edit.secret_events):
             # The record first, fsynced: a kill before the config write leaves a record
             # whose change never landed (shown as incomplete), never a change without one.
-            record = record_change(edit, text, data)
-            if changed:
-                try:
-                    write_atomic(path, text.encode("utf-8"))
-                except BaseException as exc:
-                    record_failure(edit, exc)  # the record before it now reads incomplete
-                    raise
-            forward_record(after, record)
+            edit.recorded = record_change(edit, text, data)
+        if changed:
+            try:
+                write_atomic(path, text.encode("utf-8"))
+            except BaseException as exc:
+                record_failure(edit, exc)  # voids the record before it
+                raise
+        if edit.recorded is not None:
+            forward_record(after, edit.recorded)
