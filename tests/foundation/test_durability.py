@@ -262,3 +262,14 @@ def test_create_exclusively_refuses_an_existing_file(tmp_path: Path) -> None:
 
     assert target.read_bytes() == b"first\n"
     assert [p.name for p in directory.iterdir()] == ["secret"]
+
+
+def test_a_failed_replace_leaves_no_temp_file(tmp_path: Path) -> None:
+    directory = tmp_path / "files"
+    directory.mkdir()
+    (directory / "target").mkdir()  # os.replace of a file over a directory fails
+
+    with pytest.raises(IsADirectoryError):
+        fileio.replace_atomically(directory / "target", b"x\n")
+
+    assert [p.name for p in directory.iterdir()] == ["target"]

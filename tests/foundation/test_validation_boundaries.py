@@ -139,6 +139,7 @@ HOST_253 = ".".join([LABEL_63] * 3 + ["b" * 61])  # 63*3 + 61 + 3 dots = 253
         ("localhost:65535", "localhost:65535"),
         ("127.0.0.1:8443", "127.0.0.1:8443"),
         ("[::1]:8443", "[::1]:8443"),
+        ("[::1]", "[::1]"),
         ("  api-1.duosecurity.com \n", "api-1.duosecurity.com"),
     ],
 )
@@ -179,7 +180,14 @@ def test_endpoints_past_the_limits_are_refused(endpoint: str) -> None:
 
 @pytest.mark.parametrize(
     ("endpoint", "port"),
-    [("h", 443), ("h:1", 1), ("h:65535", 65535), ("[::1]:8443", 8443), ("h:0443", 443)],
+    [
+        ("h", 443),
+        ("h:1", 1),
+        ("h:65535", 65535),
+        ("[::1]:8443", 8443),
+        ("[::1]", 443),
+        ("h:0443", 443),
+    ],
 )
 def test_ports_split_at_the_limits(endpoint: str, port: int) -> None:
     assert split_endpoint(endpoint)[1] == port
