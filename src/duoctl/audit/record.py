@@ -8,12 +8,9 @@ secret store, never in a file), so two records can be compared without revealing
 from __future__ import annotations
 
 import datetime
-import getpass
 import hashlib
 import hmac
 import os
-import secrets as _random
-import socket
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -34,15 +31,17 @@ def utc_now() -> str:
 
 
 def actor() -> dict[str, Any]:
+    import pwd  # the account, not $USER/$LOGNAME: those are whatever the caller set
+
     try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
+        user = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
         user = str(os.getuid())
     return {
         "user": user,
         "uid": os.getuid(),
         "sudo_user": os.environ.get("SUDO_USER") or None,
-        "host": socket.gethostname(),
+        "host": os.uname().nodename,
         "pid": os.getpid(),
     }
 
@@ -54,7 +53,7 @@ def fingerprint(store: SecretStore, secret: str) -> str:
     """
     key = store.get(FINGERPRINT_KEY_NAME)
     if key is None:
-        key = _random.token_hex(20)  # 40 characters, the shape every store accepts
+        key = os.urandom(20).hex()  # 40 characters, the shape every store accepts
         store.set(FINGERPRINT_KEY_NAME, key)
     digest = hmac.new(key.encode(), secret.encode(), hashlib.sha256).hexdigest()
     return "hmac-sha256:" + digest[:FINGERPRINT_HEX]

@@ -18,9 +18,9 @@ DEBUG_ENV = "DUOCTL_DEBUG"
 
 ROOT_HELP = (
     "Configure and test Duo Security MFA (Universal Prompt) for the platform.\n\n"
-    "Admins: provider add/list/show/edit/remove, secrets migrate, config path. Operators: "
-    "mfa enable/disable/status. Support: test-login, doctor. Try it offline: demo, "
-    "emulator.\n\n"
+    "Admins: provider add/list/show/edit/remove, secrets migrate, config path, audit. "
+    "Operators: mfa enable/disable/status, platform url set/show/unset. Support: test-login, "
+    "doctor. Try it offline: demo, emulator.\n\n"
     "Example: duoctl demo"
 )
 

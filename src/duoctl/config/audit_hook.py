@@ -36,7 +36,7 @@ def record_change(edit: ConfigEdit, text: str, data: dict[str, Any]) -> dict[str
         edit.path,
         {
             **_base(edit),
-            "changes": field_changes(before, data),
+            "changes": field_changes(edit.touched(before), edit.touched(data)),
             "secrets": edit.secret_events,
             "result": "ok",
             "config_before": config_digest(edit.original),

@@ -141,6 +141,21 @@ class ConfigEdit:
     def original_data(self) -> dict[str, Any]:
         return self._data
 
+    def touched(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The parts of ``data`` this edit's changes touch (and schema_version): what the
+        audit record diffs. Diffing 1,000 untouched providers would cost ~10 ms a write."""
+        part: dict[str, Any] = {}
+        if "schema_version" in data:
+            part["schema_version"] = data["schema_version"]
+        providers = data.get("providers", {})
+        for change in self._changes:
+            if change.kind == "table":
+                if change.name in data:
+                    part[change.name] = data[change.name]
+            elif change.name in providers:
+                part.setdefault("providers", {})[change.name] = providers[change.name]
+        return part
+
     def after(self) -> Config:
         """The config as it will be once the recorded changes are written."""
         return config_from_data(self.path, self._expected_data())
