@@ -230,8 +230,10 @@ def remove_provider(
             edit.remove_provider(name)
             refuse_lockout(edit.after(), what=what, force=force)
         return Removal(removed, secret_deleted=False, store=None)
-    _warm_up(secrets, name)
-    label = store_label(secrets)
+    # Only the library is loaded out here; every call to the store happens under the lock,
+    # so parallel removes reach the store one at a time (a hundred at once, each warming up
+    # first, starved a Secret Service past its deadline on two cores).
+    secrets.preload()
     found: Provider | None = None
     previous: str | None = None
     deleted = damaged = False
@@ -240,6 +242,7 @@ def remove_provider(
             found = edit.before.provider(name)
             edit.remove_provider(name)
             refuse_lockout(edit.after(), what=what, force=force)
+            label = store_label(secrets)
             try:
                 previous = secrets.get(name)
             except CredentialUnreadable:

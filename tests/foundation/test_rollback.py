@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from duoctl.errors import SecretStoreError
-from duoctl.secrets import BackendInfo
+from duoctl.secrets import BackendInfo, StoreProblem
 from duoctl.secrets.memory import MemorySecretStore
 from foundation.helpers import (
     PROCESS_TIMEOUT_S,
@@ -72,6 +72,12 @@ class FailingStore:
 
     def backend(self) -> BackendInfo:
         return self.inner.backend()
+
+    def problems(self) -> list[StoreProblem]:
+        return self.inner.problems()
+
+    def preload(self) -> None:
+        self.inner.preload()
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def remove_stale_temp_files(path: Path) -> None:
             stale.unlink()
 
 
-LOCK_TIMEOUT = 30.0
+LOCK_TIMEOUT = 60.0
 
 
 class _LockWaitOver(Exception):
@@ -122,7 +122,7 @@ def exclusive_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
 
     A sidecar file is locked rather than the config itself because the config is replaced by
     rename, which would silently drop a lock held on the old inode. The wait is generous
-    (30 s): the lock is held only for one edit, whose store calls are each bounded (3 s), so
+    (60 s): the lock is held only for one edit, whose store calls are each bounded (3 s), so
     a long wait means a queue of writers, not a dead holder (a dead process holds no flock).
     """
     lock_path = path.with_name(path.name + ".lock")

@@ -76,3 +76,11 @@ class SecretStore(Protocol):
     def problems(self) -> list[StoreProblem]:
         """What is wrong with the store's own files (modes, keys); [] when nothing is."""
         ...
+
+    def preload(self) -> None:
+        """Load what the store's calls need (libraries), without calling the store itself.
+
+        Writers call this before they take the config lock, so that inside it they only talk
+        to the store: a hundred parallel writers then reach the store one at a time.
+        """
+        ...

@@ -124,6 +124,9 @@ class EncryptedFileStore:
     def names(self) -> list[str] | None:
         return self.files.names()
 
+    def preload(self) -> None:
+        return None  # a subprocess or a file: nothing to load ahead
+
     def problems(self) -> list[StoreProblem]:
         found = self.files.problems()
         if self.files.names() and not self.key_file.exists():

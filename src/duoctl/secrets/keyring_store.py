@@ -138,6 +138,9 @@ class KeyringSecretStore:
             self._checked = keyring_backend_info(self.timeout)._replace(location=self.service)
         return self._checked
 
+    def preload(self) -> None:
+        _load_keyring()
+
     def problems(self) -> list[StoreProblem]:
         return []  # the keyring keeps its own files; doctor's backend check covers it
 

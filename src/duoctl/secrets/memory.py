@@ -38,6 +38,9 @@ class MemorySecretStore:
     def problems(self) -> list[StoreProblem]:
         return []
 
+    def preload(self) -> None:
+        return None
+
 
 class OneShotSecretStore:
     """A secret given for one run (``--client-secret-stdin``, ``DUOCTL_CLIENT_SECRET``).
@@ -69,3 +72,6 @@ class OneShotSecretStore:
 
     def problems(self) -> list[StoreProblem]:
         return []
+
+    def preload(self) -> None:
+        return None

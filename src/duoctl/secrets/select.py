@@ -225,3 +225,6 @@ class SelectedStore:
 
     def problems(self) -> list[StoreProblem]:
         return self.store().problems()
+
+    def preload(self) -> None:
+        self.store().preload()

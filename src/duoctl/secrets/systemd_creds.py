@@ -122,6 +122,9 @@ class SystemdCredsStore:
     def names(self) -> list[str] | None:
         return self.files.names()
 
+    def preload(self) -> None:
+        return None  # a subprocess or a file: nothing to load ahead
+
     def problems(self) -> list[StoreProblem]:
         found = self.files.problems()
         path = host_key_path(self._environ)
