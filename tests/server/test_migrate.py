@@ -169,3 +169,37 @@ def test_copies_in_another_backend_are_removed_with_from(tmp_path: Path) -> None
     finally:
         for i in range(COUNT):
             keyring.delete(f"p{i}")  # type: ignore[attr-defined]
+
+
+def test_copies_of_a_move_stopped_before_its_switch_are_dropped(tmp_path: Path) -> None:
+    require_real("Secret Service", *secret_service_available())
+    config = tmp_path / "conf" / "config.toml"
+    # As a kill during the copy phase leaves it: the config still reads the keyring, and
+    # says where copies were being made.
+    write_private(
+        config,
+        _config_text() + '\n[secrets]\nbackend = "keyring"\nmigrating_to = "systemd-creds"\n',
+    )
+    env = server_env(SYSTEMD_CREDENTIAL_SECRET=str(tmp_path / "hostkey"))
+    env["DBUS_SESSION_BUS_ADDRESS"] = os.environ["DBUS_SESSION_BUS_ADDRESS"]
+    stores = _stores(config, env)
+    keyring, creds = stores["keyring"], stores["systemd-creds"]
+    try:
+        for i in range(COUNT):
+            keyring.set(f"p{i}", secret(i))  # type: ignore[attr-defined]
+        for i in range(3):
+            creds.set(f"p{i}", secret(i))  # type: ignore[attr-defined]
+        doctor = run("--config", config, "doctor", "--json", env=env)
+        assert "was stopped before it switched" in doctor.stdout
+
+        dropped = run("--config", config, "secrets", "migrate", "--to", "keyring", env=env)
+        assert dropped.code == 0, dropped.stderr
+        assert "removed 3 copies that an interrupted move to systemd-creds had left" in (
+            dropped.stderr
+        )
+        assert creds.names() == []  # type: ignore[attr-defined]
+        assert "migrating_to" not in config.read_text()
+        _assert_all_retrievable(config, env, "after dropping the copies")
+    finally:
+        for i in range(COUNT):
+            keyring.delete(f"p{i}")  # type: ignore[attr-defined]

@@ -110,14 +110,30 @@ def migrate(
     from duoctl.config.store import load_config
     from duoctl.secrets.migrate import source_for
 
+    config = load_config(state.config_path)
+    in_use = state.backend_in_use()
     source_name = source_for(
-        to,
-        named=from_,
-        in_use=state.backend_in_use(),
-        migrating_from=load_config(state.config_path).secrets_migrating_from,
+        to, named=from_, in_use=in_use, migrating_from=config.secrets_migrating_from
     )
     if source_name == to:
         raise UsageError(f"--from and --to both name {to}")
+    stale = config.secrets_migrating_to
+    if source_name is None and stale is not None and stale != to:
+        # A move to `stale` was stopped before it switched: the secrets stayed here, and
+        # this command (to where they are) drops the copies it had made.
+        from duoctl.secrets.migrate import drop_abandoned_copies
+
+        report = drop_abandoned_copies(
+            state.config_path, state.store_for(stale), stale_name=stale, current_name=to
+        )
+        _render(
+            state,
+            report,
+            json_output,
+            f"the secrets stay in {to}; removed {len(report.deleted)} copies that an "
+            f"interrupted move to {stale} had left there",
+        )
+        return
     if source_name is None:
         # Already done (a re-run after success, or after a kill at the very end): a
         # script that repeats the command must not fail on it.

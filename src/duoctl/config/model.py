@@ -15,7 +15,7 @@ PROVIDER_TYPE_DUO = "duo"
 
 PROVIDER_KEYS = ("type", "enabled", "endpoint", "client_id", "ca_bundle")
 EXTERNAL_MFA_KEYS = ("enabled",)
-SECRETS_KEYS = ("backend", "systemd_creds_key", "migrating_from")
+SECRETS_KEYS = ("backend", "systemd_creds_key", "migrating_from", "migrating_to")
 AUDIT_KEYS = ("syslog", "syslog_socket")
 PLATFORM_KEYS = ("url", "ca_bundle")
 TOP_LEVEL_KEYS = ("schema_version", "external_mfa", "secrets", "audit", "platform", "providers")
@@ -50,6 +50,8 @@ class Config(NamedTuple):
     systemd_creds_key: str = "host"
     # Set while `secrets migrate` deletes the copies left in the old backend.
     secrets_migrating_from: str | None = None
+    # Set while `secrets migrate` copies into a new backend, before it switches to it.
+    secrets_migrating_to: str | None = None
     audit_syslog: bool = False  # [audit] syslog: copy each record to syslog/journald
     audit_syslog_socket: str | None = None  # None: /dev/log
     platform_url: str | None = None  # [platform] url: the "URL Application" parameter
@@ -190,6 +192,9 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
     migrating_from = secrets.get("migrating_from")
     if migrating_from is not None:
         _choice(path, "secrets.migrating_from", migrating_from, SECRET_BACKEND_CHOICES[1:])
+    migrating_to = secrets.get("migrating_to")
+    if migrating_to is not None:
+        _choice(path, "secrets.migrating_to", migrating_to, SECRET_BACKEND_CHOICES[1:])
     audit_syslog, audit_socket = _audit_from(path, data.get("audit", {}))
     platform_url, platform_ca = _platform_from(path, data.get("platform", {}))
     raw_providers = data.get("providers", {})
@@ -206,6 +211,7 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
         secrets_backend=backend,
         systemd_creds_key=creds_key,
         secrets_migrating_from=migrating_from,
+        secrets_migrating_to=migrating_to,
         audit_syslog=audit_syslog,
         audit_syslog_socket=audit_socket,
         platform_url=platform_url,

@@ -201,6 +201,16 @@ def check_orphans(
             f"remain in {source}",
             f"duoctl secrets migrate --to {target} (finishes it)",
         )
+    if config.secrets_migrating_to is not None:
+        stale, current = config.secrets_migrating_to, config.secrets_backend
+        return warn(
+            GLOBAL_SCOPE,
+            check_id,
+            f"a move of the secrets to {stale} was stopped before it switched: they are "
+            f"still read from {current}, and copies may remain in {stale}",
+            f"duoctl secrets migrate --to {stale} (finishes the move), or --to {current} "
+            "(drops the copies)",
+        )
     # Disabled providers keep their secret on purpose: only unknown names are orphans.
     orphans = sorted(set(names) - set(config.providers))
     if not orphans:

@@ -54,9 +54,16 @@ def migrate_secrets(
     target.backend()
     with edit_config(config_path) as edit:
         # "auto" would choose a file backend as soon as its first file exists: name the
-        # source explicitly before any copy is made, so a kill mid-copy cannot swing it.
+        # source explicitly before any copy is made, so a kill mid-copy cannot swing it. And
+        # say where copies are about to appear: a run killed before the switch leaves them
+        # there, and a later run (to either backend) must know to finish or remove them.
+        pending: dict[str, str | None] = {}
         if edit.before.secrets_backend == "auto":
-            edit.set_secrets(backend=source_name)
+            pending["backend"] = source_name
+        if edit.before.secrets_migrating_to != target_name:
+            pending["migrating_to"] = target_name
+        if pending:
+            edit.set_secrets(**pending)
     with edit_config(config_path) as edit:
         for name in edit.before.providers:
             secret = source.get(name)
@@ -80,9 +87,7 @@ def migrate_secrets(
             edit.note_secret(name, f"copied to {target_name}")
             on_step(f"copied {name!r} to {target_name}")
         _move_fingerprint_key(source, target)
-        before = edit.before
-        if (before.secrets_backend, before.secrets_migrating_from) != (target_name, source_name):
-            edit.set_secrets(backend=target_name, migrating_from=source_name)
+        edit.set_secrets(backend=target_name, migrating_from=source_name, migrating_to=None)
     on_step(f"the config now uses {target_name}")
     for name in [*report.copied, *report.already]:
         try:
@@ -119,3 +124,23 @@ def source_for(
     if in_use == target and migrating_from is not None:
         return migrating_from  # finish what an interrupted run started
     return None if in_use == target else in_use
+
+
+def drop_abandoned_copies(
+    config_path: Path, stale: SecretStore, *, stale_name: str, current_name: str
+) -> MigrationReport:
+    """Delete the copies a move to ``stale_name`` left there when it was stopped before
+    switching; the secrets stay where the config points (``current_name``)."""
+    report = MigrationReport(source=stale_name, target=current_name)
+    with edit_config(config_path) as edit:
+        for name in edit.before.providers:
+            try:
+                if stale.delete(name):
+                    report.deleted.append(name)
+            except SecretStoreError:
+                report.left_in_source.append(name)
+        if not report.left_in_source:
+            with contextlib.suppress(SecretStoreError):
+                stale.delete(FINGERPRINT_KEY_NAME)
+            edit.set_secrets(migrating_to=None)
+    return report
