@@ -18,69 +18,16 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from duoctl.textfit import fit_widths, pieces, wrap_cell
+
 if TYPE_CHECKING:
     from rich.console import Console
 
 _GAP = 3  # between two columns: each cell's one-space padding and the (blank) separator
-_BREAK_AFTER = "/.-_:"
 
 
 def _overhead(columns: int) -> int:
     return 2 + _GAP * (columns - 1)
-
-
-def _pieces(word: str) -> list[str]:
-    """``word`` cut after each separator: the parts a path or a hostname may wrap between."""
-    pieces, start = [], 0
-    for i, char in enumerate(word):
-        if char in _BREAK_AFTER:
-            pieces.append(word[start : i + 1])
-            start = i + 1
-    return [*pieces, word[start:]]
-
-
-def fit_widths(
-    natural: Sequence[int], floors: Sequence[Sequence[int]], available: int
-) -> list[int]:
-    """Column widths summing to at most ``available``: the widest column gives way first.
-
-    ``floors`` are the widths the columns keep for as long as they can, in turn: first
-    their longest word (nothing breaks), then their longest piece of a word (a path breaks
-    at a slash, not a client ID anywhere); last, one character.
-    """
-    widths = list(natural)
-    for floor in (*floors, [1] * len(widths)):
-        excess = sum(widths) - available
-        while excess > 0:
-            shrinkable = [i for i, w in enumerate(widths) if w > floor[i]]
-            if not shrinkable:
-                break
-            widest = max(shrinkable, key=lambda i: widths[i])
-            widths[widest] -= 1
-            excess -= 1
-    return widths
-
-
-def wrap_cell(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width``: at spaces, else after a separator, else cut."""
-    if len(text) <= width:
-        return [text]
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        if current and len(current) + 1 + len(word) <= width:
-            current += " " + word
-            continue
-        if current:
-            lines.append(current)
-        rest = word
-        while len(rest) > width:
-            cut = max(rest.rfind(c, 0, width) for c in _BREAK_AFTER) + 1 or width
-            lines.append(rest[:cut])
-            rest = rest[cut:]
-        current = rest
-    lines.append(current)
-    return lines
 
 
 def table_lines(
@@ -100,7 +47,7 @@ def table_lines(
         words = [[w for cell in column for w in cell.split()] for column in cells]
         floors = (
             [max(map(len, column), default=0) for column in words],
-            [max((len(p) for w in column for p in _pieces(w)), default=0) for column in words],
+            [max((len(p) for w in column for p in pieces(w)), default=0) for column in words],
         )
         widths = fit_widths(natural, floors, max(width - _overhead(len(headers)), len(headers)))
     pad_end = width is not None

@@ -48,7 +48,7 @@ def _table(title: str, results: list[CheckResult], width: int) -> object:
     from rich.table import Table
     from rich.text import Text
 
-    from duoctl.cli.tables import wrap_cell
+    from duoctl.textfit import wrap_cell
 
     overhead = 15  # the cells' padding (2 each), the status (7) and two separators
     longest = max(len(r.title) for r in results)
