@@ -273,3 +273,26 @@ def test_a_failed_replace_leaves_no_temp_file(tmp_path: Path) -> None:
         fileio.replace_atomically(directory / "target", b"x\n")
 
     assert [p.name for p in directory.iterdir()] == ["target"]
+
+
+@pytest.mark.parametrize("write", [fileio.replace_atomically, fileio.create_exclusively])
+def test_a_planted_temp_name_is_never_written_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: Any
+) -> None:
+    # In a directory another user can write to, an attacker who guesses (or races) the temp
+    # name plants a symlink there: without O_EXCL the open would follow it and write our
+    # data into the file it names. The random name makes guessing hard; O_EXCL makes it
+    # harmless. The seam fixes the name so the test can plant it.
+    directory = tmp_path / "files"
+    directory.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"the attacker's target\n")
+    planted = directory / ".config.toml.planted.tmp"
+    planted.symlink_to(victim)
+    monkeypatch.setattr(fileio, "temp_name", lambda path: planted)
+
+    with pytest.raises(FileExistsError):
+        write(directory / "config.toml", b"secret = 1\n")
+
+    assert victim.read_bytes() == b"the attacker's target\n"
+    assert not (directory / "config.toml").exists()
