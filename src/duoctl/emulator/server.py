@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from duoctl.emulator import page
+from duoctl.emulator.admin.api import AdminAPI, is_admin_path
 from duoctl.emulator.ca import TlsContexts
 from duoctl.emulator.control import ControlAPI, is_control_path
 from duoctl.emulator.endpoints import (
@@ -149,6 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = html_response(response.status, page.not_json_page(response.status))
         self._reason = response.reason
         self._decision = response.decision
+        if response.decision is not None and self.server.admin is not None:
+            self.server.admin.record(response.decision, self.client_address[0])
         self._send(response, with_body=method != "HEAD")
 
     def _respond(self, method: str, faults: Faults) -> Response:
@@ -184,6 +187,9 @@ class _Handler(BaseHTTPRequestHandler):
             return json_response(
                 forced, {"stat": "FAIL", "code": forced * 100, "message": "Service Unavailable"}
             )
+        admin = self.server.admin
+        if admin is not None and is_admin_path(path):
+            return admin.handle(method, self.path, self.headers, raw, self.client_address[0])
         expected = _ROUTES.get(path)
         if expected is None:
             return json_response(404, {"stat": "FAIL", "code": 40400, "message": "Not found"})
@@ -251,9 +257,11 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         stopping: threading.Event,
         record: Callable[[SeenRequest], None],
         control: ControlAPI | None = None,
+        admin: AdminAPI | None = None,
     ) -> None:
         self.address_family = family
         self.control = control
+        self.admin = admin
         self.endpoints = endpoints
         self.faults = faults
         self.stopping = stopping
