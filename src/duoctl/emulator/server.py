@@ -9,6 +9,7 @@ Connections are kept alive between requests, as Duo's are, until idle for KEEP_A
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import socketserver
@@ -35,7 +36,7 @@ from duoctl.emulator.endpoints import (
     html_response,
     json_response,
 )
-from duoctl.emulator.faults import Faults
+from duoctl.emulator.faults import RATE_LIMITED_BODY, Faults
 from duoctl.emulator.forms import BadBody, BodyTooLarge, parse_form, read_body
 from duoctl.emulator.page import PROMPT_PATH
 
@@ -182,6 +183,14 @@ class _Handler(BaseHTTPRequestHandler):
             query = dict(parse_qsl(query_string, keep_blank_values=True))
             authorizations = self.headers.get_all("Authorization") or []
             return control.handle(method, path, query, authorizations, raw)
+        if faults.rate_limit is not None:
+            # Before routing: a rate limiter sits in front of every endpoint, known or not.
+            return Response(
+                429,
+                json.dumps(RATE_LIMITED_BODY).encode(),
+                reason="rate_limit fault",
+                headers=(("Retry-After", str(faults.rate_limit)),),
+            )
         forced = faults.forced_status()
         if forced is not None:
             return json_response(
