@@ -132,9 +132,6 @@ class AdminAPI:
             hosts=self._hosts,
             now=self._now(),
         )
-        retry_after = getattr(self._faults, "rate_limit", None)
-        if retry_after:
-            raise errors.rate_limited(float(retry_after))
         params: dict[str, list[str]] = {}
         for name, value in query if method not in {"POST", "PUT", "PATCH"} else form:
             params.setdefault(name, []).append(value)

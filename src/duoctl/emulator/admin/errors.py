@@ -89,13 +89,3 @@ def not_found(what: str) -> AdminError:
 def method_not_allowed(allowed: str) -> AdminError:
     return AdminError(405, 40501, "Method not allowed", allow=allowed)
 
-
-def rate_limited(retry_after: float) -> AdminError:
-    seconds = max(1, round(retry_after))
-    return AdminError(
-        429,
-        42901,
-        "Too Many Requests",
-        reason="rate_limit fault",
-        headers=(("Retry-After", str(seconds)),),
-    )
