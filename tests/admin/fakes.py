@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,8 @@ def duo_failure(status: int, code: int, message: str, detail: str | None = None)
     error = RuntimeError(f"Received {status} {message}")
     error.status = status  # type: ignore[attr-defined]
     error.reason = "reason"  # type: ignore[attr-defined]
-    error.data = json.dumps(body).encode()  # type: ignore[attr-defined]
+    # duo_client's closure sees `data` after it was parsed: a dict, as here.
+    error.data = body  # type: ignore[attr-defined]
     return error
 
 

@@ -201,3 +201,12 @@ def test_authentication_log_passes_v2_parameters() -> None:
         "next_offset": "1,tx",
         "users": ["DU1"],
     }
+
+
+def test_a_raw_non_json_body_still_classifies() -> None:
+    fake, rec = FakeAdmin(), Recorder()
+    error = duo_failure(502, 0, "")
+    error.data = b"<html>bad gateway</html>"  # type: ignore[attr-defined]
+    fake.answer("get_info_summary", error)
+    with pytest.raises(DuoUnreachable, match="HTTP 502"):
+        session(fake, rec).summary()

@@ -38,8 +38,15 @@ RATE_LIMITED = 429
 
 
 def duo_body(exc: BaseException) -> dict[str, Any]:
-    """Duo's JSON error body, or {} when the answer had none."""
+    """Duo's JSON error body, or {} when the answer had none.
+
+    duo_client's ``.data`` is the body already parsed when it was JSON (client.py
+    `parse_json_response_and_metadata` rebinds ``data`` before its ``raise_error`` reads it),
+    the raw bytes or text otherwise.
+    """
     raw = getattr(exc, "data", None)
+    if isinstance(raw, dict):
+        return raw
     try:
         body = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else str(raw))
     except (ValueError, UnicodeDecodeError):
