@@ -179,6 +179,28 @@ def _lockout(config: Path, tmp: Path, emu: Emulator) -> int:
     return run_duoctl(["provider", "disable", "p0"]).returncode
 
 
+def _permission(config: Path, tmp: Path, emu: Emulator) -> int:
+    # The Admin API credential works but lacks "Grant applications": provider create says so.
+    store = {
+        "DUOCTL_ALLOW_PLAINTEXT_KEYRING": "1",
+        "DUOCTL_TEST_KEYRING_FILE": str(tmp / "keyring.json"),
+    }
+    backend = "support.keyring_backends.PlaintextFileKeyring"
+    login = ["admin", "login", "--host", emu.api_host, "--ikey", emu.admin_ikey,
+             "--ca-bundle", str(emu.ca_bundle), "--no-verify"]  # fmt: skip
+    done = run_duoctl(
+        login, env={**store, "DUOCTL_ADMIN_SKEY": emu.admin_skey}, keyring_backend=backend
+    )
+    assert done.returncode == 0, done.stderr
+    emu.admin_permissions.discard("Grant applications")
+    try:
+        result = run_duoctl(["provider", "create", "prod"], env=store, keyring_backend=backend)
+    finally:
+        emu.admin_permissions.add("Grant applications")
+    assert "'Grant applications'" in result.stderr
+    return result.returncode
+
+
 def _interrupted(config: Path, tmp: Path, emu: Emulator) -> int:
     _emulator_config(config, emu)
     env = child_env(config, extra={"DUOCTL_CLIENT_SECRET": emu.client_secret})
@@ -215,6 +237,7 @@ CASES: dict[ExitCode, Case] = {
     ExitCode.DUO_PROTOCOL: _protocol,
     ExitCode.CANCELLED: _cancelled,
     ExitCode.LOCKOUT: _lockout,
+    ExitCode.PERMISSION: _permission,
     ExitCode.INTERRUPTED: _interrupted,
 }
 
