@@ -6,13 +6,9 @@ One case per code, each from the situation the table names; the README row and t
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import select
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,6 +27,7 @@ from foundation.helpers import (
     run_duoctl,
     write_private,
 )
+from support.terminal import run_answering
 
 README = TESTS_DIR.parent / "README.md"
 FAIL = "keyring.backends.fail.Keyring"
@@ -73,28 +70,8 @@ def _closed_port() -> int:
 
 def _pty_run(argv: list[str], answer: bytes, prompt: bytes, env: dict[str, str]) -> int:
     """Run duoctl on a real terminal, answer its prompt, return the exit code."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(DUOCTL, [DUOCTL, *argv], env)
-    screen, answered = b"", False
-    deadline = time.monotonic() + PROCESS_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if not select.select([fd], [], [], 0.5)[0]:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        screen += chunk
-        if not answered and prompt in screen:
-            os.write(fd, answer)
-            answered = True
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    assert answered, screen
-    return os.waitstatus_to_exitcode(status)
+    code, _screen = run_answering(argv, env, [(prompt, answer)])
+    return code
 
 
 Case = Callable[[Path, Path, Emulator], int]
