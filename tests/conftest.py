@@ -25,6 +25,7 @@ from duoctl.secrets.memory import MemorySecretStore
 _SCRUBBED_ENV = (
     "DUOCTL_CONFIG",
     "DUOCTL_CLIENT_SECRET",
+    "DUOCTL_ADMIN_SKEY",
     "DUOCTL_DEBUG",
     "DUOCTL_ALLOW_PLAINTEXT_KEYRING",
     "DUOCTL_KEYRING_TIMEOUT",

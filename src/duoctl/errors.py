@@ -26,6 +26,7 @@ class ExitCode(enum.IntEnum):
     DUO_PROTOCOL = 11  # Duo's answer was malformed or did not match (state, nonce, username)
     CANCELLED = 12  # a confirmation prompt was answered "no"
     LOCKOUT = 13  # refused: external MFA would be on with no enabled provider (--force)
+    PERMISSION = 14  # the Admin API credential lacks a permission the command needs
     INTERRUPTED = 130  # Ctrl+C
 
 
@@ -96,6 +97,19 @@ class DuoCredentialsRejected(DuoctlError):
     kind = "duo_credentials"
 
 
+class DuoRateLimited(DuoUnreachable):
+    """Duo kept answering 429 after duoctl's bounded retries."""
+
+    kind = "duo_rate_limited"
+
+
+class DuoPermissionMissing(DuoctlError):
+    """The Admin API credential works but lacks a permission (Duo's 403, code 40301)."""
+
+    exit_code = ExitCode.PERMISSION
+    kind = "duo_permission"
+
+
 class DuoTimeout(DuoctlError):
     exit_code = ExitCode.TIMEOUT
     kind = "timeout"
@@ -104,6 +118,12 @@ class DuoTimeout(DuoctlError):
 class DuoProtocolError(DuoctlError):
     exit_code = ExitCode.DUO_PROTOCOL
     kind = "duo_protocol"
+
+
+class DuoNotFound(DuoProtocolError):
+    """The Admin API has no such object (its 404): an integration deleted meanwhile..."""
+
+    kind = "duo_not_found"
 
 
 class ChecksFailed(DuoctlError):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from duoctl.audit.record import fingerprint
-from duoctl.config.edit import edit_config
+from duoctl.config.edit import ConfigEdit, edit_config
 from duoctl.config.model import Provider
 from duoctl.config.store import load_config
 from duoctl.errors import ConfigError, CredentialUnreadable, SecretStoreError, ValidationError
@@ -98,6 +98,25 @@ def _current(secrets: SecretStore, name: str) -> str | None:
         return None
 
 
+def write_recorded(
+    edit: ConfigEdit,
+    secrets: SecretStore,
+    entry: str,
+    secret: str,
+    action: str,
+    *,
+    audit_name: str | None = None,
+    target: str | None = None,
+) -> str | None:
+    """Store ``secret`` under ``entry`` after its audit record; returns what it replaced
+    (None also for a damaged one), for the caller's rollback."""
+    previous = _current(secrets, entry)
+    edit.note_secret(audit_name or entry, action, fingerprint(secrets, secret), target=target)
+    edit.record_now()
+    secrets.set(entry, secret)
+    return previous
+
+
 def store_label(secrets: SecretStore) -> str:
     """How messages name the store; it is already chosen by the time a secret was handled."""
     try:
@@ -146,7 +165,7 @@ def prepare_add(
     return ProviderView(provider, secret_present=None, notes=notes)
 
 
-def _restore(secrets: SecretStore, name: str, previous: str | None) -> None:
+def restore_secret(secrets: SecretStore, name: str, previous: str | None) -> None:
     # Best effort: the original error is what the user needs to see.
     with contextlib.suppress(SecretStoreError):
         if previous is None:
@@ -182,7 +201,7 @@ def add_provider(
             stored = True
     except BaseException:
         if stored:
-            _restore(secrets, provider.name, previous)
+            restore_secret(secrets, provider.name, previous)
         raise
     return ProviderView(
         provider, secret_present=True, warnings=_warnings_for(provider), store=label, notes=notes
@@ -256,7 +275,7 @@ def remove_provider(
                 deleted = secrets.delete(name)
     except BaseException:
         if deleted:
-            _restore(secrets, name, previous)
+            restore_secret(secrets, name, previous)
         raise
     if damaged:
         deleted = secrets.delete(name)
@@ -323,14 +342,11 @@ def edit_provider(
             if secret is not None:
                 # A damaged previous secret cannot be restored on a rollback; the new one
                 # is then removed, which leaves the provider as unusable as it was.
-                previous = _current(secrets, name)
-                edit.note_secret(name, "rotated", fingerprint(secrets, secret))
-                edit.record_now()
-                secrets.set(name, secret)
+                previous = write_recorded(edit, secrets, name, secret, "rotated")
                 rotated = True
     except BaseException:
         if rotated:
-            _restore(secrets, name, previous)
+            restore_secret(secrets, name, previous)
         raise
     updated = current._replace(**changes)  # type: ignore[arg-type]
     return ProviderView(

@@ -9,6 +9,7 @@ from typing import IO
 from duoctl.errors import SecretStoreError, ValidationError
 
 SECRET_ENV = "DUOCTL_CLIENT_SECRET"  # noqa: S105 (a variable name, not a secret)
+ADMIN_SKEY_ENV = "DUOCTL_ADMIN_SKEY"  # the Admin API secret key, for `admin login`
 PASSPHRASE_FILE_ENV = "DUOCTL_STORE_PASSPHRASE_FILE"  # noqa: S105 (a variable name)
 PROMPT_ATTEMPTS = 3
 
@@ -45,8 +46,11 @@ def read_client_secret(
     label: str = "Client Secret",
     confirm: bool = True,
     notify: Callable[[str], None] | None = None,
+    env_name: str = SECRET_ENV,
+    stdin_option: str = "--client-secret-stdin",
 ) -> str:
-    """The secret from stdin (hidden at a terminal), $DUOCTL_CLIENT_SECRET, or a prompt.
+    """The secret from stdin (hidden at a terminal), $DUOCTL_CLIENT_SECRET (``env_name``),
+    or a prompt.
 
     ``confirm``: a secret that will be stored is typed twice; a one-shot one once.
     ``notify`` hears where the secret came from when that is easy to forget (the variable).
@@ -61,12 +65,12 @@ def read_client_secret(
         if not value:
             raise ValidationError(f"no {label} on standard input")
         return value
-    from_env = env.get(SECRET_ENV)
+    from_env = env.get(env_name)
     if from_env:
         # Taken out once read: child processes (a $BROWSER, a keyring helper) must not inherit it.
-        env.pop(SECRET_ENV, None)
+        env.pop(env_name, None)
         if notify is not None:
-            notify(f"using the {label} from ${SECRET_ENV} (unset it if that is not intended)")
+            notify(f"using the {label} from ${env_name} (unset it if that is not intended)")
         return from_env
     if stdin.isatty():
         ask = prompt or _getpass
@@ -74,7 +78,7 @@ def read_client_secret(
     raise ValidationError(
         f"no {label} given",
         hint=f"type it at the hidden prompt (run in a terminal), pipe it with "
-        f"--client-secret-stdin, or set {SECRET_ENV}",
+        f"{stdin_option}, or set {env_name}",
     )
 
 

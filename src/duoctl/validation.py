@@ -17,6 +17,10 @@ CLIENT_SECRET_LENGTH = 40
 # this module (every command loads the config) compiles only what that command uses.
 _NAME_RE = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 _CLIENT_ID_RE = r"[A-Z0-9]{20}"
+# An Admin API integration key: "DI" and 18 upper-case letters or digits, the shape of every
+# key in Duo's Admin API documentation (https://duo.com/docs/adminapi#first-steps, e.g.
+# "DIWJ8X6AEYOR5OMC6TQ1"); duo_client 5.7.0 passes it through unchecked.
+_ADMIN_IKEY_RE = r"DI[A-Z0-9]{18}"
 _SECRET_RE = r"[A-Za-z0-9]{40}"  # noqa: S105 (a pattern, not a secret)
 _LABEL_RE = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _DUO_HOST_RE = r"api-[a-z0-9]+(\.test)?\.(duosecurity|duofederal)\.com"
@@ -32,35 +36,58 @@ def validate_name(name: str) -> str:
 
 
 def validate_client_id(client_id: str) -> str:
-    value = client_id.strip()
-    if len(value) != CLIENT_ID_LENGTH:
-        raise ValidationError(
-            f"invalid Client ID: it must be exactly {CLIENT_ID_LENGTH} characters, "
-            f"got {len(value)}",
-            hint="copy the Client ID from the Duo Admin Panel's Web SDK application page",
-        )
-    if not re.fullmatch(_CLIENT_ID_RE, value):
-        raise ValidationError(
-            "invalid Client ID: only upper-case letters A-Z and digits 0-9 are allowed",
-            hint="copy the Client ID from the Duo Admin Panel's Web SDK application page",
-        )
-    return value
+    return _fixed_key(
+        client_id.strip(),
+        "Client ID",
+        CLIENT_ID_LENGTH,
+        _CLIENT_ID_RE,
+        "only upper-case letters A-Z and digits 0-9 are allowed",
+        "copy the Client ID from the Duo Admin Panel's Web SDK application page",
+    )
 
 
 def validate_client_secret(secret: str) -> str:
+    return _fixed_key(
+        secret.strip(),
+        "Client Secret",
+        CLIENT_SECRET_LENGTH,
+        _SECRET_RE,
+        "only letters and digits are allowed",
+        "copy the Client Secret from the Duo Admin Panel's Web SDK application page",
+    )
+
+
+def validate_admin_ikey(ikey: str) -> str:
+    return _fixed_key(
+        ikey.strip().upper(),
+        "Admin API integration key",
+        CLIENT_ID_LENGTH,
+        _ADMIN_IKEY_RE,
+        "it must start with 'DI' and hold only upper-case letters A-Z and digits 0-9",
+        "copy the integration key from the Duo Admin Panel's Admin API application page",
+    )
+
+
+def validate_admin_skey(skey: str) -> str:
+    return _fixed_key(
+        skey.strip(),
+        "Admin API secret key",
+        CLIENT_SECRET_LENGTH,
+        _SECRET_RE,
+        "only letters and digits are allowed",
+        "copy the secret key from the Duo Admin Panel's Admin API application page",
+    )
+
+
+def _fixed_key(value: str, label: str, length: int, pattern: str, rule: str, hint: str) -> str:
     # The message never includes the value: it may be a real secret with a typo.
-    value = secret.strip()
-    if len(value) != CLIENT_SECRET_LENGTH:
+    if len(value) != length:
         raise ValidationError(
-            f"invalid Client Secret: it must be exactly {CLIENT_SECRET_LENGTH} characters, "
-            f"got {len(value)}",
-            hint="copy the Client Secret from the Duo Admin Panel's Web SDK application page",
+            f"invalid {label}: it must be exactly {length} characters, got {len(value)}",
+            hint=hint,
         )
-    if not re.fullmatch(_SECRET_RE, value):
-        raise ValidationError(
-            "invalid Client Secret: only letters and digits are allowed",
-            hint="copy the Client Secret from the Duo Admin Panel's Web SDK application page",
-        )
+    if not re.fullmatch(pattern, value):
+        raise ValidationError(f"invalid {label}: {rule}", hint=hint)
     return value
 
 

@@ -289,6 +289,10 @@ def test_faults_are_set_read_and_cleared(emu: Emulator) -> None:
         {"latency": 1, "wrong_ca": "true"},
         {"nonce_claim": "banana"},
         {"nonce_claim": None},
+        {"rate_limit": -1},
+        {"rate_limit": 1.5},
+        {"rate_limit": True},
+        {"rate_limit": "30"},
     ],
 )
 def test_bad_faults_are_400_and_none_is_applied(emu: Emulator, changes: dict[str, Any]) -> None:
@@ -312,6 +316,10 @@ def test_apply_faults_follows_new_fields() -> None:
     assert (faults.latency, faults.wrong_ca, faults.forced_status()) == (0.25, True, 503)
     apply_faults(faults, {"nonce_claim": "missing"})
     assert faults.nonce_claim == "missing"
+    apply_faults(faults, {"rate_limit": 0})
+    assert faults.rate_limit == 0
+    apply_faults(faults, {"rate_limit": None})
+    assert faults.rate_limit is None
 
 
 def test_request_log_shows_duo_decisions_and_not_control_calls(emu: Emulator) -> None:

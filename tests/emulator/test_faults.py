@@ -96,3 +96,37 @@ def test_ca_bundle_is_the_only_trust_needed(emu: Emulator) -> None:
         context.wrap_socket(raw, server_hostname="localhost") as tls,
     ):
         assert tls.version() in {"TLSv1.2", "TLSv1.3"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/oauth/v1/health_check"),
+        ("GET", "/oauth/v1/authorize"),
+        ("POST", "/oauth/v1/token"),
+        ("GET", "/no/such/endpoint"),
+    ],
+)
+def test_rate_limit_answers_429_with_retry_after_on_every_duo_endpoint(
+    emu: Emulator, method: str, path: str
+) -> None:
+    emu.faults.rate_limit = 17
+    response = requests.request(method, url(emu, path), verify=str(emu.ca_bundle), timeout=10)
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "17"
+    assert response.json() == {"stat": "FAIL", "code": 42901, "message": "Too Many Requests"}
+
+
+def test_rate_limit_fails_the_client_spares_the_control_api_and_burns_no_code(
+    emu: Emulator, client: Any
+) -> None:
+    code = login_code(emu, client)
+    emu.faults.rate_limit = 0
+    with pytest.raises(DuoException):
+        client.health_check()
+    with pytest.raises(DuoException):
+        client.exchange_authorization_code_for_2fa_result(code, "alice")
+    assert requests.get(url(emu, "/emulator/health"), verify=str(emu.ca_bundle), timeout=10).ok
+    emu.faults.rate_limit = None
+    token = client.exchange_authorization_code_for_2fa_result(code, "alice")
+    assert token["auth_result"]["status"] == "allow"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+import requests
 
 from duoctl import __version__
 from duoctl.emulator import cli_main
@@ -147,6 +148,42 @@ def test_bad_service_options_exit_3_before_any_banner(args: tuple[str, ...], mes
     assert document["error"]["exit_code"] == 3
     assert message in document["error"]["message"]
     assert message in result.stderr
+
+
+def test_fault_option_starts_the_console_script_rate_limited() -> None:
+    with running_emulator("--fault", "rate-limit=7", "--fault", "latency=0") as emu:
+        answer = requests.post(
+            f"https://{emu.banner['api_host']}/oauth/v1/health_check", verify=emu.ca, timeout=10
+        )
+        assert answer.status_code == 429
+        assert answer.headers["Retry-After"] == "7"
+        assert answer.json()["code"] == 42901
+        # The same field the control API shows and clears.
+        assert emu.control("GET", "faults").json()["faults"]["rate_limit"] == 7
+        emu.control("DELETE", "faults")
+        assert emu.client().health_check()["stat"] == "OK"
+
+
+def test_a_bare_fault_name_switches_it_on() -> None:
+    with running_emulator("--fault", "rate-limit", "--fault", "non_json") as emu:
+        faults = emu.control("GET", "faults").json()["faults"]
+    assert (faults["rate_limit"], faults["non_json"]) == (60, True)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("rate-limt=3", "unknown fault 'rate-limt'"),
+        ("rate-limit=-3", "invalid value for fault rate_limit: -3"),
+        ("latency", "fault latency needs a value"),
+        ("nonce-claim=banana", "invalid value for fault nonce_claim: 'banana'"),
+    ],
+)
+def test_a_bad_fault_option_exits_3_before_any_banner(spec: str, message: str) -> None:
+    result = run_failing("--fault", spec)
+    assert result.returncode == 3, result.stderr
+    assert message in json.loads(result.stdout)["error"]["message"]
+    assert "--fault rate-limit=30" in result.stderr  # the hint
 
 
 def test_a_malformed_secret_file_is_refused_not_replaced(tmp_path: Path) -> None:

@@ -290,10 +290,14 @@ def _foundation_commands() -> list[list[str]]:
     root = typer.main.get_command(app)
     assert isinstance(root, click.Group)
     found = []
-    for group in ("provider", "mfa"):
+    for group in ("provider", "mfa", "admin"):
         sub = root.commands[group]
         assert isinstance(sub, click.Group)
-        found += [[group, name] for name in sub.commands]
+        for name, command in sub.commands.items():
+            if isinstance(command, click.Group):  # `provider secret reveal`
+                found += [[group, name, leaf] for leaf in command.commands]
+            else:
+                found.append([group, name])
     return found
 
 
@@ -304,9 +308,15 @@ def test_every_foundation_command_is_covered() -> None:
     )
 
 
-HELP_COMMANDS = [
-    ["provider", name] for name in ("add", "list", "show", "edit", "remove", "enable", "disable")
-] + [["mfa", name] for name in ("enable", "disable", "status")]
+HELP_COMMANDS = (
+    [
+        ["provider", name]
+        for name in ("add", "create", "list", "show", "edit", "remove", "enable", "disable")
+    ]
+    + [["provider", "secret", "reveal"]]
+    + [["mfa", name] for name in ("enable", "disable", "status")]
+    + [["admin", name] for name in ("login", "status", "logout")]
+)
 
 
 @pytest.mark.parametrize("command", HELP_COMMANDS, ids=" ".join)
@@ -318,7 +328,11 @@ def test_help_has_an_example(cli: Cli, command: list[str]) -> None:
 
 
 # Groups count as commands: each help screen shows a runnable example.
-@pytest.mark.parametrize("group", [[], ["mfa"], ["provider"]], ids=["root", "mfa", "provider"])
+@pytest.mark.parametrize(
+    "group",
+    [[], ["mfa"], ["provider"], ["admin"], ["provider", "secret"]],
+    ids=["root", "mfa", "provider", "admin", "provider-secret"],
+)
 def test_group_help_has_an_example(cli: Cli, group: list[str]) -> None:
     result = cli(*group, "--help")
     assert result.exit_code == 0

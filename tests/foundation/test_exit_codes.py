@@ -6,13 +6,9 @@ One case per code, each from the situation the table names; the README row and t
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import select
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,6 +27,7 @@ from foundation.helpers import (
     run_duoctl,
     write_private,
 )
+from support.terminal import run_answering
 
 README = TESTS_DIR.parent / "README.md"
 FAIL = "keyring.backends.fail.Keyring"
@@ -73,28 +70,8 @@ def _closed_port() -> int:
 
 def _pty_run(argv: list[str], answer: bytes, prompt: bytes, env: dict[str, str]) -> int:
     """Run duoctl on a real terminal, answer its prompt, return the exit code."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(DUOCTL, [DUOCTL, *argv], env)
-    screen, answered = b"", False
-    deadline = time.monotonic() + PROCESS_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if not select.select([fd], [], [], 0.5)[0]:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        screen += chunk
-        if not answered and prompt in screen:
-            os.write(fd, answer)
-            answered = True
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    assert answered, screen
-    return os.waitstatus_to_exitcode(status)
+    code, _screen = run_answering(argv, env, [(prompt, answer)])
+    return code
 
 
 Case = Callable[[Path, Path, Emulator], int]
@@ -179,6 +156,28 @@ def _lockout(config: Path, tmp: Path, emu: Emulator) -> int:
     return run_duoctl(["provider", "disable", "p0"]).returncode
 
 
+def _permission(config: Path, tmp: Path, emu: Emulator) -> int:
+    # The Admin API credential works but lacks "Grant applications": provider create says so.
+    store = {
+        "DUOCTL_ALLOW_PLAINTEXT_KEYRING": "1",
+        "DUOCTL_TEST_KEYRING_FILE": str(tmp / "keyring.json"),
+    }
+    backend = "support.keyring_backends.PlaintextFileKeyring"
+    login = ["admin", "login", "--host", emu.api_host, "--ikey", emu.admin_ikey,
+             "--ca-bundle", str(emu.ca_bundle), "--no-verify"]  # fmt: skip
+    done = run_duoctl(
+        login, env={**store, "DUOCTL_ADMIN_SKEY": emu.admin_skey}, keyring_backend=backend
+    )
+    assert done.returncode == 0, done.stderr
+    emu.admin_permissions.discard("Grant applications")
+    try:
+        result = run_duoctl(["provider", "create", "prod"], env=store, keyring_backend=backend)
+    finally:
+        emu.admin_permissions.add("Grant applications")
+    assert "'Grant applications'" in result.stderr
+    return result.returncode
+
+
 def _interrupted(config: Path, tmp: Path, emu: Emulator) -> int:
     _emulator_config(config, emu)
     env = child_env(config, extra={"DUOCTL_CLIENT_SECRET": emu.client_secret})
@@ -215,6 +214,7 @@ CASES: dict[ExitCode, Case] = {
     ExitCode.DUO_PROTOCOL: _protocol,
     ExitCode.CANCELLED: _cancelled,
     ExitCode.LOCKOUT: _lockout,
+    ExitCode.PERMISSION: _permission,
     ExitCode.INTERRUPTED: _interrupted,
 }
 

@@ -11,7 +11,17 @@ import pytest
 
 from foundation.helpers import PROCESS_TIMEOUT_S, child_env, config_with, write_private
 
-HEAVY = ("keyring", "duo_universal", "requests", "jwt", "pydantic", "tomlkit", "cryptography")
+# duo_client (the Admin API client) is imported only by the Admin API commands (issue 11).
+HEAVY = (
+    "keyring",
+    "duo_universal",
+    "duo_client",
+    "requests",
+    "jwt",
+    "pydantic",
+    "tomlkit",
+    "cryptography",
+)
 
 _PROBE = """
 import json, sys
@@ -61,6 +71,10 @@ NOT_ON_THE_LIST_PATH = (
     "duoctl.cli.testlogin_cmd",
     "duoctl.cli.doctor_cmd",
     "duoctl.cli.emulator_cmd",
+    "duoctl.cli.admin_cmd",
+    "duoctl.admin.client",
+    "duoctl.admin.session",
+    "duoctl.admin.provision",
 )
 
 

@@ -191,3 +191,51 @@ def test_endpoints_past_the_limits_are_refused(endpoint: str) -> None:
 )
 def test_ports_split_at_the_limits(endpoint: str, port: int) -> None:
     assert split_endpoint(endpoint)[1] == port
+
+
+# The Admin API credential: "DI" + 18 upper-case letters or digits; a 40-character key.
+
+
+@pytest.mark.parametrize(
+    ("ikey", "ok"),
+    [
+        ("DI" + "A" * 18, True),
+        ("di" + "a" * 18, True),  # typed in lower case: upper-cased, as Client IDs are
+        (" DI" + "9" * 18 + " ", True),
+        ("DI" + "A" * 17, False),
+        ("DI" + "A" * 19, False),
+        ("DX" + "A" * 18, False),
+        ("DI" + "A" * 17 + "-", False),
+        ("", False),
+    ],
+)
+def test_admin_ikey_boundaries(ikey: str, ok: bool) -> None:
+    from duoctl.validation import validate_admin_ikey
+
+    if ok:
+        assert validate_admin_ikey(ikey) == ikey.strip().upper()
+    else:
+        with pytest.raises(ValidationError, match="Admin API integration key"):
+            validate_admin_ikey(ikey)
+
+
+@pytest.mark.parametrize(("length", "ok"), [(39, False), (40, True), (41, False)])
+def test_admin_skey_length_boundaries(length: int, ok: bool) -> None:
+    from duoctl.validation import validate_admin_skey
+
+    key = "k" * length
+    if ok:
+        assert validate_admin_skey(key) == key
+    else:
+        with pytest.raises(ValidationError, match="Admin API secret key") as caught:
+            validate_admin_skey(key)
+        assert key not in caught.value.message
+
+
+def test_admin_skey_refuses_punctuation_without_echoing_it() -> None:
+    from duoctl.validation import validate_admin_skey
+
+    key = "k" * 39 + "!"
+    with pytest.raises(ValidationError, match="only letters and digits") as caught:
+        validate_admin_skey(key)
+    assert key not in caught.value.message

@@ -4,21 +4,17 @@ secrets (hidden at a terminal), `config path`, `secrets status`, `remove --keep-
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
-import time
 from pathlib import Path
 
 from duoctl.emulator import Emulator
 from foundation.helpers import (
-    DUOCTL,
     add_args,
     child_env,
     config_with,
     run_duoctl,
     write_private,
 )
+from support.terminal import run_answering
 
 FAIL = "keyring.backends.fail.Keyring"
 
@@ -111,33 +107,15 @@ def test_one_shot_secret_from_stdin_at_a_terminal_is_hidden(
     with Emulator(state_dir=tmp_path / "emu") as emulator:
         _emulator_config(config_path, emulator)
         env = child_env(keyring_backend=FAIL)  # no store at all: the one-shot must not need one
-        argv = [DUOCTL, "test-login", "emu", "-u", "alice", "--browser", "follow"]
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: a real terminal as its controlling tty
-            os.execve(DUOCTL, [*argv, "--client-secret-stdin"], env)
-        screen = b""
-        sent = False
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.5)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            screen += chunk
-            if not sent and b"Client Secret:" in screen:
-                os.write(fd, emulator.client_secret.encode() + b"\n")
-                sent = True
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    assert sent, screen.decode(errors="replace")
-    assert os.waitstatus_to_exitcode(status) == 0, screen.decode(errors="replace")
-    assert emulator.client_secret.encode() not in screen  # typed, never echoed
-    assert b"allowed" in screen.lower()
+        argv = ["test-login", "emu", "-u", "alice", "--browser", "follow"]
+        code, screen = run_answering(
+            [*argv, "--client-secret-stdin"],
+            env,
+            [(b"Client Secret:", emulator.client_secret.encode() + b"\n")],
+        )
+    assert code == 0, screen
+    assert emulator.client_secret not in screen  # typed, never echoed
+    assert "allowed" in screen.lower()
 
 
 def test_doctor_one_shot_secret_needs_one_provider(config_path: Path, tmp_path: Path) -> None:

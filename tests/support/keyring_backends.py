@@ -19,7 +19,7 @@ from pathlib import Path
 
 from keyring.backend import KeyringBackend
 from keyring.compat import properties
-from keyring.errors import KeyringLocked, PasswordDeleteError
+from keyring.errors import KeyringLocked, PasswordDeleteError, PasswordSetError
 
 SELECT_ENV = "PYTHON_KEYRING_BACKEND"
 FILE_ENV = "DUOCTL_TEST_KEYRING_FILE"
@@ -118,3 +118,14 @@ class PlaintextFileKeyring(_ExplicitOnly):
     def delete_password(self, service: str, username: str) -> None:
         if not self._update(self._key(service, username), None):
             raise PasswordDeleteError("no such password")
+
+
+class ProviderWriteFailsKeyring(PlaintextFileKeyring):
+    """The plain-text file keyring, except that storing a provider's secret fails (duoctl's
+    own entries, named "_...", still work): a store that breaks half-way through
+    `provider create`, after the Admin API credential was read and the application created."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        if not username.startswith("_"):
+            raise PasswordSetError("the collection refused the item")
+        super().set_password(service, username, password)

@@ -83,3 +83,37 @@ def split_mid_word(tokens: Iterable[str], values: Iterable[str]) -> list[str]:
         ):
             bad.append(token)
     return bad
+
+
+def run_answering(
+    argv: Sequence[str], env: Mapping[str, str], answers: Sequence[tuple[bytes, bytes]]
+) -> tuple[int, str]:
+    """Run duoctl with stdin, stdout and stderr on one pseudo-terminal, as a person at it
+    would; answer each (prompt, reply) in turn, a prompt counting only once it appears after
+    the previous reply. Returns the exit status and everything the terminal showed."""
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(DUOCTL, [DUOCTL, *argv], env)
+    screen, pending, since = b"", list(answers), 0
+    deadline = time.monotonic() + PROCESS_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if not select.select([fd], [], [], 0.5)[0]:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+        if pending and pending[0][0] in screen[since:]:
+            os.write(fd, pending.pop(0)[1])
+            since = len(screen)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert not pending, screen
+    return os.waitstatus_to_exitcode(status), screen.decode(errors="replace")

@@ -18,7 +18,8 @@ DEBUG_ENV = "DUOCTL_DEBUG"
 
 ROOT_HELP = (
     "Configure and test Duo Security MFA (Universal Prompt) for the platform.\n\n"
-    "Admins: provider add/list/show/edit/remove, secrets migrate, config path, audit. "
+    "Admins: provider add/create/list/show/edit/remove, admin login/status/logout, secrets "
+    "migrate, config path, audit. "
     "Operators: mfa enable/disable/status, platform url set/show/unset. Support: test-login, "
     "doctor. Try it offline: demo, emulator.\n\n"
     "Example: duoctl demo"
@@ -38,9 +39,10 @@ _COMMAND_MODULES = {
     "secrets": "secrets_cmd",
     "audit": "audit_cmd",
     "platform": "platform_cmd",
+    "admin": "admin_cmd",
 }
 # Modules whose command is a group built one subcommand at a time (CommandGroup).
-_GROUP_MODULES = ("provider_cmd", "mfa_cmd", "config_cmd", "secrets_cmd")
+_GROUP_MODULES = ("provider_cmd", "mfa_cmd", "config_cmd", "secrets_cmd", "admin_cmd")
 
 
 def _version(value: bool) -> None:
@@ -115,7 +117,7 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 _ROOT_OPTIONS_WITH_VALUE = ("--config", "-c")
-_GROUPS = ("provider", "mfa", "config", "secrets", "audit", "platform")
+_GROUPS = ("provider", "mfa", "config", "secrets", "audit", "platform", "admin")
 
 
 def hoist_root_options(args: list[str]) -> list[str]:
@@ -165,7 +167,8 @@ def _command_name(args: list[str]) -> str:
 def _audit_command(args: list[str]) -> str:
     """The command as audit records name it: "provider add", "platform url set"..."""
     words = _command_words(args)
-    return " ".join(words[:3]) if words[:2] == ["platform", "url"] else _command_name(args)
+    nested = (["platform", "url"], ["provider", "secret"])
+    return " ".join(words[:3]) if words[:2] in nested else _command_name(args)
 
 
 def _one_suggestion(exc: click.ClickException) -> None:
@@ -196,7 +199,9 @@ def _run(args: list[str], state: AppState | None) -> int:
     current_command.set(_audit_command(args))
     words = _command_words(args)
     if words[:1] == ["provider"] and len(words) > 2:
-        current_provider.set(words[2])
+        # `provider secret reveal NAME` names it one word later than `provider show NAME`.
+        named = words[3:4] if words[1] == "secret" else words[2:3]
+        current_provider.set(named[0] if named else None)
     json_mode = "--json" in args
     try:
         result = command.main(args=args, prog_name="duoctl", standalone_mode=False, obj=state)

@@ -116,6 +116,16 @@ def emulator(
             show_default=False,
         ),
     ] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            metavar="NAME[=VALUE]",
+            help="Start with a fault on (repeatable), e.g. rate-limit=30 (429, Retry-After "
+            "30 s), status-5xx=502, non-json, clock-skew=-5, wrong-ca, nonce-claim=wrong.",
+            show_default=False,
+        ),
+    ] = None,
     hostname: Annotated[
         list[str] | None,
         typer.Option(
@@ -166,4 +176,5 @@ def emulator(
         log_requests=log_requests,
         new_user_policy=policy,
         service=service,
+        fault_specs=fault or (),
     )

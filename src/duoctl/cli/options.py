@@ -48,6 +48,7 @@ class CommandGroup:
         self.name = name
         self.help_text = help_text
         self._commands: dict[str, Callable[..., None]] = {}
+        self._groups: dict[str, CommandGroup] = {}
 
     def command(self, name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
         def collect(function: Callable[..., None]) -> Callable[..., None]:
@@ -56,12 +57,25 @@ class CommandGroup:
 
         return collect
 
-    def register(self, root: typer.Typer, only: str | None = None) -> None:
+    def group(self, name: str, help_text: str) -> CommandGroup:
+        """A nested group (`provider secret reveal`), built only when its name is asked for."""
+        child = CommandGroup(name, help_text)
+        self._groups[name] = child
+        return child
+
+    def build(self, only: str | None = None) -> typer.Typer:
         group = typer.Typer(help=self.help_text, no_args_is_help=True)
-        chosen = [only] if only in self._commands else list(self._commands)
-        for command_name in chosen:
-            group.command(command_name)(self._commands[command_name])
-        root.add_typer(group, name=self.name)
+        wanted = only in self._commands or only in self._groups
+        for command_name in [only] if wanted else list(self._commands):
+            if command_name in self._commands:
+                group.command(command_name)(self._commands[command_name])
+        for group_name in [only] if wanted else list(self._groups):
+            if group_name in self._groups:
+                group.add_typer(self._groups[group_name].build(), name=group_name)
+        return group
+
+    def register(self, root: typer.Typer, only: str | None = None) -> None:
+        root.add_typer(self.build(only), name=self.name)
 
 
 def confirm(state: AppState, question: str, *, yes: bool) -> None:

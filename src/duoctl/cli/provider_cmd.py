@@ -12,6 +12,8 @@ from duoctl.cli.secret_options import SecretStdin
 from duoctl.cli.state import AppState
 
 if TYPE_CHECKING:
+    from duoctl.admin.provision import AppDeletion
+    from duoctl.admin.session import AdminSession
     from duoctl.config.model import Provider
     from duoctl.providers import ProviderView
 
@@ -121,6 +123,54 @@ def add(
     )
 
 
+@GROUP.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Provider name: letters, digits, '-', '_', '.'.")],
+    disabled: Annotated[bool, typer.Option("--disabled", help="Register it switched off.")] = False,
+    duo_name: Annotated[
+        str | None,
+        typer.Option("--duo-name", help="The application's name in Duo (default: NAME)."),
+    ] = None,
+) -> None:
+    """Create the Web SDK application in Duo (Admin API) and register it as a provider.
+
+    In order: creates the application, stores its Client Secret in the secret store (never
+    shown), registers the provider with its Client ID and the API hostname, and runs Duo's
+    health check with them. A failure undoes every step already done, the Duo application
+    included, and says what remains. Needs 'duoctl admin login' first.
+
+    Example: duoctl provider create prod --disabled --duo-name "PAM production"
+    """
+    from duoctl.admin.provision import create_provider
+    from duoctl.duoclient import DEFAULT_NETWORK_TIMEOUT
+    from duoctl.providers import verify_credentials
+
+    state: AppState = ctx.obj
+
+    def health_check(provider: Provider, secret: str) -> float:
+        result = verify_credentials(
+            provider, secret, state.duo_client_factory, timeout=DEFAULT_NETWORK_TIMEOUT
+        )
+        return result.elapsed * 1000
+
+    created = create_provider(
+        state.write_path,
+        state.secrets(),
+        state.admin_session(),
+        name=name,
+        duo_name=duo_name,
+        enabled=not disabled,
+        health_check=health_check,
+        notify=state.streams.status,
+    )
+    _warn_all(state, created.view.warnings)
+    state.streams.status(
+        f"created provider {name!r}; the platform's form also needs its Client Secret: "
+        f"duoctl provider secret reveal {name}"
+    )
+
+
 @GROUP.command("list")
 def list_(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """List providers (never their secrets).
@@ -216,20 +266,39 @@ def remove(
         ),
     ] = False,
     force: ForceOption = False,
+    delete_app: Annotated[
+        bool,
+        typer.Option(
+            "--delete-app",
+            help="Also delete its Web SDK application in Duo (Admin API; after a "
+            "confirmation that names it).",
+        ),
+    ] = False,
 ) -> None:
-    """Remove a provider and its secret.
+    """Remove a provider and its secret (--delete-app: and its application in Duo).
 
     Example: duoctl provider remove prod --yes
     """
+    from duoctl.config.store import load_config
     from duoctl.providers import remove_provider
 
     state: AppState = ctx.obj
     state_config = state.config_path
-    if not yes:
-        from duoctl.config.store import load_config
+    app: AppDeletion | None = None
+    session: AdminSession | None = None
+    if delete_app:
+        from duoctl.admin.provision import app_of
 
+        session = state.admin_session()
+        app = app_of(session, load_config(state_config).provider(name))
+    if not yes or app is not None:
         load_config(state_config).provider(name)  # fail before asking about a ghost
         what = "" if keep_secret else " and its Client Secret"
+        if app is not None:
+            what += (
+                f", and DELETE the Duo application {app.duo_name!r} ({app.integration_key}) "
+                "for good (every login through it stops)"
+            )
         confirm(state, f"Remove provider {name!r}{what}?", yes=yes)
     removal = remove_provider(
         state_config, name, state.secrets(), keep_secret=keep_secret, force=force
@@ -241,6 +310,28 @@ def remove(
     else:
         detail = f"; it had no secret in {removal.store}"
     state.streams.status(f"removed provider {removal.provider.name!r}{detail}")
+    if app is not None and session is not None:
+        _delete_app(state, session, app)
+
+
+def _delete_app(state: AppState, session: AdminSession, app: AppDeletion) -> None:
+    from duoctl.errors import DuoctlError
+
+    try:
+        gone = session.delete_integration(app.integration_key)
+    except DuoctlError as exc:
+        raise type(exc)(
+            f"the provider was removed, but deleting the Duo application {app.duo_name!r} "
+            f"({app.integration_key}) failed: {exc.message}",
+            hint=f"it remains in Duo: delete it in the Admin Panel (Applications, "
+            f"{app.duo_name!r}, Delete Application); {exc.hint or ''}".rstrip("; "),
+        ) from None
+    if gone:
+        state.streams.status(
+            f"deleted the Duo application {app.duo_name!r} ({app.integration_key})"
+        )
+    else:
+        state.streams.status(f"the Duo application {app.integration_key} was already gone")
 
 
 def _set_enabled(ctx: typer.Context, name: str, enabled: bool, force: bool = False) -> None:
@@ -338,6 +429,49 @@ def edit(
         return
     rotated = f"; secret rotated in {view.store}" if rotate_secret else ""
     state.streams.status(f"updated provider {name!r}{rotated}")
+
+
+SECRET = GROUP.group(
+    "secret", "A provider's Client Secret.\n\nExample: duoctl provider secret reveal prod"
+)
+
+
+@SECRET.command("reveal")
+def reveal(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Provider name.")],
+    yes: YesOption = False,
+    force_pipe: Annotated[
+        bool,
+        typer.Option("--force-pipe", help="Print it even when standard output is not a terminal."),
+    ] = False,
+) -> None:
+    """Print a provider's Client Secret, for the platform's own provider form.
+
+    Only to a terminal (unless --force-pipe), after a confirmation, and recorded in the
+    audit trail. Like 'gh auth token': the deliberate way out of the store.
+
+    Example: duoctl provider secret reveal prod
+    """
+    from duoctl.errors import UsageError
+    from duoctl.secret_reveal import reveal_secret
+
+    state: AppState = ctx.obj
+    path = state.config_path
+    if not force_pipe and not state.streams.out.isatty():
+        raise UsageError(
+            "standard output is not a terminal: the Client Secret is not printed into a "
+            "pipe or a file",
+            hint=f"run it at a terminal, or add --force-pipe: duoctl provider secret reveal "
+            f"{name} --force-pipe",
+        )
+    from duoctl.config.store import load_config
+
+    load_config(path).provider(name)  # fail before asking about a ghost
+    confirm(state, f"Print the Client Secret of provider {name!r}?", yes=yes)
+    secret = reveal_secret(path, name, state.secrets())
+    state.streams.out.write(secret + "\n")
+    state.streams.out.flush()
 
 
 def register(root: typer.Typer, only: str | None = None) -> None:

@@ -16,6 +16,8 @@ from duoctl.paths import RULE_ENV, RULE_OPTION, ConfigLocation, locate_config
 EXPLICIT_RULES = (RULE_OPTION, RULE_ENV)
 
 if TYPE_CHECKING:
+    from duoctl.admin.client import AdminApiFactory
+    from duoctl.admin.session import AdminSession
     from duoctl.duoclient import DuoClient, DuoClientFactory
     from duoctl.errors import ConfigError
     from duoctl.secrets import SecretStore
@@ -44,6 +46,7 @@ class AppState:
         secret_store_factory: Callable[[Path, Streams], SecretStore] | None = None,
         interactive: Callable[[], bool] = _stdin_is_terminal,
         duo_client_factory: DuoClientFactory = _official_client,
+        admin_api_factory: AdminApiFactory | None = None,
     ) -> None:
         self.config_option = config_option
         self.system = False  # --system
@@ -54,6 +57,8 @@ class AppState:
         self.interactive = interactive
         # How Duo is reached (test-login, doctor); tests may hand in a fake Duo.
         self.duo_client_factory = duo_client_factory
+        # How the Admin API is reached; None: duo_client.Admin (tests may hand in a fake).
+        self.admin_api_factory = admin_api_factory
         self._secrets: SecretStore | None = None
         self.creating: Path | None = None  # an explicitly named config this run creates
 
@@ -94,6 +99,18 @@ class AppState:
                     passphrase=self._store_passphrase,
                 )
         return self._secrets
+
+    def admin_session(self) -> AdminSession:
+        """The Admin API with this config's stored credential (exit 4 or 5 without one);
+        each 429 wait is said on stderr."""
+        from duoctl.admin.session import open_session
+
+        return open_session(
+            self.config_path,
+            self.secrets(),
+            notify=self.streams.status,
+            factory=self.admin_api_factory,
+        )
 
     def use_one_shot_secret(self, secret: str, source: str) -> None:
         """Serve ``secret`` for this run instead of the configured store (never stored)."""

@@ -109,13 +109,23 @@ class ConfigEdit:
         """Set keys of a top-level table ([platform], [audit]); None removes one."""
         self._changes.append(_Change("table", table, dict(fields)))
 
-    def note_secret(self, provider: str, action: str, fingerprint: str | None = None) -> None:
+    def note_secret(
+        self,
+        provider: str,
+        action: str,
+        fingerprint: str | None = None,
+        *,
+        target: str | None = None,
+    ) -> None:
         """Record, for the audit trail, that a provider's secret was stored, rotated or
         deleted under this edit; ``fingerprint`` comes from
-        :func:`duoctl.audit.record.fingerprint`, never the secret itself."""
+        :func:`duoctl.audit.record.fingerprint`, never the secret itself. ``target`` names
+        what a secret that is not a provider's belongs to ("[admin]")."""
         event = {"provider": provider, "action": action}
         if fingerprint is not None:
             event["fingerprint"] = fingerprint
+        if target is not None:
+            event["target"] = target
         self.secret_events.append(event)
 
     def record_now(self) -> None:
@@ -135,7 +145,7 @@ class ConfigEdit:
         found = [
             f"[{c.name}]" if c.kind == "table" else f"provider {c.name}" for c in self._changes
         ]
-        found += [f"provider {e['provider']}" for e in self.secret_events]
+        found += [e.get("target") or f"provider {e['provider']}" for e in self.secret_events]
         return list(dict.fromkeys(found))
 
     def original_data(self) -> dict[str, Any]:

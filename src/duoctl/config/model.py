@@ -18,11 +18,29 @@ EXTERNAL_MFA_KEYS = ("enabled",)
 SECRETS_KEYS = ("backend", "systemd_creds_key", "migrating_from", "migrating_to")
 AUDIT_KEYS = ("syslog", "syslog_socket")
 PLATFORM_KEYS = ("url", "ca_bundle")
-TOP_LEVEL_KEYS = ("schema_version", "external_mfa", "secrets", "audit", "platform", "providers")
+ADMIN_KEYS = ("host", "ikey", "ca_bundle")
+TOP_LEVEL_KEYS = (
+    "schema_version",
+    "external_mfa",
+    "secrets",
+    "audit",
+    "platform",
+    "admin",
+    "providers",
+)
 # Kept here rather than imported from duoctl.secrets: the model is on every start-up path.
 SECRET_BACKEND_CHOICES = ("auto", "keyring", "systemd-creds", "encrypted-file")
 # What `systemd-creds encrypt --with-key=` accepts for a credential duoctl can decrypt later.
 SYSTEMD_CREDS_KEYS = ("host", "tpm2", "host+tpm2", "auto")
+
+
+class AdminCredential(NamedTuple):
+    """The [admin] table: where the Admin API is and which key signs; the secret key lives
+    in the secret store (duoctl.admin.credentials)."""
+
+    host: str
+    ikey: str
+    ca_bundle: str | None = None
 
 
 # NamedTuples rather than frozen dataclasses: equally immutable, and about ten times cheaper
@@ -56,6 +74,7 @@ class Config(NamedTuple):
     audit_syslog_socket: str | None = None  # None: /dev/log
     platform_url: str | None = None  # [platform] url: the "URL Application" parameter
     platform_ca_bundle: str | None = None  # the CA that signs its certificate, if private
+    admin: AdminCredential | None = None  # [admin]: the Admin API credential, its secret aside
 
     def enabled_providers(self) -> list[Provider]:
         return [p for p in self.providers.values() if p.enabled]
@@ -124,6 +143,20 @@ def _choice(path: Path, key: str, value: object, choices: tuple[str, ...]) -> st
     return value
 
 
+def _strings(
+    path: Path, section: str, raw: dict[str, Any], required: tuple[str, ...]
+) -> str | None:
+    """Check that the ``required`` keys are strings; return the optional ``ca_bundle``."""
+    for key in required:
+        if key not in raw:
+            raise ConfigError(f"{_where(path, section)} is missing {key!r}")
+        _expect(path, f"{section}.{key}", raw[key], str, "a string")
+    ca_bundle = raw.get("ca_bundle")
+    if ca_bundle is not None:
+        _expect(path, f"{section}.ca_bundle", ca_bundle, str, "a string (a file path)")
+    return ca_bundle
+
+
 def _provider_from(path: Path, name: str, raw: object) -> Provider:
     section = f"providers.{name}"
     _expect(path, section, raw, dict, "a table")
@@ -139,13 +172,7 @@ def _provider_from(path: Path, name: str, raw: object) -> Provider:
         raise ConfigError(f'{_where(path, section + ".type")} must be "duo", got {ptype!r}')
     enabled = raw.get("enabled", True)
     _expect(path, f"{section}.enabled", enabled, bool, "a boolean (true/false)")
-    for key in ("endpoint", "client_id"):
-        if key not in raw:
-            raise ConfigError(f"{_where(path, section)} is missing {key!r}")
-        _expect(path, f"{section}.{key}", raw[key], str, "a string")
-    ca_bundle = raw.get("ca_bundle")
-    if ca_bundle is not None:
-        _expect(path, f"{section}.ca_bundle", ca_bundle, str, "a string (a file path)")
+    ca_bundle = _strings(path, section, raw, ("endpoint", "client_id"))
     try:
         endpoint = validate_endpoint(raw["endpoint"])
         client_id = validate_client_id(raw["client_id"])
@@ -197,6 +224,7 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
         _choice(path, "secrets.migrating_to", migrating_to, SECRET_BACKEND_CHOICES[1:])
     audit_syslog, audit_socket = _audit_from(path, data.get("audit", {}))
     platform_url, platform_ca = _platform_from(path, data.get("platform", {}))
+    admin = _admin_from(path, data.get("admin")) if "admin" in data else None
     raw_providers = data.get("providers", {})
     _expect(path, "providers", raw_providers, dict, "a table of [providers.NAME] tables")
     providers = {name: _provider_from(path, name, raw) for name, raw in raw_providers.items()}
@@ -216,7 +244,27 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
         audit_syslog_socket=audit_socket,
         platform_url=platform_url,
         platform_ca_bundle=platform_ca,
+        admin=admin,
     )
+
+
+def _admin_from(path: Path, admin: object) -> AdminCredential | None:
+    _expect(path, "admin", admin, dict, "a table")
+    assert isinstance(admin, dict)
+    if not admin:
+        return None  # `admin logout` may leave the empty table behind
+    _reject_unknown(path, "admin", admin, ADMIN_KEYS)
+    ca_bundle = _strings(path, "admin", admin, ("host", "ikey"))
+    from duoctl.validation import validate_admin_ikey  # only when the table is there
+
+    try:
+        host = validate_endpoint(admin["host"])
+        ikey = validate_admin_ikey(admin["ikey"])
+    except ValidationError as exc:
+        raise ConfigError(f"{_where(path, 'admin')}: {exc.message}") from None
+    if ikey != admin["ikey"]:
+        raise ConfigError(f"{_where(path, 'admin.ikey')}: not in upper case")
+    return AdminCredential(host=host, ikey=ikey, ca_bundle=ca_bundle)
 
 
 def _audit_from(path: Path, audit: object) -> tuple[bool, str | None]:

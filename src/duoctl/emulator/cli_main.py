@@ -11,6 +11,8 @@ from types import FrameType
 from typing import IO, Any
 
 from duoctl.emulator.ca import KeyType
+from duoctl.emulator.control import apply_faults, parse_fault_option
+from duoctl.emulator.faults import Faults
 from duoctl.emulator.lifecycle import Emulator
 from duoctl.emulator.server import SeenRequest
 from duoctl.emulator.service import (
@@ -35,6 +37,7 @@ from duoctl.output import envelope
 
 _USERS_HINT = 'TOML: [[users]] name = "alice" outcome = "approve" delay = 0.5'
 _SPEC_HINT = "use NAME[:OUTCOME[:DELAY]], e.g. --user bob:deny or --user carol:approve:2"
+_FAULT_HINT = "e.g. --fault rate-limit=30, --fault status-5xx=502, --fault nonce-claim=wrong"
 _FLUSH_INTERVAL = 0.2  # seconds between writes of the request log
 
 
@@ -106,6 +109,20 @@ def collect_users(users_file: Path | None, user_specs: Sequence[str]) -> list[Em
     return list(users.values()) or [EmulatedUser("alice")]
 
 
+def collect_faults(specs: Sequence[str]) -> dict[str, Any]:
+    """``--fault`` specs as the changes :func:`apply_faults` takes, checked before start-up
+    (a later spec for the same fault wins)."""
+    changes: dict[str, Any] = {}
+    try:
+        for spec in specs:
+            name, value = parse_fault_option(spec)
+            changes[name] = value
+        apply_faults(Faults(), changes)
+    except ValueError as exc:
+        raise ValidationError(str(exc), hint=_FAULT_HINT) from None
+    return changes
+
+
 def describe_user(user: EmulatedUser) -> str:
     text = f"{user.name}: {user.outcome.value}"
     if user.delay and user.outcome is not Outcome.TIMEOUT:
@@ -128,6 +145,7 @@ def run_emulator_foreground(
     lowercase_preferred_username: bool = False,
     key_type: KeyType = "rsa",
     service: ServiceOptions | None = None,
+    fault_specs: Sequence[str] = (),
 ) -> None:
     """Serve until interrupted, then stop cleanly and return.
 
@@ -141,6 +159,7 @@ def run_emulator_foreground(
 
     ``service`` (see :class:`ServiceOptions`) adds the CI features: ``json`` prints one JSON
     document (:func:`duoctl.emulator.service.banner`) instead of the prose banner.
+    ``fault_specs`` (``--fault NAME[=VALUE]``) are on from the first request.
     """
     service = service if service is not None else ServiceOptions()
     if service.json and show_secret:
@@ -149,6 +168,7 @@ def run_emulator_foreground(
             hint="read the file named by client_secret_file in the JSON document",
         )
     users = collect_users(users_file, user_specs)
+    faults = collect_faults(fault_specs)
     apps = [primary_app(service)]
     if service.apps_file is not None:
         apps += load_apps(service.apps_file, service.state_dir)
@@ -176,6 +196,7 @@ def run_emulator_foreground(
         )
         for app in apps[1:]:
             emulator.add_client(app.client_id, app.client_secret)
+        apply_faults(emulator.faults, faults)
         emulator.start()
     except (ValueError, OSError) as exc:
         raise ValidationError(
@@ -197,6 +218,9 @@ def run_emulator_foreground(
             out.flush()
         else:
             _print_banner(emulator, apps[0], out, show_secret=show_secret)
+        if faults:
+            on = ", ".join(f"{n.replace('_', '-')}={v!r}" for n, v in faults.items())
+            err.write(f"faults on: {on}\n")
         err.write("Duo emulator running; press Ctrl+C to stop.\n")
         err.flush()
         _wait(stop)

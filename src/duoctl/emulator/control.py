@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, get_origin, 
 from urllib.parse import unquote
 
 from duoctl.emulator.endpoints import Response, json_response
-from duoctl.emulator.faults import Faults
+from duoctl.emulator.faults import SWITCHED_ON, Faults
 from duoctl.emulator.users import EmulatedUser, parse_outcome
 from duoctl.output import safe_text
 
@@ -200,7 +200,13 @@ def apply_faults(faults: Faults, changes: Mapping[str, Any]) -> None:
     staged = dataclasses.replace(faults)
     for name, value in changes.items():
         default, hint = defaults[name], hints.get(name)
-        if get_origin(hint) is Literal:
+        if default is None:
+            # An optional whole number (rate_limit's Retry-After): None turns it off, and
+            # RFC 9110 section 10.2.3 allows only a non-negative delay.
+            ok = value is None or (
+                isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            )
+        elif get_origin(hint) is Literal:
             ok = value in get_args(hint)
         elif isinstance(default, bool):
             ok = isinstance(value, bool) or (
@@ -223,6 +229,33 @@ def apply_faults(faults: Faults, changes: Mapping[str, Any]) -> None:
         setattr(staged, name, value)
     for name in changes:
         setattr(faults, name, getattr(staged, name))
+
+
+def parse_fault_option(spec: str) -> tuple[str, Any]:
+    """``NAME[=VALUE]`` (``duoctl emulator --fault``) as a (field, value) for
+    :func:`apply_faults`, which still judges the value.
+
+    Dashes in NAME stand for underscores (``rate-limit``). VALUE is read as JSON when it
+    parses (``2.5``, ``502``, ``true``, ``null``), else taken as text (``wrong``). A bare NAME
+    switches the fault on: True for a flag, :data:`SWITCHED_ON`'s value otherwise.
+    """
+    given, sep, text = spec.partition("=")
+    name = given.strip().replace("-", "_")
+    defaults = {f.name: f.default for f in dataclasses.fields(Faults)}
+    if name not in defaults:
+        known = ", ".join(n.replace("_", "-") for n in defaults)
+        raise ValueError(f"unknown fault {safe_text(given, limit=60)!r} (known: {known})")
+    if not sep:
+        if isinstance(defaults[name], bool):
+            return name, True
+        if name in SWITCHED_ON:
+            return name, SWITCHED_ON[name]
+        raise ValueError(f"fault {name.replace('_', '-')} needs a value: NAME=VALUE")
+    try:
+        value: Any = json.loads(text)
+    except ValueError:
+        value = text
+    return name, value
 
 
 def _user_from(name: str, fields: Mapping[str, Any]) -> EmulatedUser:

@@ -72,6 +72,12 @@ class Decision(NamedTuple):
     user: str
     result: str
     reason: str
+    # What the Admin API's authentication log adds (empty in decisions made before they
+    # were recorded): the factor, the application's Client ID, the device, the server time.
+    factor: str = ""
+    application: str = ""
+    device: str = ""
+    time: float = 0.0
 
 
 # Outcome -> (result, reason) in Duo's authentication log vocabulary (Admin API docs).
@@ -123,9 +129,12 @@ def _redirect(
     return Response(302, b"", "text/plain", location, reason, decision=decision)
 
 
-def _decision(user: str, outcome: Outcome) -> Decision:
-    result, reason = _LOGGED[outcome]
-    return Decision(str(uuid.uuid4()), user, result, reason)
+# A user's Admin API status that decides before any push (Duo Admin API docs, "Users":
+# status; authentication log reasons "user_disabled" and "locked_out").
+_STATUS_DENIED: dict[str, tuple[str, str]] = {
+    "disabled": ("user_disabled", "The user is disabled."),
+    "locked out": ("locked_out", _ACCESS_DENIED[Outcome.LOCKOUT]),
+}
 
 
 class DuoEndpoints:
@@ -168,6 +177,31 @@ class DuoEndpoints:
 
     def _reported_time(self) -> float:
         return self._clock() + self._faults.clock_skew
+
+    def _decision(
+        self,
+        request: AuthorizeRequest,
+        result: str,
+        reason: str,
+        user: EmulatedUser | None = None,
+        txid: str | None = None,
+    ) -> Decision:
+        return Decision(
+            txid if txid is not None else str(uuid.uuid4()),
+            request.username,
+            result,
+            reason,
+            factor=user.factor if user is not None else "not_available",
+            application=request.client_id,
+            device=user.device_name if user is not None else "",
+            time=self._reported_time(),
+        )
+
+    def _logged(
+        self, request: AuthorizeRequest, outcome: Outcome, user: EmulatedUser | None = None
+    ) -> Decision:
+        result, reason = _LOGGED[outcome]
+        return self._decision(request, result, reason, user)
 
     def _urls(self, path: str) -> frozenset[str]:
         return frozenset(f"https://{a}{path}" for a in self._authorities)
@@ -223,6 +257,22 @@ class DuoEndpoints:
         user = find_user(self._users, request.username)
         if user is None:
             return self._new_user(request)
+        if user.status in _STATUS_DENIED:
+            reason, description = _STATUS_DENIED[user.status]
+            return _redirect(
+                request.redirect_uri,
+                {
+                    "error": "access_denied",
+                    "error_description": description,
+                    "state": request.state,
+                },
+                reason=f"user status: {user.status}",
+                decision=self._decision(request, "denied", reason, user),
+            )
+        if user.status == "bypass":
+            # Let through without a second factor; Duo logs this as bypass_user.
+            bypassed = EmulatedUser(user.name, factor="not_available", device_name="")
+            return self._grant(request, bypassed, True, "bypass_user")
         if self._interactive:
             txid = self._prompts.put(PendingPrompt(request, user), self._clock())
             return html_response(
@@ -272,7 +322,7 @@ class DuoEndpoints:
                     "state": request.state,
                 },
                 reason=why,
-                decision=_decision(request.username, Outcome.NOT_ENROLLED),
+                decision=self._logged(request, Outcome.NOT_ENROLLED),
             )
         # enroll: Duo would start its enrollment pages; the user stays there, no redirect.
         return html_response(200, page.enrollment_page(), reason=why)
@@ -285,7 +335,7 @@ class DuoEndpoints:
                 200,
                 page.timed_out_page(),
                 "text/html; charset=utf-8",
-                decision=_decision(request.username, Outcome.TIMEOUT),
+                decision=self._logged(request, Outcome.TIMEOUT, user),
             )
         if user.delay and self._stopping.wait(user.delay):
             return html_response(503, page.error_page("Stopping", "The emulator is stopping."))
@@ -300,7 +350,7 @@ class DuoEndpoints:
                     "error_description": _ACCESS_DENIED[outcome],
                     "state": request.state,
                 },
-                decision=_decision(request.username, outcome),
+                decision=self._logged(request, outcome, user),
             )
         allowed = outcome is Outcome.APPROVE
         return self._grant(request, user, allowed, "user_approved" if allowed else "user_cancelled")
@@ -325,8 +375,8 @@ class DuoEndpoints:
         )
         code = self._codes.put(Grant(request, facts), self._clock())
         code_name = "duo_code" if request.use_duo_code_attribute else "code"
-        decision = Decision(
-            facts.txid, request.username, "success" if allowed else "denied", reason
+        decision = self._decision(
+            request, "success" if allowed else "denied", reason, user, txid=facts.txid
         )
         return _redirect(
             request.redirect_uri, {code_name: code, "state": request.state}, decision=decision

@@ -11,6 +11,18 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
+# Duo's answer to a rate-limited request: elastic/integrations issue 11405 quotes it verbatim
+# ({"code": 42901, "message": "Too Many Requests", "stat": "FAIL"}), and duo_client_java
+# issue 3 shows the same code and message ("Duo error code (42901): Too Many Requests").
+RATE_LIMITED_BODY: dict[str, object] = {
+    "stat": "FAIL",
+    "code": 42901,
+    "message": "Too Many Requests",
+}
+# What a bare ``--fault NAME`` turns a fault to, for the faults that are not plain flags.
+# 60 s: Duo's documented limits are per minute (duo_client_python issue 101, Duo's answer).
+SWITCHED_ON: dict[str, object] = {"rate_limit": 60}
+
 
 @dataclass
 class Faults:
@@ -23,6 +35,9 @@ class Faults:
     # The id_token's nonce: "wrong" (not the one the client sent) or "missing" (no claim at
     # all). A relying party must refuse both; without them nothing proves that it checks.
     nonce_claim: Literal["ok", "wrong", "missing"] = "ok"
+    # Retry-After seconds; None = off. Every Duo endpoint answers 429 with Duo's 42901 body
+    # (RATE_LIMITED_BODY), as Duo does when an integration exceeds its rate limit.
+    rate_limit: int | None = None
 
     def forced_status(self) -> int | None:
         """The 5xx status to answer with, or None when the fault is off."""

@@ -19,6 +19,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from duoctl.emulator.admin.api import AdminAPI
+from duoctl.emulator.admin.authlog import AuthLog
+from duoctl.emulator.admin.integrations import WEB_SDK_TYPE, Integration, Integrations
+from duoctl.emulator.admin.permissions import ALL_PERMISSIONS, parse_permissions
 from duoctl.emulator.ca import KeyType, build_tls_contexts, validate_hostname
 from duoctl.emulator.control import ControlAPI, is_control_path
 from duoctl.emulator.endpoints import TIMEOUT_HOLD, DuoEndpoints
@@ -46,6 +50,21 @@ def generate_client_id() -> str:
 
 def generate_client_secret() -> str:
     return "".join(secrets.choice(_ALNUM) for _ in range(40))
+
+
+def _admin_credential(
+    ikey: str | None, skey: str | None, permissions: Iterable[str] | None
+) -> tuple[str, str, set[str]]:
+    """The Admin API's integration key, secret key and permissions: each as given
+    (checked), else generated (all permissions)."""
+    ikey = ikey if ikey is not None else generate_client_id()
+    skey = skey if skey is not None else generate_client_secret()
+    if len(ikey) != 20 or not ikey.startswith("DI") or not all(c in _UPPER_ALNUM for c in ikey):
+        raise ValueError("admin_ikey must be DI and 18 upper-case letters and digits")
+    if len(skey) != 40 or not all(c in _ALNUM for c in skey):
+        raise ValueError("admin_skey must be 40 letters and digits")
+    granted = set(ALL_PERMISSIONS) if permissions is None else parse_permissions(permissions)
+    return ikey, skey, granted
 
 
 def _loopback_bind_address(host: str, *, any_address: bool = False) -> str:
@@ -82,6 +101,13 @@ class Emulator:
     Duo's, or ``"ec"``. ``push_timeout`` is how long a TIMEOUT user's prompt is held before
     Duo's "timed out" page (real Duo: about a minute). ``on_request`` sees every request;
     ``SeenRequest.reason`` says why one was refused (Duo's own answers never do).
+
+    Duo's Admin API is served on the same host and port (:mod:`duoctl.emulator.admin`):
+    ``admin_ikey`` / ``admin_skey`` sign requests (generated when None), and
+    ``admin_permissions`` (a mutable set of :data:`ALL_PERMISSIONS` names; all by
+    default) decides what they may call. ``duo_client.Admin(emu.admin_ikey,
+    emu.admin_skey, emu.api_hostname, port=emu.port, ca_certs=str(emu.ca_bundle))`` works
+    unmodified; every authorize decision lands in ``auth_log`` and its endpoint.
     """
 
     def __init__(
@@ -104,6 +130,9 @@ class Emulator:
         hostnames: Sequence[str] = (),
         keep_state: bool = False,
         control_token: str | None = None,
+        admin_ikey: str | None = None,
+        admin_skey: str | None = None,
+        admin_permissions: Iterable[str] | None = None,
     ) -> None:
         self._bind_address = _loopback_bind_address(host, any_address=bind_any)
         self.hostnames = tuple(validate_hostname(name) for name in hostnames)
@@ -121,13 +150,22 @@ class Emulator:
             raise ValueError("client_id must be 20 upper-case letters and digits")
         if len(self.client_secret) != 40 or not all(c in _ALNUM for c in self.client_secret):
             raise ValueError("client_secret must be 40 letters and digits")
+        # admin_permissions is mutable: a test removes one, the next request sees it.
+        self.admin_ikey, self.admin_skey, self.admin_permissions = _admin_credential(
+            admin_ikey, admin_skey, admin_permissions
+        )
         self.users: dict[str, EmulatedUser] = {u.name: u for u in users}
         self._initial_users = [dataclasses.replace(u) for u in self.users.values()]
         self._seen_lock = threading.Lock()
         self.faults = Faults()
         self.interactive = interactive
         self.requests_seen: collections.deque[SeenRequest] = collections.deque(maxlen=_SEEN_LIMIT)
-        self._clients: dict[str, str] = {self.client_id: self.client_secret}
+        self._clients: dict[str, str] = {}
+        self.integrations = Integrations(self._clients, generate_client_id, generate_client_secret)
+        self.integrations.register(
+            Integration(self.client_id, self.client_secret, "duoctl emulator", WEB_SDK_TYPE)
+        )
+        self.auth_log = AuthLog()
         self._requested_port = port
         self._given_state_dir = state_dir
         self._own_state_dir = False
@@ -160,12 +198,16 @@ class Emulator:
         self.users[user.name] = user
 
     def add_client(
-        self, client_id: str | None = None, client_secret: str | None = None
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        name: str = "Web SDK",
     ) -> tuple[str, str]:
-        """Register another application (e.g. to check codes are bound to their client)."""
+        """Register another application (e.g. to check codes are bound to their client); the
+        Admin API lists it as a Web SDK integration called ``name``."""
         cid = client_id if client_id is not None else generate_client_id()
         secret = client_secret if client_secret is not None else generate_client_secret()
-        self._clients[cid] = secret
+        self.integrations.register(Integration(cid, secret, name, WEB_SDK_TYPE))
         return cid, secret
 
     def remove_user(self, name: str) -> bool:
@@ -195,12 +237,20 @@ class Emulator:
         self.users.clear()
         self.users.update((u.name, dataclasses.replace(u)) for u in self._initial_users)
         self.faults.reset()
+        self.auth_log.clear()
         with self._seen_lock:
             self.requests_seen.clear()
 
     @property
     def running(self) -> bool:
         return self._server is not None
+
+    @property
+    def api_hostname(self) -> str:
+        """``api_host`` without its port: what ``duo_client.Admin`` takes as ``host``, with
+        ``port=emu.port`` (duo_client connects to ``host`` on port 443 unless given
+        ``port``, and signs ``host`` as given)."""
+        return self.api_host.rpartition(":")[0]
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -229,6 +279,16 @@ class Emulator:
                 lowercase_preferred_username=self.lowercase_preferred_username,
                 push_timeout=self.push_timeout,
             )
+            admin = AdminAPI(
+                ikey=self.admin_ikey,
+                skey=self.admin_skey,
+                granted=lambda: self.admin_permissions,
+                users=self.users,
+                integrations=self.integrations,
+                log=self.auth_log,
+                faults=self.faults,
+                clock=self._clock,
+            )
             family = socket.AF_INET6 if ":" in self._bind_address else socket.AF_INET
             server = EmulatorHTTPServer(
                 (self._bind_address, self._requested_port),
@@ -239,12 +299,14 @@ class Emulator:
                 stopping=self._stopping,
                 record=self._record,
                 control=ControlAPI(self, self.control_token),
+                admin=admin,
             )
         except BaseException:
             self._remove_state_dir()
             raise
         self.port = int(server.server_address[1])
         endpoints.bind_port(self.port, self.hostnames)
+        admin.bind_port(self.port, self.hostnames)
         self.api_host = _advertised_host(self._bind_address, self.port, self.hostnames)
         self.ca_bundle = ca_bundle
         self._server = server

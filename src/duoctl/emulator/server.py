@@ -9,6 +9,7 @@ Connections are kept alive between requests, as Duo's are, until idle for KEEP_A
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import socketserver
@@ -22,6 +23,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from duoctl.emulator import page
+from duoctl.emulator.admin.api import AdminAPI, is_admin_path
 from duoctl.emulator.ca import TlsContexts
 from duoctl.emulator.control import ControlAPI, is_control_path
 from duoctl.emulator.endpoints import (
@@ -34,7 +36,7 @@ from duoctl.emulator.endpoints import (
     html_response,
     json_response,
 )
-from duoctl.emulator.faults import Faults
+from duoctl.emulator.faults import RATE_LIMITED_BODY, Faults
 from duoctl.emulator.forms import BadBody, BodyTooLarge, parse_form, read_body
 from duoctl.emulator.page import PROMPT_PATH
 
@@ -149,6 +151,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = html_response(response.status, page.not_json_page(response.status))
         self._reason = response.reason
         self._decision = response.decision
+        if response.decision is not None and self.server.admin is not None:
+            self.server.admin.record(response.decision, self.client_address[0])
         self._send(response, with_body=method != "HEAD")
 
     def _respond(self, method: str, faults: Faults) -> Response:
@@ -179,11 +183,22 @@ class _Handler(BaseHTTPRequestHandler):
             query = dict(parse_qsl(query_string, keep_blank_values=True))
             authorizations = self.headers.get_all("Authorization") or []
             return control.handle(method, path, query, authorizations, raw)
+        if faults.rate_limit is not None:
+            # Before routing: a rate limiter sits in front of every endpoint, known or not.
+            return Response(
+                429,
+                json.dumps(RATE_LIMITED_BODY).encode(),
+                reason="rate_limit fault",
+                headers=(("Retry-After", str(faults.rate_limit)),),
+            )
         forced = faults.forced_status()
         if forced is not None:
             return json_response(
                 forced, {"stat": "FAIL", "code": forced * 100, "message": "Service Unavailable"}
             )
+        admin = self.server.admin
+        if admin is not None and is_admin_path(path):
+            return admin.handle(method, self.path, self.headers, raw, self.client_address[0])
         expected = _ROUTES.get(path)
         if expected is None:
             return json_response(404, {"stat": "FAIL", "code": 40400, "message": "Not found"})
@@ -251,9 +266,11 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         stopping: threading.Event,
         record: Callable[[SeenRequest], None],
         control: ControlAPI | None = None,
+        admin: AdminAPI | None = None,
     ) -> None:
         self.address_family = family
         self.control = control
+        self.admin = admin
         self.endpoints = endpoints
         self.faults = faults
         self.stopping = stopping

@@ -6,7 +6,7 @@ import enum
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,30 @@ def find_user(users: Mapping[str, EmulatedUser], name: str) -> EmulatedUser | No
     return next((u for u in list(users.values()) if u.name.casefold() == folded), None)
 
 
+# A user's status as the Admin API spells it (duo_client 5.7.0 admin.py USER_STATUS_*).
+USER_STATUSES = ("active", "bypass", "disabled", "locked out")
+# What a phone can do, in the Admin API's words (Duo Admin API docs, "Phones": capabilities).
+PHONE_CAPABILITIES = ("auto", "push", "sms", "phone", "mobile_otp")
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One of a user's phones as the Admin API reports it (Duo Admin API docs, "Phones")."""
+
+    number: str = "+15555551234"
+    platform: str = "Apple iOS"
+    capabilities: tuple[str, ...] = PHONE_CAPABILITIES
+    name: str = ""
+    model: str = "iPhone"
+    activated: bool = True
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.capabilities) - set(PHONE_CAPABILITIES))
+        if unknown:
+            choices = ", ".join(PHONE_CAPABILITIES)
+            raise ValueError(f"unknown phone capability {unknown[0]!r}: choose from {choices}")
+
+
 @dataclass
 class EmulatedUser:
     name: str
@@ -59,6 +83,12 @@ class EmulatedUser:
     delay: float = 0.0  # seconds before the push is "answered"
     factor: str = "duo_push"
     device_name: str = "iOS (XXX-XXX-1234)"
+    # What the Admin API reports (and the authorize flow honours: status).
+    status: str = "active"
+    phones: tuple[Phone, ...] = field(default_factory=lambda: (Phone(),))
+    groups: tuple[str, ...] = ()
+    is_enrolled: bool = True
+    last_login: float | None = None  # seconds since the epoch; None: never
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -68,6 +98,11 @@ class EmulatedUser:
         # NaN and infinity would make the handler wait forever or not at all.
         if not math.isfinite(self.delay) or self.delay < 0:
             raise ValueError(f"delay must be a finite number >= 0, not {self.delay!r}")
+        if self.status not in USER_STATUSES:
+            choices = ", ".join(repr(s) for s in USER_STATUSES)
+            raise ValueError(f"unknown status {self.status!r}: choose one of {choices}")
+        if not all(isinstance(p, Phone) for p in self.phones):
+            raise ValueError("phones must be Phone values")
 
 
 def parse_outcome(text: str) -> Outcome:
@@ -96,7 +131,10 @@ def parse_user_spec(spec: str) -> EmulatedUser:
 
 def load_users_toml(path: Path) -> list[EmulatedUser]:
     """Read ``[[users]]`` tables: ``name`` (required), ``outcome``, ``delay``, ``factor``,
-    ``device_name``. Unknown keys are errors so a typo does not silently do nothing."""
+    ``device_name``, and what the Admin API reports: ``status``, ``groups`` (strings),
+    ``is_enrolled``, ``last_login`` (Unix seconds) and ``[[users.phones]]`` tables (``number``,
+    ``platform``, ``capabilities``, ``name``, ``model``, ``activated``). Unknown keys are
+    errors so a typo does not silently do nothing."""
     with path.open("rb") as fh:
         document = tomllib.load(fh)
     entries = document.get("users")
@@ -105,7 +143,21 @@ def load_users_toml(path: Path) -> list[EmulatedUser]:
     return [_user_from_table(entry, path, i) for i, entry in enumerate(entries, 1)]
 
 
-_USER_KEYS = frozenset({"name", "outcome", "delay", "factor", "device_name"})
+_USER_KEYS = frozenset(
+    {
+        "name",
+        "outcome",
+        "delay",
+        "factor",
+        "device_name",
+        "status",
+        "phones",
+        "groups",
+        "is_enrolled",
+        "last_login",
+    }
+)
+_PHONE_KEYS = frozenset({"number", "platform", "capabilities", "name", "model", "activated"})
 
 
 def _user_from_table(entry: Any, path: Path, index: int) -> EmulatedUser:
@@ -129,6 +181,63 @@ def _user_from_table(entry: Any, path: Path, index: int) -> EmulatedUser:
     if not isinstance(factor, str) or not isinstance(device, str):
         raise ValueError(f"{where}: 'factor' and 'device_name' must be strings")
     try:
-        return EmulatedUser(name, parse_outcome(outcome), float(delay), factor, device)
+        user = EmulatedUser(name, parse_outcome(outcome), float(delay), factor, device)
+        return _with_admin_fields(user, entry, where)
+    except ValueError as exc:
+        message = str(exc)
+        raise ValueError(message if message.startswith(where) else f"{where}: {message}") from None
+
+
+def _with_admin_fields(user: EmulatedUser, entry: Mapping[str, Any], where: str) -> EmulatedUser:
+    status = entry.get("status", "active")
+    groups = entry.get("groups", [])
+    enrolled = entry.get("is_enrolled", True)
+    last_login = entry.get("last_login")
+    if not isinstance(status, str):
+        raise ValueError(f"{where}: 'status' must be a string")
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        raise ValueError(f"{where}: 'groups' must be a list of strings")
+    if not isinstance(enrolled, bool):
+        raise ValueError(f"{where}: 'is_enrolled' must be true or false")
+    if last_login is not None and (isinstance(last_login, bool) or not isinstance(last_login, int)):
+        raise ValueError(f"{where}: 'last_login' must be Unix seconds (an integer)")
+    phones = entry.get("phones")
+    if phones is None:
+        phone_list = list(user.phones) if enrolled else []
+    elif isinstance(phones, list):
+        phone_list = [_phone(p, f"{where} phones #{i}") for i, p in enumerate(phones, 1)]
+    else:
+        raise ValueError(f"{where}: 'phones' must be [[users.phones]] tables")
+    return EmulatedUser(
+        user.name,
+        user.outcome,
+        user.delay,
+        user.factor,
+        user.device_name,
+        status=status,
+        phones=tuple(phone_list),
+        groups=tuple(groups),
+        is_enrolled=enrolled,
+        last_login=None if last_login is None else float(last_login),
+    )
+
+
+def _phone(entry: Any, where: str) -> Phone:
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"{where}: expected a table")
+    unknown = set(entry) - _PHONE_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    text = {k: entry[k] for k in ("number", "platform", "name", "model") if k in entry}
+    if not all(isinstance(v, str) for v in text.values()):
+        raise ValueError(f"{where}: number, platform, name and model must be strings")
+    capabilities = entry.get("capabilities", list(PHONE_CAPABILITIES))
+    if not isinstance(capabilities, list) or not all(isinstance(c, str) for c in capabilities):
+        raise ValueError(f"{where}: 'capabilities' must be a list of strings")
+    activated = entry.get("activated", True)
+    if not isinstance(activated, bool):
+        raise ValueError(f"{where}: 'activated' must be true or false")
+    try:
+        return Phone(capabilities=tuple(capabilities), activated=activated, **text)
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None

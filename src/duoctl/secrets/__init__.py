@@ -23,6 +23,8 @@ BACKEND_CHOICES = (BACKEND_AUTO, *BACKENDS)
 # Entries a store keeps for duoctl itself (the audit trail's fingerprint key): their names
 # start with "_", which no provider name can, and ``names()`` leaves them out.
 INTERNAL_PREFIX = "_"
+# The Admin API secret key (duoctl.admin.credentials); "_" keeps it apart from providers.
+ADMIN_SKEY_ENTRY = "_admin-skey"
 
 
 def provider_names(names: list[str]) -> list[str]:

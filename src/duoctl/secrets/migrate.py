@@ -25,7 +25,10 @@ from pathlib import Path
 from duoctl.audit.record import FINGERPRINT_KEY_NAME
 from duoctl.config.edit import edit_config
 from duoctl.errors import SecretStoreError
-from duoctl.secrets import SecretStore
+from duoctl.secrets import ADMIN_SKEY_ENTRY, SecretStore
+
+# duoctl's own entries in a store (not providers'), moved along by a migration.
+_INTERNAL_ENTRIES = (FINGERPRINT_KEY_NAME, ADMIN_SKEY_ENTRY)
 
 
 @dataclass
@@ -86,7 +89,7 @@ def migrate_secrets(
             report.copied.append(name)
             edit.note_secret(name, f"copied to {target_name}")
             on_step(f"copied {name!r} to {target_name}")
-        _move_fingerprint_key(source, target)
+        _move_internal_entries(source, target)
         edit.set_secrets(backend=target_name, migrating_from=source_name, migrating_to=None)
     on_step(f"the config now uses {target_name}")
     for name in [*report.copied, *report.already]:
@@ -96,20 +99,27 @@ def migrate_secrets(
         except SecretStoreError:
             report.left_in_source.append(name)
     if not report.left_in_source:
-        with contextlib.suppress(SecretStoreError):
-            source.delete(FINGERPRINT_KEY_NAME)
+        _delete_internal_entries(source)
         with edit_config(config_path) as edit:
             if edit.before.secrets_migrating_from is not None:
                 edit.set_secrets(migrating_from=None)
     return report
 
 
-def _move_fingerprint_key(source: SecretStore, target: SecretStore) -> None:
-    """The audit trail's fingerprint key moves with the secrets: records written after the
-    move must stay comparable with those before it."""
-    key = source.get(FINGERPRINT_KEY_NAME)
-    if key is not None and target.get(FINGERPRINT_KEY_NAME) != key:
-        target.set(FINGERPRINT_KEY_NAME, key)
+def _move_internal_entries(source: SecretStore, target: SecretStore) -> None:
+    """duoctl's own entries move with the secrets: the audit trail's fingerprint key (records
+    written after the move must stay comparable with those before it) and the Admin API
+    secret key."""
+    for entry in _INTERNAL_ENTRIES:
+        value = source.get(entry)
+        if value is not None and target.get(entry) != value:
+            target.set(entry, value)
+
+
+def _delete_internal_entries(store: SecretStore) -> None:
+    for entry in _INTERNAL_ENTRIES:
+        with contextlib.suppress(SecretStoreError):
+            store.delete(entry)
 
 
 def source_for(
@@ -140,7 +150,6 @@ def drop_abandoned_copies(
             except SecretStoreError:
                 report.left_in_source.append(name)
         if not report.left_in_source:
-            with contextlib.suppress(SecretStoreError):
-                stale.delete(FINGERPRINT_KEY_NAME)
+            _delete_internal_entries(stale)
             edit.set_secrets(migrating_to=None)
     return report

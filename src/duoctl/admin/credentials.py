@@ -1,0 +1,126 @@
+"""The one Admin API credential of a config: host, ikey and CA bundle in its [admin] table,
+the secret key in the same secret store as the providers' secrets.
+
+Stored and removed like a provider's secret (see :mod:`duoctl.providers`): under the config
+lock, the audit record first, the store call next, undone if the config write fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from duoctl.config.edit import edit_config
+from duoctl.config.model import AdminCredential
+from duoctl.config.store import load_config
+from duoctl.errors import ConfigError, CredentialUnreadable, SecretStoreError
+from duoctl.providers import restore_secret, store_label, validate_ca_bundle, write_recorded
+from duoctl.secrets import ADMIN_SKEY_ENTRY, SecretStore
+from duoctl.validation import (
+    normalize_pasted_endpoint,
+    validate_admin_ikey,
+    validate_admin_skey,
+    validate_endpoint,
+)
+
+# The store entry of the secret key. It starts with "_", which no provider name can
+# (validation.py: names start with a letter or digit), so it never collides with one.
+SKEY_ENTRY = ADMIN_SKEY_ENTRY
+AUDIT_TARGET = "[admin]"
+_AUDIT_NAME = "Admin API"
+LOGIN_HINT = "duoctl admin login --host api-XXXXXXXX.duosecurity.com --ikey DIXXXXXXXXXXXXXXXXXX"
+
+
+def validated(
+    host: str, ikey: str, ca_bundle: str | None
+) -> tuple[AdminCredential, tuple[str, ...]]:
+    """The credential from typed values, and notes on what was normalised (a pasted URL)."""
+    bare, note = normalize_pasted_endpoint(host)
+    credential = AdminCredential(
+        host=validate_endpoint(bare),
+        ikey=validate_admin_ikey(ikey),
+        ca_bundle=validate_ca_bundle(ca_bundle) if ca_bundle is not None else None,
+    )
+    return credential, (note,) if note else ()
+
+
+def check_store(secrets: SecretStore) -> str:
+    """A bounded read before a secret is asked for: a store that cannot work fails now."""
+    # A damaged old key is no obstacle: the login replaces it, which is its fix.
+    with contextlib.suppress(CredentialUnreadable):
+        secrets.get(SKEY_ENTRY)
+    return store_label(secrets)
+
+
+def save(path: Path, secrets: SecretStore, credential: AdminCredential, skey: str) -> str:
+    """Store the credential (replacing any); returns the store's label."""
+    skey = validate_admin_skey(skey)
+    label = check_store(secrets)
+    stored = False
+    previous: str | None = None
+    try:
+        with edit_config(path) as edit:
+            edit.set_table(
+                "admin",
+                host=credential.host,
+                ikey=credential.ikey,
+                ca_bundle=credential.ca_bundle,
+            )
+            previous = write_recorded(
+                edit,
+                secrets,
+                SKEY_ENTRY,
+                skey,
+                "stored",
+                audit_name=_AUDIT_NAME,
+                target=AUDIT_TARGET,
+            )
+            stored = True
+    except BaseException:
+        if stored:
+            restore_secret(secrets, SKEY_ENTRY, previous)
+        raise
+    return label
+
+
+def load(path: Path, secrets: SecretStore) -> tuple[AdminCredential, str]:
+    """The credential and its secret key; ConfigError (4) or SecretStoreError (5) when absent."""
+    credential = load_config(path).admin
+    if credential is None:
+        raise ConfigError(
+            f"no Admin API credential in {path}",
+            hint=f"store one first: {LOGIN_HINT}",
+        )
+    skey = secrets.get(SKEY_ENTRY)
+    if skey is None:
+        raise SecretStoreError(
+            f"the Admin API secret key is missing from {store_label(secrets)}",
+            hint=f"store it again: {LOGIN_HINT}",
+        )
+    return credential, skey
+
+
+def remove(path: Path, secrets: SecretStore) -> tuple[AdminCredential | None, bool]:
+    """Remove the [admin] table and the secret key; returns what was there."""
+    secrets.preload()
+    deleted = False
+    previous: str | None = None
+    try:
+        with edit_config(path) as edit:
+            before = edit.before.admin
+            if before is not None:
+                edit.set_table("admin", host=None, ikey=None, ca_bundle=None)
+            try:
+                previous = secrets.get(SKEY_ENTRY)
+            except CredentialUnreadable:
+                previous = None
+                deleted = secrets.delete(SKEY_ENTRY)  # unrestorable anyway: the fix is to go
+            if previous is not None:
+                edit.note_secret(_AUDIT_NAME, "deleted", target=AUDIT_TARGET)
+                edit.record_now()
+                deleted = secrets.delete(SKEY_ENTRY)
+    except BaseException:
+        if previous is not None and deleted:
+            restore_secret(secrets, SKEY_ENTRY, previous)
+        raise
+    return before, deleted

@@ -1,0 +1,162 @@
+"""``duoctl admin ...``: the Admin API credential. Parse, call duoctl.admin, render."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from duoctl.cli.options import CommandGroup, JsonOption, YesOption, confirm
+from duoctl.cli.state import AppState
+
+if TYPE_CHECKING:
+    from duoctl.admin.status import AdminStatus
+
+HELP = (
+    "Duo's Admin API: the credential provider create and the support commands use.\n\n"
+    "Example: duoctl admin login --host api-1234abcd.duosecurity.com --ikey DIXXXXXXXXXXXXXXXXXX"
+)
+GROUP = CommandGroup("admin", HELP)
+
+
+@GROUP.command("login")
+def login(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="The API hostname, e.g. api-1234abcd.duosecurity.com.")],
+    ikey: Annotated[
+        str, typer.Option(help="The Admin API application's integration key (DI + 18).")
+    ],
+    ca_bundle: Annotated[
+        str | None, typer.Option(help="PEM CA bundle to trust for this host instead of Duo's.")
+    ] = None,
+    skey_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--skey-stdin",
+            help="Read the secret key from the first line of standard input (hidden when "
+            "typed at a terminal).",
+        ),
+    ] = False,
+    no_verify: Annotated[
+        bool,
+        typer.Option("--no-verify", help="Store it without asking Duo whether it works."),
+    ] = False,
+) -> None:
+    """Store the Admin API credential (one per config); its secret key goes to the secret store.
+
+    The secret key is read from a hidden prompt, from stdin (--skey-stdin) or from
+    DUOCTL_ADMIN_SKEY; never from the command line. Duo is asked first whether the
+    credential works (nothing is stored if it is rejected), unless --no-verify.
+
+    Example: duoctl admin login --host api-1234abcd.duosecurity.com --ikey DIXXXXXXXXXXXXXXXXXX
+    """
+    from duoctl.admin import credentials
+    from duoctl.secret_input import ADMIN_SKEY_ENV, read_client_secret
+    from duoctl.validation import validate_admin_skey
+
+    state: AppState = ctx.obj
+    credential, notes = credentials.validated(host, ikey, ca_bundle)
+    for note in notes:
+        state.streams.status(note)
+    path = state.write_path
+    credentials.check_store(state.secrets())
+    skey = validate_admin_skey(
+        read_client_secret(
+            from_stdin=skey_stdin,
+            stdin=sys.stdin,
+            label="Admin API secret key",
+            notify=state.streams.warn,
+            env_name=ADMIN_SKEY_ENV,
+            stdin_option="--skey-stdin",
+        )
+    )
+    status: AdminStatus | None = None
+    if not no_verify:
+        from duoctl.admin.session import session_for
+        from duoctl.admin.status import check
+
+        state.streams.status(f"- checking the credential with {credential.host}")
+        session = session_for(
+            credential, skey, notify=state.streams.status, factory=state.admin_api_factory
+        )
+        status = check(session)
+    label = credentials.save(path, state.secrets(), credential, skey)
+    state.streams.status(
+        f"stored the Admin API credential for {credential.host} ({credential.ikey}); "
+        f"secret key in {label}"
+    )
+    if status is not None:
+        _say_missing(state, status)
+
+
+def _say_missing(state: AppState, status: AdminStatus) -> None:
+    for permission, commands in status.disabled_commands().items():
+        what = f": {', '.join(commands)} will not work" if commands else ""
+        state.streams.warn(f"the Admin API application lacks {permission!r}{what}")
+
+
+def _status_dict(status: AdminStatus) -> dict[str, Any]:
+    return {
+        "host": status.host,
+        "ikey": status.ikey,
+        "credential": "accepted",
+        "permissions": status.granted,
+        "missing": status.missing,
+        "disabled_commands": {k: list(v) for k, v in status.disabled_commands().items()},
+    }
+
+
+@GROUP.command("status")
+def status_(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """Check the stored credential with read-only calls; name the permissions it lacks.
+
+    Exit 0 when Duo accepts the credential, even with permissions missing; 8 when rejected.
+
+    Example: duoctl admin status --json
+    """
+    from duoctl.admin.status import check
+
+    state: AppState = ctx.obj
+    status = check(state.admin_session())
+    if json_output:
+        from duoctl.output import envelope
+
+        state.streams.json(envelope("admin status", _status_dict(status)))
+        return
+    rows = [
+        (
+            permission,
+            "yes" if granted else "MISSING",
+            "" if granted else ", ".join(status.disabled_commands().get(permission, ())),
+        )
+        for permission, granted in status.granted.items()
+    ]
+    state.streams.status(f"Duo accepts the Admin API credential {status.ikey} at {status.host}")
+    from duoctl.cli.tables import print_table
+
+    print_table(state.streams.console, ("Permission", "Granted", "Disables"), rows)
+
+
+@GROUP.command("logout")
+def logout(ctx: typer.Context, yes: YesOption = False) -> None:
+    """Remove the Admin API credential: the [admin] table and its secret key.
+
+    Example: duoctl admin logout --yes
+    """
+    from duoctl.admin import credentials
+
+    state: AppState = ctx.obj
+    path = state.config_path
+    confirm(state, "Remove the Admin API credential and its secret key?", yes=yes)
+    before, deleted = credentials.remove(path, state.secrets())
+    if before is None and not deleted:
+        state.streams.status("no Admin API credential was stored; nothing changed")
+        return
+    where = f" for {before.host} ({before.ikey})" if before is not None else ""
+    key = "and its secret key " if deleted else ""
+    state.streams.status(f"removed the Admin API credential{where} {key}".rstrip())
+
+
+def register(root: typer.Typer, only: str | None = None) -> None:
+    GROUP.register(root, only)
