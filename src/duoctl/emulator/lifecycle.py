@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 
 from duoctl.emulator.admin.api import AdminAPI
-from duoctl.emulator.admin.authlog import AuthLog
+from duoctl.emulator.admin.authlog import VISIBILITY_DELAY, AuthLog
 from duoctl.emulator.admin.integrations import WEB_SDK_TYPE, Integration, Integrations
 from duoctl.emulator.admin.permissions import ALL_PERMISSIONS, parse_permissions
 from duoctl.emulator.ca import KeyType, build_tls_contexts, validate_hostname
@@ -107,7 +107,9 @@ class Emulator:
     ``admin_permissions`` (a mutable set of :data:`ALL_PERMISSIONS` names; all by
     default) decides what they may call. ``duo_client.Admin(emu.admin_ikey,
     emu.admin_skey, emu.api_hostname, port=emu.port, ca_certs=str(emu.ca_bundle))`` works
-    unmodified; every authorize decision lands in ``auth_log`` and its endpoint.
+    unmodified; every authorize decision lands in ``auth_log`` and its endpoint, served
+    ``authlog_delay`` seconds later (Duo's documented two minutes by default; a test that
+    cannot wait sets 0, at any time).
     """
 
     def __init__(
@@ -126,6 +128,7 @@ class Emulator:
         lowercase_preferred_username: bool = False,
         key_type: KeyType = "rsa",
         push_timeout: float = TIMEOUT_HOLD,
+        authlog_delay: float = VISIBILITY_DELAY,
         bind_any: bool = False,
         hostnames: Sequence[str] = (),
         keep_state: bool = False,
@@ -173,14 +176,13 @@ class Emulator:
         self._clock = clock
         if not isinstance(new_user_policy, NewUserPolicy):
             raise ValueError(f"new_user_policy must be a NewUserPolicy, not {new_user_policy!r}")
-        if not math.isfinite(push_timeout) or push_timeout < 0:
-            raise ValueError(f"push_timeout must be a finite number >= 0, not {push_timeout!r}")
         if key_type not in {"rsa", "ec"}:
             raise ValueError(f"key_type must be 'rsa' or 'ec', not {key_type!r}")
         self.new_user_policy = new_user_policy
         self.lowercase_preferred_username = lowercase_preferred_username
         self.key_type: KeyType = key_type
-        self.push_timeout = push_timeout
+        self.push_timeout = _seconds("push_timeout", push_timeout)
+        self.authlog_delay = _seconds("authlog_delay", authlog_delay)
         self._stopping = threading.Event()
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -288,6 +290,7 @@ class Emulator:
                 log=self.auth_log,
                 faults=self.faults,
                 clock=self._clock,
+                log_delay=lambda: self.authlog_delay,
             )
             family = socket.AF_INET6 if ":" in self._bind_address else socket.AF_INET
             server = EmulatorHTTPServer(
@@ -400,6 +403,13 @@ def _write_if_changed(path: Path, data: bytes) -> None:
     except OSError:
         pass
     replace_atomically(path, data)
+
+
+def _seconds(name: str, value: float) -> float:
+    # NaN or infinity would make a wait last forever or not at all.
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, not {value!r}")
+    return value
 
 
 def _advertised_host(address: str, port: int, hostnames: Sequence[str]) -> str:

@@ -16,6 +16,7 @@ the duo_client 5.7.0 admin.py method that calls each:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from email.message import Message
@@ -23,7 +24,13 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from duoctl.emulator.admin import errors, permissions
-from duoctl.emulator.admin.authlog import AuthLog, AuthRecord, parse_query, user_key
+from duoctl.emulator.admin.authlog import (
+    VISIBILITY_DELAY,
+    AuthLog,
+    AuthRecord,
+    parse_query,
+    user_key,
+)
 from duoctl.emulator.admin.errors import AdminError
 from duoctl.emulator.admin.integrations import Integrations
 from duoctl.emulator.admin.signature import SignedRequest, duo_headers_of, verify
@@ -58,6 +65,7 @@ class AdminAPI:
         log: AuthLog,
         faults: Faults,
         clock: Callable[[], float],
+        log_delay: Callable[[], float] = lambda: VISIBILITY_DELAY,
     ) -> None:
         self._ikey = ikey
         self._skey = skey
@@ -65,6 +73,7 @@ class AdminAPI:
         self._users = users
         self._integrations = integrations
         self._log = log
+        self._log_delay = log_delay  # read on every request, like the grants
         self._faults = faults
         self._clock = clock
         self._hosts: frozenset[str] = frozenset()
@@ -171,7 +180,13 @@ class AdminAPI:
             return _ok(self._integrations.get(key).to_json())
         if path == AUTH_LOG_PATH:
             self._allow(method, "GET", permissions.READ_LOG)
-            return _ok(self._log.page(parse_query(params, int(self._now() * 1000))))
+            now_ms = int(self._now() * 1000)
+            query = parse_query(params, now_ms)
+            # Records younger than Duo's delay are not served yet, whatever maxtime says.
+            visible = now_ms - int(self._log_delay() * 1000)
+            return _ok(
+                self._log.page(dataclasses.replace(query, maxtime=min(query.maxtime, visible)))
+            )
         raise errors.not_found("Admin API endpoint")
 
     def _allow(self, method: str, allowed: str, permission: str) -> None:

@@ -19,6 +19,10 @@ from typing import Any
 from duoctl.emulator.admin import errors
 
 LOG_LIMIT = 10_000  # records kept; the oldest go first
+# Seconds before a record shows: "There is an intentional two minute delay in availability of
+# new authentications in the API response ... Querying for results more recent than two
+# minutes will return as empty" (Duo Admin API docs, "Authentication Logs").
+VISIBILITY_DELAY = 120.0
 DEFAULT_PAGE = 100  # Duo's default ``limit`` (Admin API docs)
 MAX_PAGE = 1000  # Duo's largest ``limit`` (Admin API docs)
 # mintime may reach back this far (Duo answers 400 "mintime must be within the past 180
