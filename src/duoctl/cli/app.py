@@ -21,7 +21,7 @@ ROOT_HELP = (
     "Admins: provider add/create/list/show/edit/remove, admin login/status/logout, secrets "
     "migrate, config path, audit. "
     "Operators: mfa enable/disable/status, platform url set/show/unset. Support: test-login, "
-    "doctor. Try it offline: demo, emulator.\n\n"
+    "doctor, user show, logs. Try it offline: demo, emulator.\n\n"
     "Example: duoctl demo"
 )
 
@@ -40,9 +40,18 @@ _COMMAND_MODULES = {
     "audit": "audit_cmd",
     "platform": "platform_cmd",
     "admin": "admin_cmd",
+    "user": "user_cmd",
+    "logs": "logs_cmd",
 }
 # Modules whose command is a group built one subcommand at a time (CommandGroup).
-_GROUP_MODULES = ("provider_cmd", "mfa_cmd", "config_cmd", "secrets_cmd", "admin_cmd")
+_GROUP_MODULES = (
+    "provider_cmd",
+    "mfa_cmd",
+    "config_cmd",
+    "secrets_cmd",
+    "admin_cmd",
+    "user_cmd",
+)
 
 
 def _version(value: bool) -> None:
@@ -117,7 +126,7 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 _ROOT_OPTIONS_WITH_VALUE = ("--config", "-c")
-_GROUPS = ("provider", "mfa", "config", "secrets", "audit", "platform", "admin")
+_GROUPS = ("provider", "mfa", "config", "secrets", "audit", "platform", "admin", "user")
 
 
 def hoist_root_options(args: list[str]) -> list[str]:

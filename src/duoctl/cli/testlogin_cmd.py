@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 import time
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from duoctl.admin.explain import DEFAULT_WAIT as EXPLAIN_WAIT
 from duoctl.cli.options import JsonOption, finite_float
 from duoctl.cli.secret_options import SecretStdin, take_one_shot_secret
 from duoctl.cli.state import AppState
 from duoctl.duoclient import DEFAULT_LOGIN_WAIT, DEFAULT_NETWORK_TIMEOUT
-from duoctl.errors import DuoDenied
+from duoctl.errors import DuoDenied, DuoTimeout
 from duoctl.output import safe_text
 from duoctl.testlogin.progress import Progress
 
 if TYPE_CHECKING:
     from rich.status import Status
 
+    from duoctl.admin.session import AdminSession
     from duoctl.duoclient import DuoClientFactory
     from duoctl.output import Streams
     from duoctl.testlogin.browser import BrowserOpener
@@ -230,6 +233,24 @@ def cmd_test_login(
     no_browser: NoBrowserOption = False,
     client_secret_stdin: SecretStdin = False,
     debug: DebugOption = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="After a deny or a timeout, show Duo's recorded reason from its "
+            "authentication log (needs the Admin API credential: duoctl admin login).",
+        ),
+    ] = False,
+    explain_wait: Annotated[
+        float,
+        typer.Option(
+            help="Seconds --explain waits for Duo's record (Duo shows one about 2 minutes "
+            "after the attempt).",
+            min=0,
+            max=900,
+            callback=finite_float,
+        ),
+    ] = EXPLAIN_WAIT,
     json_output: JsonOption = False,
 ) -> None:
     """Prove a provider works: a real Duo Universal Prompt login, end to end.
@@ -259,18 +280,71 @@ def cmd_test_login(
         timeout=timeout,
         network_timeout=network_timeout,
     )
+    # Fail before the login, not after it, when --explain cannot work (no credential).
+    admin = state.admin_session() if explain else None
+    started = datetime.datetime.now(datetime.UTC)
+    deps = LoginDeps(
+        config_path=state.config_path,
+        secrets=state.secrets(),
+        client_factory=_client_factory(state, debug),
+        browser_for=lambda chosen: _browser(mode, chosen.ca_bundle, progress),
+        progress=progress,
+    )
     try:
-        deps = LoginDeps(
-            config_path=state.config_path,
-            secrets=state.secrets(),
-            client_factory=_client_factory(state, debug),
-            browser_for=lambda chosen: _browser(mode, chosen.ca_bundle, progress),
-            progress=progress,
+        try:
+            result = run_test_login(options, deps)
+        finally:
+            progress.close()
+        _render(state, result, json_output, "test-login")
+    except (DuoDenied, DuoTimeout) as failure:
+        if admin is None:
+            raise
+        who = options.username or deps.login_name()
+        raise _explained(state, admin, failure, provider, who, started, explain_wait) from None
+
+
+def _explained(
+    state: AppState,
+    admin: AdminSession,
+    failure: DuoDenied | DuoTimeout,
+    provider: str | None,
+    username: str,
+    started: datetime.datetime,
+    wait: float,
+) -> DuoDenied | DuoTimeout:
+    """``failure`` again, with Duo's record of the attempt said on stderr and in its data."""
+    from duoctl.admin.explain import explain
+    from duoctl.config.store import load_config
+    from duoctl.testlogin.flow import choose_provider
+
+    chosen = choose_provider(load_config(state.config_path), provider)
+    if chosen.endpoint.lower() != admin.host.lower():
+        state.streams.warn(
+            f"the Admin API credential is for {admin.host}, the provider uses "
+            f"{chosen.endpoint}: the record may be in another Duo account's log"
         )
-        result = run_test_login(options, deps)
-    finally:
-        progress.close()
-    _render(state, result, json_output, "test-login")
+    explanation = explain(
+        admin,
+        username=username,
+        application=chosen.client_id,
+        started=started,
+        txid=_txid(failure.data),
+        wait=wait,
+        notify=state.streams.status,
+    )
+    for line in explanation.lines():
+        state.streams.status(safe_text(line))
+    data = {**(failure.data or {}), "explanation": explanation.to_dict()}
+    return type(failure)(failure.message, hint=failure.hint, data=data)
+
+
+def _txid(data: dict[str, Any] | None) -> str | None:
+    # A token that says deny carries Duo's txid (auth_context.txid); a redirect with
+    # error=access_denied, or no redirect at all, carries none.
+    claims = (data or {}).get("claims")
+    context = claims.get("auth_context") if isinstance(claims, dict) else None
+    txid = context.get("txid") if isinstance(context, dict) else None
+    return txid if isinstance(txid, str) and txid else None
 
 
 def demo(

@@ -1,0 +1,171 @@
+"""`duoctl user show`: one Duo user as support needs to see them after "I got no push".
+
+Fields and values follow Duo's user object (Admin API docs, "Users": ``status`` is "active",
+"bypass", "disabled", "locked out" or "pending deletion"; ``phones[].capabilities`` lists
+"push", "sms", "phone", "mobile_otp", "auto"; ``last_login`` is Unix seconds or null; duo_client
+5.7.0 admin.py module docstring, "USERS"). Anything else Duo sends is ignored; anything
+missing or of the wrong type is shown as unknown rather than guessed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from duoctl.admin.session import AdminSession
+
+# What each status means for the next login through a Duo-protected application (Admin API
+# docs, "Users": "bypass" skips the second factor, "disabled" and "locked out" deny).
+STATUS_MEANING = {
+    "active": "Duo prompts for a second factor as usual",
+    "bypass": "Duo lets them in WITHOUT a second factor",
+    "disabled": "Duo denies every login",
+    "locked out": "Duo denies every login until an administrator unlocks the user",
+    "pending deletion": "Duo denies every login: the user is about to be deleted",
+}
+
+
+@dataclass(frozen=True)
+class PhoneView:
+    name: str
+    platform: str
+    model: str
+    push: bool  # "push" in capabilities and the Duo Mobile app activated
+    activated: bool | None
+    capabilities: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "platform": self.platform,
+            "model": self.model,
+            "push_capable": self.push,
+            "activated": self.activated,
+            "capabilities": list(self.capabilities),
+        }
+
+
+@dataclass(frozen=True)
+class UserView:
+    """What Duo holds for the name looked up; ``found`` False: Duo has no such user."""
+
+    asked: str
+    found: bool
+    username: str | None = None
+    user_id: str | None = None  # Duo's key for the user: what log filters take
+    status: str | None = None
+    enrolled: bool | None = None
+    phones: tuple[PhoneView, ...] = ()
+    last_login: datetime.datetime | None = None
+    groups: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    def findings(self) -> list[str]:
+        """Why a login of this user would not end in a push being approved, plainly."""
+        if not self.found:
+            return [
+                f"Duo has no user {self.asked!r} (nor an alias of that name): on first login "
+                "the application's New User Policy decides (Duo's default: enrollment)"
+            ]
+        found: list[str] = []
+        if self.status is not None and self.status != "active":
+            meaning = STATUS_MEANING.get(self.status, "not a status duoctl knows")
+            found.append(f"status {self.status!r}: {meaning}")
+        if self.enrolled is False:
+            found.append(
+                "not enrolled: Duo shows enrollment (or denies, per the New User Policy) "
+                "instead of a push"
+            )
+        if self.enrolled and not any(p.push for p in self.phones):
+            found.append(
+                "no phone can receive a push (Duo Mobile not activated, or no smartphone): "
+                "the user needs a passcode, a call or another factor"
+            )
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "username": self.asked,
+            "exists": self.found,
+            "duo_username": self.username,
+            "status": self.status,
+            "enrolled": self.enrolled,
+            "phones": [p.to_dict() for p in self.phones],
+            "last_login": None if self.last_login is None else self.last_login.isoformat(),
+            "groups": list(self.groups),
+            "aliases": list(self.aliases),
+            "findings": self.findings(),
+        }
+
+
+def lookup(session: AdminSession, username: str) -> UserView:
+    """The user ``username`` as Duo has them. Duo matches usernames (and aliases)
+    case-insensitively (Admin API docs, "Retrieve Users": ``username``), so no folding
+    here: what Duo answers is the truth."""
+    users = session.users_by_name(username)
+    if not users:
+        return UserView(asked=username, found=False)
+    return user_view(username, users[0])
+
+
+def user_view(asked: str, user: dict[str, Any]) -> UserView:
+    return UserView(
+        asked=asked,
+        found=True,
+        username=_text(user.get("username")),
+        user_id=_text(user.get("user_id")),
+        status=_text(user.get("status")),
+        enrolled=_flag(user.get("is_enrolled")),
+        phones=tuple(_phone(p) for p in _list(user.get("phones")) if isinstance(p, dict)),
+        last_login=_when(user.get("last_login")),
+        groups=tuple(
+            name
+            for g in _list(user.get("groups"))
+            if isinstance(g, dict) and (name := _text(g.get("name"))) is not None
+        ),
+        aliases=_aliases(user.get("aliases")),
+    )
+
+
+def _phone(phone: dict[str, Any]) -> PhoneView:
+    capabilities = tuple(c for c in _list(phone.get("capabilities")) if isinstance(c, str))
+    activated = _flag(phone.get("activated"))
+    return PhoneView(
+        name=_text(phone.get("name")) or _text(phone.get("number")) or "-",
+        platform=_text(phone.get("platform")) or "unknown",
+        model=_text(phone.get("model")) or "",
+        # Duo sends a push only to an activated Duo Mobile (Admin API docs, "Phones":
+        # "activated ... Duo Mobile app is activated"; "push" in capabilities).
+        push="push" in capabilities and activated is not False,
+        activated=activated,
+        capabilities=capabilities,
+    )
+
+
+def _aliases(value: object) -> tuple[str, ...]:
+    # Duo's "aliases" is an object {"alias1": "...", ...}; older answers use alias1..4 keys.
+    if isinstance(value, dict):
+        return tuple(v for _, v in sorted(value.items()) if isinstance(v, str) and v)
+    return ()
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _when(value: object) -> datetime.datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    try:
+        return datetime.datetime.fromtimestamp(value, datetime.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
