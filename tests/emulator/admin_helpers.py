@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import duo_client
@@ -62,3 +63,16 @@ def auth_log(client: Any, **params: Any) -> Any:
     within this second, as it would on Duo; the tests look a second ahead instead."""
     params.setdefault("maxtime", now_ms() + 1000)
     return client.get_authentication_log(api_version=2, **params)
+
+
+def admin_from_banner(banner: dict[str, Any]) -> Any:
+    """duo_client.Admin built only from what the banner names."""
+    admin = banner["admin_api"]
+    return duo_client.Admin(
+        admin["ikey"],
+        Path(admin["skey_file"]).read_text().strip(),
+        admin["host"],
+        port=admin["port"],
+        ca_certs=banner["ca_bundle"],
+        timeout=10,
+    )

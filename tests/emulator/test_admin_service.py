@@ -9,25 +9,12 @@ import stat
 from pathlib import Path
 from typing import Any
 
-import duo_client
 import pytest
 
+from .admin_helpers import admin_from_banner
 from .service_process import prose_banner, run_failing, running_emulator
 
 pytestmark = pytest.mark.filterwarnings("ignore:ssl.PROTOCOL_TLS:DeprecationWarning")
-
-
-def admin_from_banner(banner: dict[str, Any]) -> Any:
-    """duo_client.Admin built only from what the banner names."""
-    admin = banner["admin_api"]
-    return duo_client.Admin(
-        admin["ikey"],
-        Path(admin["skey_file"]).read_text().strip(),
-        admin["host"],
-        port=admin["port"],
-        ca_certs=banner["ca_bundle"],
-        timeout=10,
-    )
 
 
 def status_of(call: Any) -> int:
