@@ -329,3 +329,8 @@ def test_bypass_user_is_let_through_without_a_push(emu: Emulator) -> None:
     assert token["auth_context"]["reason"] == "bypass_user"
     [entry] = auth_log(admin_client(emu))["authlogs"]
     assert (entry["result"], entry["reason"]) == ("success", "bypass_user")
+
+
+def test_pytest_plugin_fixture_exposes_the_admin_credential(duo_emulator: Emulator) -> None:
+    assert admin_client(duo_emulator).get_users_by_name("alice")[0]["status"] == "active"
+    assert duo_emulator.admin_permissions == set(permissions.ALL_PERMISSIONS)
