@@ -196,3 +196,19 @@ def test_bad_json_bodies_are_400(emu: Emulator, body: bytes) -> None:
     headers = {"Authorization": auth, "Date": date, "Content-Type": "application/json"}
     body_json = assert_duo_error(send(emu, "POST", path, headers, data=body), 400, 40002)
     assert "message_detail" in body_json
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("GET", SUMMARY, {"Authorization": "Basic " + "A" * 70_000}, 431),  # header too long
+        ("GET", "/admin/v1/users?" + "a" * 70_000, {}, 414),  # request line too long
+        ("BREW", SUMMARY, {}, 501),  # a method no handler knows
+    ],
+)
+def test_what_the_http_layer_refuses_is_still_duo_json(
+    emu: Emulator, method: str, path: str, headers: dict[str, str], status: int
+) -> None:
+    answer = send(emu, method, path, headers)
+    assert_duo_error(answer, status, status * 100)
+    assert answer.headers["Connection"] == "close"
