@@ -212,3 +212,13 @@ def test_what_the_http_layer_refuses_is_still_duo_json(
     answer = send(emu, method, path, headers)
     assert_duo_error(answer, status, status * 100)
     assert answer.headers["Connection"] == "close"
+
+
+def test_non_utf8_form_body_is_a_signature_mismatch_not_a_crash(emu: Emulator) -> None:
+    path = "/admin/v3/integrations"
+    headers = {
+        **signed_headers(emu, "POST", path),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    answer = send(emu, "POST", path, headers, data=b"name=\xff\xfe&type=websdk")
+    assert_duo_error(answer, 401, 40103)
