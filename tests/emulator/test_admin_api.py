@@ -13,6 +13,7 @@ import pytest
 
 from duoctl.emulator import EmulatedUser, Emulator, Outcome
 from duoctl.emulator.admin import permissions
+from duoctl.emulator.admin.authlog import AuthLog, AuthRecord
 from duoctl.emulator.admin.signature import DATE_WINDOW
 
 from .admin_helpers import admin_client, auth_log, failure, now_ms, web_client
@@ -298,11 +299,21 @@ def test_auth_log_requires_mintime_and_maxtime(emu: Emulator) -> None:
     assert json.loads(data)["message_detail"] == "mintime"
 
 
-def test_auth_log_is_bounded_and_cleared_by_reset(emu: Emulator) -> None:
+def test_reset_clears_the_auth_log_and_restores_permissions(emu: Emulator) -> None:
     _decide(emu, ["alice"])
     assert len(emu.auth_log.records()) == 1
+    emu.admin_permissions.clear()
     emu.reset()
+    assert emu.admin_permissions == set(permissions.ALL_PERMISSIONS)
     assert auth_log(admin_client(emu))["authlogs"] == []
+
+
+def test_auth_log_keeps_only_the_newest_records() -> None:
+    log = AuthLog(limit=3)
+    for i in range(5):
+        log.append(AuthRecord(f"t{i}", 1e9 + i, "alice", "success", "user_approved", "duo_push",
+                              "DI", "app", "127.0.0.1", ""))  # fmt: skip
+    assert [r.txid for r in log.records()] == ["t2", "t3", "t4"]
 
 
 @pytest.mark.parametrize(
