@@ -240,6 +240,7 @@ def test_auth_log_pages_with_next_offset(emu: Emulator) -> None:
         page = auth_log(client, limit="3", next_offset=offset, mintime=now_ms() - 60_000)
         pages += 1
         seen += [e["txid"] for e in page["authlogs"]]
+        assert page["metadata"]["total_objects"] == 7  # on every page
         offset = page["metadata"]["next_offset"]
         if offset is None:
             break

@@ -125,6 +125,7 @@ class AuthLog:
         # Index breaks ties between records of the same millisecond in arrival order.
         found = [(r.ms, i, r) for i, r in enumerate(self.records()) if query.matches(r)]
         found.sort(key=lambda item: (item[0], item[1]), reverse=query.newest_first)
+        total = len(found)  # every match, whichever page this is
         if query.after is not None:
             found = _after(found, query.after, newest_first=query.newest_first)
         page = found[: query.limit]
@@ -133,7 +134,7 @@ class AuthLog:
         next_offset = [str(last.ms), last.txid] if more and last is not None else None
         return {
             "authlogs": [r.to_json() for _, _, r in page],
-            "metadata": {"next_offset": next_offset, "total_objects": len(found)},
+            "metadata": {"next_offset": next_offset, "total_objects": total},
         }
 
 
