@@ -5,6 +5,7 @@ then used by the official Web SDK client (duo_universal) for a whole login."""
 from __future__ import annotations
 
 import json
+import string
 from collections.abc import Iterator
 from typing import Any
 
@@ -346,3 +347,21 @@ def test_bypass_user_is_let_through_without_a_push(emu: Emulator) -> None:
 def test_pytest_plugin_fixture_exposes_the_admin_credential(duo_emulator: Emulator) -> None:
     assert admin_client(duo_emulator).get_users_by_name("alice")[0]["status"] == "active"
     assert duo_emulator.admin_permissions == set(permissions.ALL_PERMISSIONS)
+
+
+def test_admin_credential_is_generated_in_duos_shape_or_checked() -> None:
+    emu = Emulator()
+    assert emu.admin_ikey.startswith("DI")
+    assert len(emu.admin_ikey) == 20
+    assert set(emu.admin_ikey) <= set(string.ascii_uppercase + string.digits)
+    assert len(emu.admin_skey) == 40
+    assert emu.admin_ikey != emu.client_id
+    given = Emulator(admin_ikey="DI" + "1" * 18, admin_skey="k" * 40)
+    assert (given.admin_ikey, given.admin_skey) == ("DI" + "1" * 18, "k" * 40)
+    for bad in (
+        {"admin_ikey": "XX" + "1" * 18},
+        {"admin_ikey": "di" + "1" * 18},
+        {"admin_skey": "short"},
+    ):
+        with pytest.raises(ValueError, match="admin_"):
+            Emulator(**bad)
