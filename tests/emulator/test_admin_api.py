@@ -12,7 +12,7 @@ from typing import Any
 import duo_universal
 import pytest
 
-from duoctl.emulator import EmulatedUser, Emulator, Outcome
+from duoctl.emulator import EmulatedUser, Emulator, NewUserPolicy, Outcome
 from duoctl.emulator.admin import permissions
 from duoctl.emulator.admin.authlog import AuthLog, AuthRecord
 from duoctl.emulator.admin.signature import DATE_WINDOW
@@ -365,3 +365,36 @@ def test_admin_credential_is_generated_in_duos_shape_or_checked() -> None:
     ):
         with pytest.raises(ValueError, match="admin_"):
             Emulator(**bad)
+
+
+@pytest.mark.parametrize(
+    ("policy", "result", "reason"),
+    [
+        (NewUserPolicy.DENY, "denied", "deny_unenrolled_user"),
+        (NewUserPolicy.ALLOW, "success", "allow_unenrolled_user"),
+    ],
+)
+def test_an_unenrolled_user_meets_the_new_user_policy(
+    policy: NewUserPolicy, result: str, reason: str
+) -> None:
+    user = EmulatedUser("una", Outcome.APPROVE, is_enrolled=False, phones=())
+    with Emulator([user], new_user_policy=policy) as emu:
+        web = web_client(emu)
+        follow(emu, web.create_auth_url("una", web.generate_state()))
+        [entry] = auth_log(admin_client(emu))["authlogs"]
+        [listed] = admin_client(emu).get_users_by_name("una")
+    assert (entry["result"], entry["reason"]) == (result, reason)
+    assert listed["is_enrolled"] is False
+
+
+def test_an_unenrolled_user_stays_on_the_enrollment_page_by_default() -> None:
+    with Emulator([EmulatedUser("una", is_enrolled=False)]) as emu:
+        web = web_client(emu)
+        answer = follow(emu, web.create_auth_url("una", web.generate_state()))
+        assert answer.status_code == 200
+        assert "Location" not in answer.headers
+
+
+def test_a_not_enrolled_outcome_is_reported_as_not_enrolled(emu: Emulator) -> None:
+    [nora] = admin_client(emu).get_users_by_name("nora")  # Outcome.NOT_ENROLLED
+    assert nora["is_enrolled"] is False
