@@ -281,6 +281,10 @@ def test_auth_log_filters_by_user_application_and_time(emu: Emulator) -> None:
         ({"mintime": "soon"}, "mintime"),
         ({"mintime": str(now_ms() - 200 * 86_400_000)}, "mintime"),
         ({"next_offset": "garbage"}, "next_offset"),
+        ({"next_offset": "9" * 5000 + ",txid"}, "next_offset"),
+        ({"limit": "9" * 5000}, "limit"),  # int() would refuse it: no 500
+        ({"limit": "\u00b2"}, "limit"),  # "²".isdigit() is True, int("²") fails
+        ({"maxtime": "\u0663" * 13}, "maxtime"),  # Arabic-Indic digits
         ({"sort": "name"}, "sort"),
     ],
 )

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import requests
-from duo_client.client import sign
+from duo_client.client import normalize_params, sign
 
 from duoctl.emulator import Emulator
 
@@ -222,3 +222,16 @@ def test_non_utf8_form_body_is_a_signature_mismatch_not_a_crash(emu: Emulator) -
     }
     answer = send(emu, "POST", path, headers, data=b"name=\xff\xfe&type=websdk")
     assert_duo_error(answer, 401, 40103)
+
+
+@pytest.mark.parametrize("offset", ["9" * 5000, "\u0663", "-1"])
+def test_odd_offsets_on_users_are_400_not_500(emu: Emulator, offset: str) -> None:
+    path = "/admin/v1/users"
+    params = {"offset": offset}
+    date = email.utils.formatdate()
+    auth = sign(
+        emu.admin_ikey, emu.admin_skey, "GET", emu.api_hostname, path, date, 2,
+        normalize_params(params),
+    )  # fmt: skip
+    answer = send(emu, "GET", path, {"Authorization": auth, "Date": date}, params=params)
+    assert assert_duo_error(answer, 400, 40002)["message_detail"] == "offset"

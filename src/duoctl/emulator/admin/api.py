@@ -23,7 +23,13 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from duoctl.emulator.admin import errors, permissions
-from duoctl.emulator.admin.authlog import AuthLog, AuthRecord, parse_query, user_key
+from duoctl.emulator.admin.authlog import (
+    AuthLog,
+    AuthRecord,
+    parse_query,
+    user_key,
+    whole_number,
+)
 from duoctl.emulator.admin.errors import AdminError
 from duoctl.emulator.admin.integrations import Integrations
 from duoctl.emulator.admin.signature import SignedRequest, duo_headers_of, verify
@@ -246,11 +252,11 @@ def _bounded(
     values = params.get(name)
     if not values:
         return default
-    text = values[-1]
-    if not text.isdigit():
+    number = whole_number(values[-1])
+    if number is None:
         raise errors.invalid_parameter(name, "must be a whole number")
     # Duo clamps an over-large limit rather than refusing it (unverified).
-    return min(max(int(text), low), high)
+    return min(max(number, low), high)
 
 
 def _ok(response: Any) -> Response:
