@@ -19,6 +19,7 @@ from duoctl.emulator.admin.signature import DATE_WINDOW
 
 from .admin_helpers import admin_client, auth_log, failure, now_ms, web_client
 from .conftest import USERS, callback, follow, login_code
+from .test_interactive import answer, prompt
 
 # duo_client 5.7.0's own https_wrapper.py builds its context with ssl.PROTOCOL_TLS; Duo's
 # 40-character secrets are shorter than PyJWT's recommendation for HS512.
@@ -402,3 +403,13 @@ def test_an_unenrolled_user_stays_on_the_enrollment_page_by_default() -> None:
 def test_a_not_enrolled_outcome_is_reported_as_not_enrolled(emu: Emulator) -> None:
     [nora] = admin_client(emu).get_users_by_name("nora")  # Outcome.NOT_ENROLLED
     assert nora["is_enrolled"] is False
+
+
+@pytest.mark.parametrize(("action", "result"), [("approve", "success"), ("deny", "denied")])
+def test_a_persons_answer_on_the_interactive_page_is_logged(action: str, result: str) -> None:
+    with Emulator([EmulatedUser("alice")], interactive=True) as emu:
+        _, page = prompt(emu, "alice")
+        assert auth_log(admin_client(emu))["authlogs"] == []  # nothing decided yet
+        answer(emu, page, action)
+        [entry] = auth_log(admin_client(emu))["authlogs"]
+    assert (entry["user"]["name"], entry["result"]) == ("alice", result)
