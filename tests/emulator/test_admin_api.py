@@ -5,19 +5,21 @@ then used by the official Web SDK client (duo_universal) for a whole login."""
 from __future__ import annotations
 
 import json
-import time
+import string
 from collections.abc import Iterator
 from typing import Any
 
-import duo_client
 import duo_universal
 import pytest
 
-from duoctl.emulator import EmulatedUser, Emulator, Outcome
+from duoctl.emulator import EmulatedUser, Emulator, NewUserPolicy, Outcome
 from duoctl.emulator.admin import permissions
+from duoctl.emulator.admin.authlog import AuthLog, AuthRecord
 from duoctl.emulator.admin.signature import DATE_WINDOW
 
-from .conftest import REDIRECT_URI, USERS, callback, follow, login_code
+from .admin_helpers import admin_client, auth_log, failure, now_ms, web_client
+from .conftest import USERS, callback, follow, login_code
+from .test_interactive import answer, prompt
 
 # duo_client 5.7.0's own https_wrapper.py builds its context with ssl.PROTOCOL_TLS; Duo's
 # 40-character secrets are shorter than PyJWT's recommendation for HS512.
@@ -29,58 +31,10 @@ pytestmark = [
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    # push_timeout 0: the TIMEOUT user's authorize is decided at once.
-    with Emulator(USERS, push_timeout=0) as emulator:
+    # push_timeout 0: the TIMEOUT user's authorize is decided at once; authlog_delay 0: the
+    # log serves a record at once, not after Duo's two minutes (test_admin_log_delay.py).
+    with Emulator(USERS, push_timeout=0, authlog_delay=0) as emulator:
         yield emulator
-
-
-def admin_client(emu: Emulator, *, skey: str | None = None, ikey: str | None = None) -> Any:
-    """duo_client.Admin as a user would build it for the emulator: ``host`` without the port
-    (duo_client connects to ``host`` on 443 unless given ``port``)."""
-    client = duo_client.Admin(
-        ikey if ikey is not None else emu.admin_ikey,
-        skey if skey is not None else emu.admin_skey,
-        emu.api_hostname,
-        port=emu.port,
-        ca_certs=str(emu.ca_bundle),
-        timeout=10,
-    )
-    # duo_client retries a 429 with sleeps of 1, 2, 4 ... 32 s before giving up; this makes
-    # it give up at once, so the 429 test does not sleep a minute. Nothing else changes.
-    client._MAX_BACKOFF_WAIT_SECS = 0
-    return client
-
-
-def web_client(emu: Emulator, integration: dict[str, Any] | None = None) -> Any:
-    """The official Web SDK client for the emulator's own application, or for an
-    integration the Admin API returned."""
-    client_id = emu.client_id if integration is None else integration["integration_key"]
-    secret = emu.client_secret if integration is None else integration["secret_key"]
-    return duo_universal.Client(
-        client_id, secret, emu.api_host, REDIRECT_URI, duo_certs=str(emu.ca_bundle)
-    )
-
-
-def failure(call: Any, *args: Any, **kwargs: Any) -> tuple[int, dict[str, Any]]:
-    """The HTTP status and Duo's error body of a call duo_client reports as failed."""
-    with pytest.raises(RuntimeError) as info:
-        call(*args, **kwargs)
-    error: Any = info.value
-    # duo_client attaches the parsed body when it was Duo's JSON error.
-    data = error.data if isinstance(error.data, dict) else json.loads(error.data)
-    return error.status, data
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def auth_log(client: Any, **params: Any) -> Any:
-    """duo_client's get_authentication_log(api_version=2). Its default maxtime is the
-    current second truncated (``int(time.time()) * 1000``), which leaves out what happened
-    within this second, as it would on Duo; the tests look a second ahead instead."""
-    params.setdefault("maxtime", now_ms() + 1000)
-    return client.get_authentication_log(api_version=2, **params)
 
 
 def test_summary_counts_users_and_integrations(emu: Emulator) -> None:
@@ -289,6 +243,7 @@ def test_auth_log_pages_with_next_offset(emu: Emulator) -> None:
         page = auth_log(client, limit="3", next_offset=offset, mintime=now_ms() - 60_000)
         pages += 1
         seen += [e["txid"] for e in page["authlogs"]]
+        assert page["metadata"]["total_objects"] == 7  # on every page
         offset = page["metadata"]["next_offset"]
         if offset is None:
             break
@@ -328,6 +283,10 @@ def test_auth_log_filters_by_user_application_and_time(emu: Emulator) -> None:
         ({"mintime": "soon"}, "mintime"),
         ({"mintime": str(now_ms() - 200 * 86_400_000)}, "mintime"),
         ({"next_offset": "garbage"}, "next_offset"),
+        ({"next_offset": "9" * 5000 + ",txid"}, "next_offset"),
+        ({"limit": "9" * 5000}, "limit"),  # int() would refuse it: no 500
+        ({"limit": "\u00b2"}, "limit"),  # "²".isdigit() is True, int("²") fails
+        ({"maxtime": "\u0663" * 13}, "maxtime"),  # Arabic-Indic digits
         ({"sort": "name"}, "sort"),
     ],
 )
@@ -348,11 +307,21 @@ def test_auth_log_requires_mintime_and_maxtime(emu: Emulator) -> None:
     assert json.loads(data)["message_detail"] == "mintime"
 
 
-def test_auth_log_is_bounded_and_cleared_by_reset(emu: Emulator) -> None:
+def test_reset_clears_the_auth_log_and_restores_permissions(emu: Emulator) -> None:
     _decide(emu, ["alice"])
     assert len(emu.auth_log.records()) == 1
+    emu.admin_permissions.clear()
     emu.reset()
+    assert emu.admin_permissions == set(permissions.ALL_PERMISSIONS)
     assert auth_log(admin_client(emu))["authlogs"] == []
+
+
+def test_auth_log_keeps_only_the_newest_records() -> None:
+    log = AuthLog(limit=3)
+    for i in range(5):
+        log.append(AuthRecord(f"t{i}", 1e9 + i, "alice", "success", "user_approved", "duo_push",
+                              "DI", "app", "127.0.0.1", ""))  # fmt: skip
+    assert [r.txid for r in log.records()] == ["t2", "t3", "t4"]
 
 
 @pytest.mark.parametrize(
@@ -379,3 +348,69 @@ def test_bypass_user_is_let_through_without_a_push(emu: Emulator) -> None:
     assert token["auth_context"]["reason"] == "bypass_user"
     [entry] = auth_log(admin_client(emu))["authlogs"]
     assert (entry["result"], entry["reason"]) == ("success", "bypass_user")
+
+
+def test_pytest_plugin_fixture_exposes_the_admin_credential(duo_emulator: Emulator) -> None:
+    assert admin_client(duo_emulator).get_users_by_name("alice")[0]["status"] == "active"
+    assert duo_emulator.admin_permissions == set(permissions.ALL_PERMISSIONS)
+
+
+def test_admin_credential_is_generated_in_duos_shape_or_checked() -> None:
+    emu = Emulator()
+    assert emu.admin_ikey.startswith("DI")
+    assert len(emu.admin_ikey) == 20
+    assert set(emu.admin_ikey) <= set(string.ascii_uppercase + string.digits)
+    assert len(emu.admin_skey) == 40
+    assert emu.admin_ikey != emu.client_id
+    given = Emulator(admin_ikey="DI" + "1" * 18, admin_skey="k" * 40)
+    assert (given.admin_ikey, given.admin_skey) == ("DI" + "1" * 18, "k" * 40)
+    for bad in (
+        {"admin_ikey": "XX" + "1" * 18},
+        {"admin_ikey": "di" + "1" * 18},
+        {"admin_skey": "short"},
+    ):
+        with pytest.raises(ValueError, match="admin_"):
+            Emulator(**bad)
+
+
+@pytest.mark.parametrize(
+    ("policy", "result", "reason"),
+    [
+        (NewUserPolicy.DENY, "denied", "deny_unenrolled_user"),
+        (NewUserPolicy.ALLOW, "success", "allow_unenrolled_user"),
+    ],
+)
+def test_an_unenrolled_user_meets_the_new_user_policy(
+    policy: NewUserPolicy, result: str, reason: str
+) -> None:
+    user = EmulatedUser("una", Outcome.APPROVE, is_enrolled=False, phones=())
+    with Emulator([user], new_user_policy=policy, authlog_delay=0) as emu:
+        web = web_client(emu)
+        follow(emu, web.create_auth_url("una", web.generate_state()))
+        [entry] = auth_log(admin_client(emu))["authlogs"]
+        [listed] = admin_client(emu).get_users_by_name("una")
+    assert (entry["result"], entry["reason"]) == (result, reason)
+    assert listed["is_enrolled"] is False
+
+
+def test_an_unenrolled_user_stays_on_the_enrollment_page_by_default() -> None:
+    with Emulator([EmulatedUser("una", is_enrolled=False)]) as emu:
+        web = web_client(emu)
+        answer = follow(emu, web.create_auth_url("una", web.generate_state()))
+        assert answer.status_code == 200
+        assert "Location" not in answer.headers
+
+
+def test_a_not_enrolled_outcome_is_reported_as_not_enrolled(emu: Emulator) -> None:
+    [nora] = admin_client(emu).get_users_by_name("nora")  # Outcome.NOT_ENROLLED
+    assert nora["is_enrolled"] is False
+
+
+@pytest.mark.parametrize(("action", "result"), [("approve", "success"), ("deny", "denied")])
+def test_a_persons_answer_on_the_interactive_page_is_logged(action: str, result: str) -> None:
+    with Emulator([EmulatedUser("alice")], interactive=True, authlog_delay=0) as emu:
+        _, page = prompt(emu, "alice")
+        assert auth_log(admin_client(emu))["authlogs"] == []  # nothing decided yet
+        answer(emu, page, action)
+        [entry] = auth_log(admin_client(emu))["authlogs"]
+    assert (entry["user"]["name"], entry["result"]) == ("alice", result)

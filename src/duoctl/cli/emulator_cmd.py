@@ -8,6 +8,9 @@ from typing import Annotated
 
 import typer
 
+from duoctl.cli.options import finite_float
+from duoctl.emulator.admin.authlog import VISIBILITY_DELAY
+
 
 def register(app: typer.Typer) -> None:
     app.command("emulator")(emulator)
@@ -126,6 +129,29 @@ def emulator(
             show_default=False,
         ),
     ] = None,
+    admin_permission: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--admin-permission",
+            metavar="GRANT",
+            help="Give the Admin API credential only this grant (repeatable; default: all; "
+            "'none' for none): read information, applications, settings, read log, read "
+            "resource, write resource, administrators.",
+            show_default=False,
+        ),
+    ] = None,
+    authlog_delay: Annotated[
+        float,
+        typer.Option(
+            "--authlog-delay",
+            metavar="SECONDS",
+            help="Seconds before the Admin API's authentication log shows a record: Duo's "
+            "documented 120 by default; 0 for tests that cannot wait.",
+            min=0,
+            max=86400,
+            callback=finite_float,
+        ),
+    ] = VISIBILITY_DELAY,
     hostname: Annotated[
         list[str] | None,
         typer.Option(
@@ -177,4 +203,6 @@ def emulator(
         new_user_policy=policy,
         service=service,
         fault_specs=fault or (),
+        admin_permissions=admin_permission,
+        authlog_delay=authlog_delay,
     )
