@@ -140,3 +140,11 @@ def test_a_stale_proxy_variable_does_not_route_admin_calls(
     result = proxied.run("admin", "status")
     assert result.code == 0, result.stderr
     assert seen == []
+
+
+def test_a_certificate_from_another_ca_is_a_tls_failure_exit_7(logged_in: Admin) -> None:
+    logged_in.emulator.faults.wrong_ca = True
+    result = logged_in.run("admin", "status")
+    assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
+    assert "TLS" in result.stderr
+    assert "certificate could not be verified" in result.stderr

@@ -113,3 +113,20 @@ def test_remove_delete_app_deletes_the_integration(logged_in: Admin) -> None:
     assert f"deleted the Duo application 'PAM prod' ({ikey})" in removed.stderr
     assert ikey not in {i.integration_key for i in emu.integrations.all()}
     assert "prod" not in tomllib.loads(logged_in.config.read_text()).get("providers", {})
+
+
+def test_create_with_a_taken_name_touches_nothing_in_duo(logged_in: Admin) -> None:
+    emu = logged_in.emulator
+    assert logged_in.run("provider", "create", "prod").code == 0
+    before = {i.integration_key for i in emu.integrations.all()}
+    again = logged_in.run("provider", "create", "prod")
+    assert again.code == ExitCode.CONFIG
+    assert "already exists" in again.stderr
+    assert {i.integration_key for i in emu.integrations.all()} == before
+
+
+def test_create_without_admin_login_says_how(admin: Admin) -> None:
+    admin.config.write_text("schema_version = 1\n")
+    result = admin.run("provider", "create", "prod")
+    assert result.code == ExitCode.CONFIG
+    assert "duoctl admin login" in result.stderr
