@@ -14,11 +14,13 @@ an undo that fails is named with what remains and how to remove it by hand.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from duoctl.admin.session import AdminSession, WebSdkIntegration
+from duoctl.config.edit import edit_config
 from duoctl.config.model import Provider
 from duoctl.config.store import load_config
 from duoctl.errors import ConfigError, DuoctlError
@@ -69,6 +71,7 @@ def create_provider(
     )
     registered = False
     try:
+        _audit_duo(path, "created", created.integration_key, created.name, name)
         view = add_provider(
             path,
             secrets,
@@ -125,7 +128,17 @@ def _undo(
         notify(f"   undo: deleted the Duo application {created.name!r} ({created.integration_key})")
     except DuoctlError as exc:
         remains.append(f"{_remains_app(session.host, created)} ({exc.message})")
+    else:
+        # Best effort: the error on its way matters more than this record of the undo.
+        with contextlib.suppress(DuoctlError):
+            _audit_duo(path, "deleted (undo)", created.integration_key, created.name, name)
     return remains
+
+
+def _audit_duo(path: Path, action: str, integration_key: str, name: str, provider: str) -> None:
+    """An audit record of what was done in Duo: it changes nothing in the config."""
+    with edit_config(path) as edit:
+        edit.note_duo(action, integration_key, name, provider)
 
 
 def _secret_left(secrets: SecretStore, name: str) -> bool:
@@ -167,3 +180,22 @@ def app_of(session: AdminSession, provider: Provider) -> AppDeletion:
         )
     found = session.get_integration(provider.client_id)
     return AppDeletion(provider.client_id, str(found.get("name", provider.client_id)))
+
+
+def delete_app(path: Path, session: AdminSession, app: AppDeletion, provider: str) -> bool:
+    """Delete the application (after its provider was removed); False: it was already gone.
+
+    A failure names what remains and how to remove it by hand.
+    """
+    try:
+        gone = session.delete_integration(app.integration_key)
+    except DuoctlError as exc:
+        raise type(exc)(
+            f"the provider was removed, but deleting the Duo application {app.duo_name!r} "
+            f"({app.integration_key}) failed: {exc.message}",
+            hint=f"it remains in Duo: delete it in the Admin Panel (Applications, "
+            f"{app.duo_name!r}, Delete Application)",
+        ) from None
+    action = "deleted" if gone else "already gone"
+    _audit_duo(path, action, app.integration_key, app.duo_name, provider)
+    return gone

@@ -311,27 +311,14 @@ def remove(
         detail = f"; it had no secret in {removal.store}"
     state.streams.status(f"removed provider {removal.provider.name!r}{detail}")
     if app is not None and session is not None:
-        _delete_app(state, session, app)
+        from duoctl.admin.provision import delete_app as delete_duo_app
 
-
-def _delete_app(state: AppState, session: AdminSession, app: AppDeletion) -> None:
-    from duoctl.errors import DuoctlError
-
-    try:
-        gone = session.delete_integration(app.integration_key)
-    except DuoctlError as exc:
-        raise type(exc)(
-            f"the provider was removed, but deleting the Duo application {app.duo_name!r} "
-            f"({app.integration_key}) failed: {exc.message}",
-            hint=f"it remains in Duo: delete it in the Admin Panel (Applications, "
-            f"{app.duo_name!r}, Delete Application); {exc.hint or ''}".rstrip("; "),
-        ) from None
-    if gone:
-        state.streams.status(
-            f"deleted the Duo application {app.duo_name!r} ({app.integration_key})"
-        )
-    else:
-        state.streams.status(f"the Duo application {app.integration_key} was already gone")
+        if delete_duo_app(state_config, session, app, name):
+            state.streams.status(
+                f"deleted the Duo application {app.duo_name!r} ({app.integration_key})"
+            )
+        else:
+            state.streams.status(f"the Duo application {app.integration_key} was already gone")
 
 
 def _set_enabled(ctx: typer.Context, name: str, enabled: bool, force: bool = False) -> None:
