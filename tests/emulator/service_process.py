@@ -114,6 +114,30 @@ def running_emulator(*args: str, cwd: Path | None = None) -> Iterator[RunningEmu
     assert lines.get(timeout=5) == "", "stdout holds more than the JSON document"
 
 
+def prose_banner(*args: str) -> str:
+    """``duoctl emulator ARGS`` (no ``--json``): its stdout up to the ``users:`` line, which
+    ends the banner's head; the process is terminated after."""
+    process = subprocess.Popen(
+        [*duoctl_argv(), "emulator", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=clean_env(),
+    )
+    text = ""
+    try:
+        assert process.stdout is not None
+        line = "-"
+        while line != "users:\n":
+            line = process.stdout.readline()
+            assert line, text
+            text += line
+    finally:
+        process.terminate()
+        process.wait(20)
+    return text
+
+
 def run_failing(*args: str) -> subprocess.CompletedProcess[str]:
     """``duoctl emulator --json ARGS`` expected to exit before any banner."""
     return subprocess.run(

@@ -5,19 +5,19 @@ then used by the official Web SDK client (duo_universal) for a whole login."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import duo_client
 import duo_universal
 import pytest
 
 from duoctl.emulator import EmulatedUser, Emulator, Outcome
 from duoctl.emulator.admin import permissions
+from duoctl.emulator.admin.authlog import AuthLog, AuthRecord
 from duoctl.emulator.admin.signature import DATE_WINDOW
 
-from .conftest import REDIRECT_URI, USERS, callback, follow, login_code
+from .admin_helpers import admin_client, auth_log, failure, now_ms, web_client
+from .conftest import USERS, callback, follow, login_code
 
 # duo_client 5.7.0's own https_wrapper.py builds its context with ssl.PROTOCOL_TLS; Duo's
 # 40-character secrets are shorter than PyJWT's recommendation for HS512.
@@ -32,55 +32,6 @@ def emu() -> Iterator[Emulator]:
     # push_timeout 0: the TIMEOUT user's authorize is decided at once.
     with Emulator(USERS, push_timeout=0) as emulator:
         yield emulator
-
-
-def admin_client(emu: Emulator, *, skey: str | None = None, ikey: str | None = None) -> Any:
-    """duo_client.Admin as a user would build it for the emulator: ``host`` without the port
-    (duo_client connects to ``host`` on 443 unless given ``port``)."""
-    client = duo_client.Admin(
-        ikey if ikey is not None else emu.admin_ikey,
-        skey if skey is not None else emu.admin_skey,
-        emu.api_hostname,
-        port=emu.port,
-        ca_certs=str(emu.ca_bundle),
-        timeout=10,
-    )
-    # duo_client retries a 429 with sleeps of 1, 2, 4 ... 32 s before giving up; this makes
-    # it give up at once, so the 429 test does not sleep a minute. Nothing else changes.
-    client._MAX_BACKOFF_WAIT_SECS = 0
-    return client
-
-
-def web_client(emu: Emulator, integration: dict[str, Any] | None = None) -> Any:
-    """The official Web SDK client for the emulator's own application, or for an
-    integration the Admin API returned."""
-    client_id = emu.client_id if integration is None else integration["integration_key"]
-    secret = emu.client_secret if integration is None else integration["secret_key"]
-    return duo_universal.Client(
-        client_id, secret, emu.api_host, REDIRECT_URI, duo_certs=str(emu.ca_bundle)
-    )
-
-
-def failure(call: Any, *args: Any, **kwargs: Any) -> tuple[int, dict[str, Any]]:
-    """The HTTP status and Duo's error body of a call duo_client reports as failed."""
-    with pytest.raises(RuntimeError) as info:
-        call(*args, **kwargs)
-    error: Any = info.value
-    # duo_client attaches the parsed body when it was Duo's JSON error.
-    data = error.data if isinstance(error.data, dict) else json.loads(error.data)
-    return error.status, data
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def auth_log(client: Any, **params: Any) -> Any:
-    """duo_client's get_authentication_log(api_version=2). Its default maxtime is the
-    current second truncated (``int(time.time()) * 1000``), which leaves out what happened
-    within this second, as it would on Duo; the tests look a second ahead instead."""
-    params.setdefault("maxtime", now_ms() + 1000)
-    return client.get_authentication_log(api_version=2, **params)
 
 
 def test_summary_counts_users_and_integrations(emu: Emulator) -> None:
@@ -348,11 +299,21 @@ def test_auth_log_requires_mintime_and_maxtime(emu: Emulator) -> None:
     assert json.loads(data)["message_detail"] == "mintime"
 
 
-def test_auth_log_is_bounded_and_cleared_by_reset(emu: Emulator) -> None:
+def test_reset_clears_the_auth_log_and_restores_permissions(emu: Emulator) -> None:
     _decide(emu, ["alice"])
     assert len(emu.auth_log.records()) == 1
+    emu.admin_permissions.clear()
     emu.reset()
+    assert emu.admin_permissions == set(permissions.ALL_PERMISSIONS)
     assert auth_log(admin_client(emu))["authlogs"] == []
+
+
+def test_auth_log_keeps_only_the_newest_records() -> None:
+    log = AuthLog(limit=3)
+    for i in range(5):
+        log.append(AuthRecord(f"t{i}", 1e9 + i, "alice", "success", "user_approved", "duo_push",
+                              "DI", "app", "127.0.0.1", ""))  # fmt: skip
+    assert [r.txid for r in log.records()] == ["t2", "t3", "t4"]
 
 
 @pytest.mark.parametrize(
@@ -379,3 +340,8 @@ def test_bypass_user_is_let_through_without_a_push(emu: Emulator) -> None:
     assert token["auth_context"]["reason"] == "bypass_user"
     [entry] = auth_log(admin_client(emu))["authlogs"]
     assert (entry["result"], entry["reason"]) == ("success", "bypass_user")
+
+
+def test_pytest_plugin_fixture_exposes_the_admin_credential(duo_emulator: Emulator) -> None:
+    assert admin_client(duo_emulator).get_users_by_name("alice")[0]["status"] == "active"
+    assert duo_emulator.admin_permissions == set(permissions.ALL_PERMISSIONS)

@@ -8,7 +8,6 @@ import json
 import socket
 import ssl
 import stat
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -22,10 +21,9 @@ from duoctl.emulator import cli_main
 from duoctl.emulator.service import ServiceOptions, is_non_loopback, non_loopback_warning
 
 from .service_process import (
-    clean_env,
-    duoctl_argv,
     login,
     names,
+    prose_banner,
     run_failing,
     running_emulator,
 )
@@ -45,7 +43,9 @@ def test_json_banner_holds_what_a_ci_script_needs_and_no_secret() -> None:
         assert banner["endpoint"] == f"https://{banner['api_host']}"
         assert banner["api_host"] == f"localhost:{banner['port']}"
         assert len(banner["client_id"]) == 20
-        assert banner["admin_api"] is None
+        assert banner["admin_api"]["ikey"] == banner["admin_ikey"]
+        assert _mode(banner["admin_skey_file"]) == 0o600
+        assert Path(banner["admin_skey_file"]).read_text().strip() not in json.dumps(banner)
         assert [u["name"] for u in banner["users"]] == ["alice"]
         secret = emu.secret()
         assert secret not in json.dumps(banner)
@@ -297,23 +297,7 @@ def test_which_bind_addresses_warn(address: str, exposed: bool) -> None:
 def test_control_token_is_never_in_the_prose_banner(tmp_path: Path) -> None:
     state = tmp_path / "state"
     # The prose banner names the token's file, not the token.
-    process = subprocess.Popen(
-        [*duoctl_argv(), "emulator", "--state-dir", str(state)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=clean_env(),
-    )
-    try:
-        assert process.stdout is not None
-        text = ""
-        while "users:" not in text:
-            line = process.stdout.readline()
-            assert line, text
-            text += line
-    finally:
-        process.terminate()
-        process.wait(20)
+    text = prose_banner("--state-dir", str(state))
     token = (state / "control_token").read_text().strip()
     assert token not in text
     assert str(state / "control_token") in text

@@ -126,6 +126,17 @@ def emulator(
             show_default=False,
         ),
     ] = None,
+    admin_permission: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--admin-permission",
+            metavar="GRANT",
+            help="Give the Admin API credential only this grant (repeatable; default: all; "
+            "'none' for none): read information, applications, settings, read log, read "
+            "resource, write resource, administrators.",
+            show_default=False,
+        ),
+    ] = None,
     hostname: Annotated[
         list[str] | None,
         typer.Option(
@@ -177,4 +188,5 @@ def emulator(
         new_user_policy=policy,
         service=service,
         fault_specs=fault or (),
+        admin_permissions=admin_permission,
     )

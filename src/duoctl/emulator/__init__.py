@@ -9,6 +9,10 @@ A test in any language scripts a running one through the control API under ``/em
 same operations on :class:`Emulator` (``add_user``, ``remove_user``, ``set_outcome``,
 ``clear_faults``, ``recent_requests``, ``reset``).
 
+The same host serves Duo's Admin API (:mod:`duoctl.emulator.admin`): signed with
+``emu.admin_ikey`` / ``emu.admin_skey``, limited by ``emu.admin_permissions``; its
+authentication log holds every authorize decision.
+
 Fidelity: the emulator aims to be exactly as strict as Duo, no more and no less. Every rule,
 with its source (an SDK's file, a Duo document, an issue thread) or "unverified", is listed in
 docs/emulator-fidelity.md.

@@ -10,6 +10,13 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from duoctl.emulator.admin.banner import (
+    AdminCredential,
+    admin_banner_lines,
+    kept_admin_credential,
+    write_pending_admin_secret,
+)
+from duoctl.emulator.admin.permissions import parse_permissions
 from duoctl.emulator.ca import KeyType
 from duoctl.emulator.control import apply_faults, parse_fault_option
 from duoctl.emulator.faults import Faults
@@ -123,6 +130,18 @@ def collect_faults(specs: Sequence[str]) -> dict[str, Any]:
     return changes
 
 
+def _admin_grants(names: Sequence[str] | None) -> list[str] | None:
+    """``--admin-permission`` values (``none`` alone: no permission at all)."""
+    if names is None:
+        return None
+    if [n.strip().lower() for n in names] == ["none"]:
+        return []
+    try:
+        return sorted(parse_permissions(names))
+    except ValueError as exc:
+        raise ValidationError(str(exc), hint="e.g. --admin-permission 'read log'") from None
+
+
 def describe_user(user: EmulatedUser) -> str:
     text = f"{user.name}: {user.outcome.value}"
     if user.delay and user.outcome is not Outcome.TIMEOUT:
@@ -146,6 +165,7 @@ def run_emulator_foreground(
     key_type: KeyType = "rsa",
     service: ServiceOptions | None = None,
     fault_specs: Sequence[str] = (),
+    admin_permissions: Sequence[str] | None = None,
 ) -> None:
     """Serve until interrupted, then stop cleanly and return.
 
@@ -160,6 +180,8 @@ def run_emulator_foreground(
     ``service`` (see :class:`ServiceOptions`) adds the CI features: ``json`` prints one JSON
     document (:func:`duoctl.emulator.service.banner`) instead of the prose banner.
     ``fault_specs`` (``--fault NAME[=VALUE]``) are on from the first request.
+    ``admin_permissions`` (``--admin-permission``) limits the Admin API credential to
+    those grants (default: all); its secret key, like the client secret, is only a file.
     """
     service = service if service is not None else ServiceOptions()
     if service.json and show_secret:
@@ -169,7 +191,9 @@ def run_emulator_foreground(
         )
     users = collect_users(users_file, user_specs)
     faults = collect_faults(fault_specs)
-    apps = [primary_app(service)]
+    granted = _admin_grants(admin_permissions)
+    apps = [primary_app(service)]  # creates the state dir, if any
+    admin = kept_admin_credential(service.state_dir)
     if service.apps_file is not None:
         apps += load_apps(service.apps_file, service.state_dir)
         if len({a.client_id for a in apps}) != len(apps):
@@ -193,9 +217,12 @@ def run_emulator_foreground(
             key_type=key_type,
             bind_any=service.bind is not None,
             hostnames=service.hostnames,
+            admin_ikey=admin.ikey,
+            admin_skey=admin.skey,
+            admin_permissions=granted,
         )
         for app in apps[1:]:
-            emulator.add_client(app.client_id, app.client_secret)
+            emulator.add_client(app.client_id, app.client_secret, app.name)
         apply_faults(emulator.faults, faults)
         emulator.start()
     except (ValueError, OSError) as exc:
@@ -208,21 +235,7 @@ def run_emulator_foreground(
     # may read it and terminate us at once.
     previous_sigterm = _stop_on_sigterm(stop)
     try:
-        if is_non_loopback(bind):
-            err.write(non_loopback_warning(bind))
-            err.flush()
-        write_pending_secrets(apps, emulator.state_dir)
-        if service.json:
-            # One line: a CI script can read it with `head -n1 | jq` as it arrives.
-            out.write(json.dumps(envelope("emulator", banner(emulator, apps, bind))) + "\n")
-            out.flush()
-        else:
-            _print_banner(emulator, apps[0], out, show_secret=show_secret)
-        if faults:
-            on = ", ".join(f"{n.replace('_', '-')}={v!r}" for n, v in faults.items())
-            err.write(f"faults on: {on}\n")
-        err.write("Duo emulator running; press Ctrl+C to stop.\n")
-        err.flush()
+        _announce(emulator, apps, admin, faults, service, out, err, show_secret=show_secret)
         _wait(stop)
     except KeyboardInterrupt:
         pass
@@ -235,7 +248,41 @@ def run_emulator_foreground(
     err.flush()
 
 
-def _print_banner(emulator: Emulator, app: App, out: IO[str], *, show_secret: bool) -> None:
+def _announce(
+    emulator: Emulator,
+    apps: list[App],
+    admin: AdminCredential,
+    faults: dict[str, Any],
+    service: ServiceOptions,
+    out: IO[str],
+    err: IO[str],
+    *,
+    show_secret: bool,
+) -> None:
+    """Write the secrets' files, then tell the world we are ready (stdout: the banner)."""
+    bind = service.bind if service.bind is not None else "127.0.0.1"
+    if is_non_loopback(bind):
+        err.write(non_loopback_warning(bind))
+        err.flush()
+    write_pending_secrets(apps, emulator.state_dir)
+    admin_skey_file = write_pending_admin_secret(admin, emulator)
+    if service.json:
+        data = banner(emulator, apps, bind, admin_skey_file)
+        # One line: a CI script can read it with `head -n1 | jq` as it arrives.
+        out.write(json.dumps(envelope("emulator", data)) + "\n")
+        out.flush()
+    else:
+        _print_banner(emulator, apps[0], admin_skey_file, out, show_secret=show_secret)
+    if faults:
+        on = ", ".join(f"{n.replace('_', '-')}={v!r}" for n, v in faults.items())
+        err.write(f"faults on: {on}\n")
+    err.write("Duo emulator running; press Ctrl+C to stop.\n")
+    err.flush()
+
+
+def _print_banner(
+    emulator: Emulator, app: App, admin_skey_file: Path, out: IO[str], *, show_secret: bool
+) -> None:
     if show_secret:
         secret_line = emulator.client_secret
     else:
@@ -250,6 +297,7 @@ def _print_banner(emulator: Emulator, app: App, out: IO[str], *, show_secret: bo
         f"(bearer token in {emulator.control_token_file})",
         f"mode:          {'interactive' if emulator.interactive else 'automatic'}",
         f"new users:     {emulator.new_user_policy.value} (users not listed below)",
+        *admin_banner_lines(emulator, admin_skey_file, show_secret=show_secret),
         "users:",
         *(f"  {describe_user(u)}" for u in emulator.users.values()),
     ]

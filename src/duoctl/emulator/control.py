@@ -5,13 +5,15 @@
 without saying whether the path exists. Routes (JSON in, JSON out):
 
 - ``GET /emulator/users``; ``PUT /emulator/users/NAME`` ``{"outcome", "delay", "factor",
-  "device_name"}`` (add or replace; omitted fields take their defaults);
+  "device_name", "status"}`` (add or replace; omitted fields take their defaults);
   ``DELETE /emulator/users/NAME``
 - ``GET /emulator/faults``; ``PATCH /emulator/faults`` ``{"latency": 2, ...}`` (only the fields
   given change); ``DELETE /emulator/faults`` (all off)
 - ``GET /emulator/requests?last=N``: the last N Duo-endpoint requests, oldest first, each with
   the authentication Duo decided on it (txid, user, result, reason) when there was one
 - ``POST /emulator/reset``: users, faults and the request log back to the start state
+- ``GET /emulator/admin``: the Admin API credential's ikey and permissions;
+  ``PATCH /emulator/admin`` ``{"permissions": ["Grant read log", ...]}`` replaces them
 
 A browser cannot attach the bearer header to a cross-site request without a CORS preflight,
 which this API never grants, so a web page cannot script it either. Bodies are bounded.
@@ -27,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, get_origin, get_type_hints
 from urllib.parse import unquote
 
+from duoctl.emulator.admin.permissions import ALL_PERMISSIONS, parse_permissions
 from duoctl.emulator.endpoints import Response, json_response
 from duoctl.emulator.faults import SWITCHED_ON, Faults
 from duoctl.emulator.users import EmulatedUser, parse_outcome
@@ -41,10 +44,11 @@ USERS_PATH = "/emulator/users"
 FAULTS_PATH = "/emulator/faults"
 REQUESTS_PATH = "/emulator/requests"
 RESET_PATH = "/emulator/reset"
+ADMIN_PATH = "/emulator/admin"
 MAX_CONTROL_BODY = 16 * 1024
 MAX_NAME = 256
 DEFAULT_LAST = 50
-_USER_FIELDS = frozenset({"outcome", "delay", "factor", "device_name"})
+_USER_FIELDS = frozenset({"outcome", "delay", "factor", "device_name", "status"})
 _UNAUTHORIZED_HEADERS = (("WWW-Authenticate", 'Bearer realm="duoctl-emulator"'),)
 _NOT_CONTROL = frozenset({"/emulator/prompt"})  # the interactive page's form, not the API
 
@@ -54,6 +58,8 @@ class Controllable(Protocol):
 
     users: dict[str, EmulatedUser]
     faults: Faults
+    admin_ikey: str
+    admin_permissions: set[str]
 
     def add_user(self, user: EmulatedUser) -> None: ...
     def remove_user(self, name: str) -> bool: ...
@@ -90,6 +96,7 @@ def user_json(user: EmulatedUser) -> dict[str, Any]:
         "delay": user.delay,
         "factor": user.factor,
         "device_name": user.device_name,
+        "status": user.status,
     }
 
 
@@ -182,6 +189,12 @@ class ControlAPI:
             _allow(method, "POST")
             target.reset()
             return _ok({"reset": True})
+        if path == ADMIN_PATH:
+            _allow(method, "GET", "PATCH")
+            if method == "PATCH":
+                _set_admin_permissions(target, _json_object(body))
+            granted = [p for p in ALL_PERMISSIONS if p in target.admin_permissions]
+            return _ok({"admin": {"ikey": target.admin_ikey, "permissions": granted}})
         raise _BadRequest(404, "not found")
 
 
@@ -258,20 +271,39 @@ def parse_fault_option(spec: str) -> tuple[str, Any]:
     return name, value
 
 
+def _set_admin_permissions(target: Controllable, fields: Mapping[str, Any]) -> None:
+    unknown = sorted(set(fields) - {"permissions"})
+    if unknown:
+        raise _BadRequest(400, f"unknown field(s): {', '.join(unknown)}")
+    names = fields.get("permissions")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise _BadRequest(400, "permissions must be a list of permission names")
+    try:
+        chosen = parse_permissions(names)
+    except ValueError as exc:
+        raise _BadRequest(400, str(exc)) from None
+    # In place: the Admin API reads this very set on every request.
+    target.admin_permissions.clear()
+    target.admin_permissions.update(chosen)
+
+
 def _user_from(name: str, fields: Mapping[str, Any]) -> EmulatedUser:
     unknown = sorted(set(fields) - _USER_FIELDS)
     if unknown:
         raise _BadRequest(400, f"unknown field(s): {', '.join(unknown)}")
     outcome, delay = fields.get("outcome", "approve"), fields.get("delay", 0.0)
     factor, device = fields.get("factor", "duo_push"), fields.get("device_name")
+    status = fields.get("status", "active")
     if not isinstance(outcome, str):
         raise _BadRequest(400, "outcome must be a string")
     if isinstance(delay, bool) or not isinstance(delay, int | float):
         raise _BadRequest(400, "delay must be a number of seconds")
     if not isinstance(factor, str) or not isinstance(device, str | None):
         raise _BadRequest(400, "factor and device_name must be strings")
+    if not isinstance(status, str):
+        raise _BadRequest(400, "status must be a string")
     try:
-        user = EmulatedUser(name, parse_outcome(outcome), float(delay), factor)
+        user = EmulatedUser(name, parse_outcome(outcome), float(delay), factor, status=status)
         if device is not None:
             user.device_name = device
     except ValueError as exc:

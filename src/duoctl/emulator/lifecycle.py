@@ -154,6 +154,7 @@ class Emulator:
         self.admin_ikey, self.admin_skey, self.admin_permissions = _admin_credential(
             admin_ikey, admin_skey, admin_permissions
         )
+        self._initial_permissions = frozenset(self.admin_permissions)
         self.users: dict[str, EmulatedUser] = {u.name: u for u in users}
         self._initial_users = [dataclasses.replace(u) for u in self.users.values()]
         self._seen_lock = threading.Lock()
@@ -232,11 +233,15 @@ class Emulator:
         return duo[-last:] if last > 0 else []
 
     def reset(self) -> None:
-        """Back to the start state: the users given at construction, no faults, no request
-        log. Clients, credentials and certificates stay."""
+        """Back to the start state: the users and Admin API permissions given at
+        construction, no faults, empty request and authentication logs. Clients (those the
+        Admin API created included), credentials and certificates stay."""
         self.users.clear()
         self.users.update((u.name, dataclasses.replace(u)) for u in self._initial_users)
         self.faults.reset()
+        # In place: the Admin API holds this very set.
+        self.admin_permissions.clear()
+        self.admin_permissions.update(self._initial_permissions)
         self.auth_log.clear()
         with self._seen_lock:
             self.requests_seen.clear()

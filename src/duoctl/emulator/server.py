@@ -116,6 +116,22 @@ class _Handler(BaseHTTPRequestHandler):
         decision, self._decision = self._decision, None
         self.server.record(SeenRequest(method, path, status, reason, decision))
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own refusals (a request line or header over 64 KiB, a malformed
+        request, an unknown method) in Duo's JSON error shape, not an HTML page; the reason
+        phrase is the standard one, never text from the request."""
+        self.close_connection = True
+        body = json.dumps(
+            {"stat": "FAIL", "code": code * 100, "message": self.responses.get(code, ("",))[0]}
+        ).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if getattr(self, "command", "") != "HEAD":
+            self.wfile.write(body)
+
     def do_GET(self) -> None:
         self._dispatch("GET")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from duoctl import __version__
+from duoctl.emulator.admin.banner import admin_banner
 from duoctl.emulator.control import CONTROL_PREFIX, HEALTH_PATH, user_json
 from duoctl.emulator.lifecycle import Emulator, generate_client_id, generate_client_secret
 from duoctl.errors import ValidationError
@@ -190,10 +191,12 @@ def non_loopback_warning(address: str) -> str:
     )
 
 
-def banner(emulator: Emulator, apps: Sequence[App], bind: str) -> dict[str, Any]:
+def banner(
+    emulator: Emulator, apps: Sequence[App], bind: str, admin_skey_file: Path
+) -> dict[str, Any]:
     """The data of the JSON envelope ``duoctl emulator --json`` prints once it is ready
     (``{"duoctl": 1, "command": "emulator", "ok": true, "data": ...}``, as every command's
-    ``--json``: :mod:`duoctl.output`)."""
+    ``--json``: :mod:`duoctl.output`). Secrets only ever as the files holding them."""
     base = f"https://{emulator.api_host}"
     primary = apps[0]
     return {
@@ -220,6 +223,7 @@ def banner(emulator: Emulator, apps: Sequence[App], bind: str) -> dict[str, Any]
         },
         "new_user_policy": emulator.new_user_policy.value,
         "users": [user_json(u) for u in emulator.users.values()],
-        # The emulator serves no Admin API yet; the key is here so scripts can test for it.
-        "admin_api": None,
+        "admin_ikey": emulator.admin_ikey,
+        "admin_skey_file": str(admin_skey_file),
+        "admin_api": admin_banner(emulator, admin_skey_file),
     }

@@ -40,6 +40,7 @@ AUTH_LOG_PATH = "/admin/v2/logs/authentication"
 DEFAULT_USERS_PAGE = 100  # Duo's default and largest ``limit`` for users (Admin API docs)
 MAX_USERS_PAGE = 300
 _JSON = "application/json"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def is_admin_path(path: str) -> bool:
@@ -114,28 +115,33 @@ class AdminAPI:
 
     def _handle(self, method: str, target: str, headers: Message, body: bytes) -> Response:
         raw_path, _, query_string = target.partition("?")
-        query = parse_qsl(query_string, keep_blank_values=True)
-        is_json = (headers.get("Content-Type") or "").split(";")[0].strip().lower() == _JSON
-        form = [] if is_json or not body else _form(body)
-        signed = SignedRequest(
-            method=method,
-            path=raw_path,
-            params=query if is_json or method not in {"POST", "PUT", "PATCH"} else form,
-            body=body,
-            date=headers.get("Date"),
-            authorizations=headers.get_all("Authorization") or [],
-            duo_headers=duo_headers_of(headers.items()),
-        )
+        content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        is_json = content_type == _JSON
+        # Where the parameters are, as duo_client puts them (client.py ``api_call``): a body
+        # for POST/PUT/PATCH (urlencoded for version 2, JSON for 4 and 5), else the query.
+        if method in _BODY_METHODS and not is_json:
+            # Undecodable bytes become U+FFFD: the signature then fails, which is the answer.
+            signed = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        else:
+            signed = parse_qsl(query_string, keep_blank_values=True)
         verify(
-            signed,
+            SignedRequest(
+                method=method,
+                path=raw_path,
+                params=signed,
+                body=body,
+                date=headers.get("Date"),
+                authorizations=headers.get_all("Authorization") or [],
+                duo_headers=duo_headers_of(headers.items()),
+            ),
             secret_for=lambda ikey: self._skey if ikey == self._ikey else None,
             hosts=self._hosts,
             now=self._now(),
         )
         params: dict[str, list[str]] = {}
-        for name, value in query if method not in {"POST", "PUT", "PATCH"} else form:
+        for name, value in signed:
             params.setdefault(name, []).append(value)
-        if is_json:
+        if is_json and method in _BODY_METHODS:
             params.update(_json_params(body))
         return self._route(method, unquote(raw_path), params)
 
@@ -196,14 +202,6 @@ class AdminAPI:
             return _ok([user_json(found)] if found is not None else [])
         everything = [user_json(u) for u in list(self._users.values())]
         return _paged(everything, params, DEFAULT_USERS_PAGE, MAX_USERS_PAGE)
-
-
-def _form(body: bytes) -> list[tuple[str, str]]:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise errors.invalid_parameter("body", "is not UTF-8") from None
-    return parse_qsl(text, keep_blank_values=True)
 
 
 def _json_params(body: bytes) -> dict[str, list[str]]:

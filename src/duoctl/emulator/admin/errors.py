@@ -88,4 +88,3 @@ def not_found(what: str) -> AdminError:
 
 def method_not_allowed(allowed: str) -> AdminError:
     return AdminError(405, 40501, "Method not allowed", allow=allowed)
-
