@@ -68,6 +68,11 @@ def test_missing_permission_is_named_and_status_still_exits_0(logged_in: Admin) 
     data = json.loads(status.stdout)["data"]
     assert data["missing"] == [permissions.APPLICATIONS]
     assert "provider create" in data["disabled_commands"][permissions.APPLICATIONS]
+    table = logged_in.run("admin", "status")
+    assert table.code == 0
+    (row,) = [line for line in table.stdout.splitlines() if permissions.APPLICATIONS in line]
+    assert "MISSING" in row
+    assert "provider create" in row
     create = logged_in.run("provider", "create", "prod")
     assert create.code == ExitCode.PERMISSION
     assert "'Grant applications'" in create.stderr
