@@ -13,6 +13,7 @@ import pytest
 
 from admin.conftest import Admin
 from duoctl.admin import permissions
+from duoctl.audit.log import audit_path
 from duoctl.errors import ExitCode
 
 pytestmark = pytest.mark.real_keyring
@@ -37,9 +38,12 @@ def test_login_then_status_reports_every_permission(admin: Admin) -> None:
 def test_logout_removes_the_credential(logged_in: Admin) -> None:
     out = logged_in.run("admin", "logout", "--yes")
     assert out.code == 0, out.stderr
-    assert "admin" not in tomllib.loads(logged_in.config.read_text()) or not tomllib.loads(
-        logged_in.config.read_text()
-    ).get("admin")
+    assert "and its secret key" in out.stderr
+    assert not tomllib.loads(logged_in.config.read_text()).get("admin")
+    last = json.loads(audit_path(logged_in.config).read_text().splitlines()[-1])
+    assert last["command"] == "admin logout"
+    assert last["targets"] == ["[admin]"]
+    assert last["secrets"] == [{"provider": "Admin API", "action": "deleted", "target": "[admin]"}]
     status = logged_in.run("admin", "status")
     assert status.code == ExitCode.CONFIG
     assert "admin login" in status.stderr
