@@ -149,3 +149,26 @@ def test_create_without_admin_login_says_how(admin: Admin) -> None:
     result = admin.run("provider", "create", "prod")
     assert result.code == ExitCode.CONFIG
     assert "duoctl admin login" in result.stderr
+
+
+def test_remove_delete_app_when_duo_already_lost_it(logged_in: Admin) -> None:
+    emu = logged_in.emulator
+    assert logged_in.run("provider", "create", "prod").code == 0
+    ikey, _ = _created_secret(emu, "prod")
+    emu.integrations.delete(ikey)  # deleted in the Admin Panel meanwhile
+    removed = logged_in.run("provider", "remove", "prod", "--delete-app", "--yes")
+    assert removed.code == 0, removed.stderr
+    assert f"the Duo application {ikey} was already gone" in removed.stderr
+    assert "prod" not in tomllib.loads(logged_in.config.read_text()).get("providers", {})
+
+
+def test_remove_delete_app_refuses_a_provider_of_another_account(logged_in: Admin) -> None:
+    text = logged_in.config.read_text()
+    logged_in.config.write_text(
+        text + '\n[providers.other]\nendpoint = "api-9999.duosecurity.com"\n'
+        'client_id = "DIOTHER0000000000001"\n'
+    )
+    result = logged_in.run("provider", "remove", "other", "--delete-app", "--yes")
+    assert result.code == ExitCode.CONFIG
+    assert "not in this account" in result.stderr
+    assert "other" in tomllib.loads(logged_in.config.read_text())["providers"]

@@ -23,7 +23,7 @@ from duoctl.admin.session import AdminSession, WebSdkIntegration
 from duoctl.config.edit import edit_config
 from duoctl.config.model import Provider
 from duoctl.config.store import load_config
-from duoctl.errors import ConfigError, DuoctlError
+from duoctl.errors import ConfigError, DuoctlError, DuoNotFound
 from duoctl.providers import ProviderView, add_provider, remove_provider, store_label
 from duoctl.secrets import SecretStore
 from duoctl.validation import validate_name
@@ -163,6 +163,7 @@ def _with_outcome(exc: DuoctlError, remains: list[str]) -> DuoctlError:
 class AppDeletion(NamedTuple):
     integration_key: str
     duo_name: str
+    exists: bool = True  # False: Duo has no such application any more
 
 
 def app_of(session: AdminSession, provider: Provider) -> AppDeletion:
@@ -178,7 +179,10 @@ def app_of(session: AdminSession, provider: Provider) -> AppDeletion:
             hint="delete it in that account's Admin Panel, or remove the provider without "
             "--delete-app",
         )
-    found = session.get_integration(provider.client_id)
+    try:
+        found = session.get_integration(provider.client_id)
+    except DuoNotFound:
+        return AppDeletion(provider.client_id, provider.client_id, exists=False)
     return AppDeletion(provider.client_id, str(found.get("name", provider.client_id)))
 
 

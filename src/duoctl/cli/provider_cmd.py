@@ -294,11 +294,13 @@ def remove(
     if not yes or app is not None:
         load_config(state_config).provider(name)  # fail before asking about a ghost
         what = "" if keep_secret else " and its Client Secret"
-        if app is not None:
+        if app is not None and app.exists:
             what += (
                 f", and DELETE the Duo application {app.duo_name!r} ({app.integration_key}) "
                 "for good (every login through it stops)"
             )
+        elif app is not None:
+            what += f" (its Duo application {app.integration_key} is already gone)"
         confirm(state, f"Remove provider {name!r}{what}?", yes=yes)
     removal = remove_provider(
         state_config, name, state.secrets(), keep_secret=keep_secret, force=force
@@ -313,7 +315,7 @@ def remove(
     if app is not None and session is not None:
         from duoctl.admin.provision import delete_app as delete_duo_app
 
-        if delete_duo_app(state_config, session, app, name):
+        if app.exists and delete_duo_app(state_config, session, app, name):
             state.streams.status(
                 f"deleted the Duo application {app.duo_name!r} ({app.integration_key})"
             )
