@@ -157,3 +157,14 @@ def test_a_certificate_from_another_ca_is_a_tls_failure_exit_7(logged_in: Admin)
     assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
     assert "TLS" in result.stderr
     assert "certificate could not be verified" in result.stderr
+
+
+def test_status_of_a_key_duo_rejects_exits_8_with_a_json_error(admin: Admin) -> None:
+    stored = admin.login("R" * 40, "--no-verify")  # stored unchecked, as asked
+    assert stored.code == 0, stored.stderr
+    result = admin.run("admin", "status", "--json")
+    assert result.code == ExitCode.DUO_CREDENTIALS
+    error = json.loads(result.stdout)
+    assert error["command"] == "admin status"
+    assert error["error"]["kind"] == "duo_credentials"
+    assert error["error"]["exit_code"] == 8
