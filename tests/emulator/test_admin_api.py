@@ -5,19 +5,21 @@ then used by the official Web SDK client (duo_universal) for a whole login."""
 from __future__ import annotations
 
 import json
+import string
 from collections.abc import Iterator
 from typing import Any
 
 import duo_universal
 import pytest
 
-from duoctl.emulator import EmulatedUser, Emulator, Outcome
+from duoctl.emulator import EmulatedUser, Emulator, NewUserPolicy, Outcome
 from duoctl.emulator.admin import permissions
 from duoctl.emulator.admin.authlog import AuthLog, AuthRecord
 from duoctl.emulator.admin.signature import DATE_WINDOW
 
 from .admin_helpers import admin_client, auth_log, failure, now_ms, web_client
 from .conftest import USERS, callback, follow, login_code
+from .test_interactive import answer, prompt
 
 # duo_client 5.7.0's own https_wrapper.py builds its context with ssl.PROTOCOL_TLS; Duo's
 # 40-character secrets are shorter than PyJWT's recommendation for HS512.
@@ -240,6 +242,7 @@ def test_auth_log_pages_with_next_offset(emu: Emulator) -> None:
         page = auth_log(client, limit="3", next_offset=offset, mintime=now_ms() - 60_000)
         pages += 1
         seen += [e["txid"] for e in page["authlogs"]]
+        assert page["metadata"]["total_objects"] == 7  # on every page
         offset = page["metadata"]["next_offset"]
         if offset is None:
             break
@@ -279,6 +282,10 @@ def test_auth_log_filters_by_user_application_and_time(emu: Emulator) -> None:
         ({"mintime": "soon"}, "mintime"),
         ({"mintime": str(now_ms() - 200 * 86_400_000)}, "mintime"),
         ({"next_offset": "garbage"}, "next_offset"),
+        ({"next_offset": "9" * 5000 + ",txid"}, "next_offset"),
+        ({"limit": "9" * 5000}, "limit"),  # int() would refuse it: no 500
+        ({"limit": "\u00b2"}, "limit"),  # "²".isdigit() is True, int("²") fails
+        ({"maxtime": "\u0663" * 13}, "maxtime"),  # Arabic-Indic digits
         ({"sort": "name"}, "sort"),
     ],
 )
@@ -345,3 +352,64 @@ def test_bypass_user_is_let_through_without_a_push(emu: Emulator) -> None:
 def test_pytest_plugin_fixture_exposes_the_admin_credential(duo_emulator: Emulator) -> None:
     assert admin_client(duo_emulator).get_users_by_name("alice")[0]["status"] == "active"
     assert duo_emulator.admin_permissions == set(permissions.ALL_PERMISSIONS)
+
+
+def test_admin_credential_is_generated_in_duos_shape_or_checked() -> None:
+    emu = Emulator()
+    assert emu.admin_ikey.startswith("DI")
+    assert len(emu.admin_ikey) == 20
+    assert set(emu.admin_ikey) <= set(string.ascii_uppercase + string.digits)
+    assert len(emu.admin_skey) == 40
+    assert emu.admin_ikey != emu.client_id
+    given = Emulator(admin_ikey="DI" + "1" * 18, admin_skey="k" * 40)
+    assert (given.admin_ikey, given.admin_skey) == ("DI" + "1" * 18, "k" * 40)
+    for bad in (
+        {"admin_ikey": "XX" + "1" * 18},
+        {"admin_ikey": "di" + "1" * 18},
+        {"admin_skey": "short"},
+    ):
+        with pytest.raises(ValueError, match="admin_"):
+            Emulator(**bad)
+
+
+@pytest.mark.parametrize(
+    ("policy", "result", "reason"),
+    [
+        (NewUserPolicy.DENY, "denied", "deny_unenrolled_user"),
+        (NewUserPolicy.ALLOW, "success", "allow_unenrolled_user"),
+    ],
+)
+def test_an_unenrolled_user_meets_the_new_user_policy(
+    policy: NewUserPolicy, result: str, reason: str
+) -> None:
+    user = EmulatedUser("una", Outcome.APPROVE, is_enrolled=False, phones=())
+    with Emulator([user], new_user_policy=policy) as emu:
+        web = web_client(emu)
+        follow(emu, web.create_auth_url("una", web.generate_state()))
+        [entry] = auth_log(admin_client(emu))["authlogs"]
+        [listed] = admin_client(emu).get_users_by_name("una")
+    assert (entry["result"], entry["reason"]) == (result, reason)
+    assert listed["is_enrolled"] is False
+
+
+def test_an_unenrolled_user_stays_on_the_enrollment_page_by_default() -> None:
+    with Emulator([EmulatedUser("una", is_enrolled=False)]) as emu:
+        web = web_client(emu)
+        answer = follow(emu, web.create_auth_url("una", web.generate_state()))
+        assert answer.status_code == 200
+        assert "Location" not in answer.headers
+
+
+def test_a_not_enrolled_outcome_is_reported_as_not_enrolled(emu: Emulator) -> None:
+    [nora] = admin_client(emu).get_users_by_name("nora")  # Outcome.NOT_ENROLLED
+    assert nora["is_enrolled"] is False
+
+
+@pytest.mark.parametrize(("action", "result"), [("approve", "success"), ("deny", "denied")])
+def test_a_persons_answer_on_the_interactive_page_is_logged(action: str, result: str) -> None:
+    with Emulator([EmulatedUser("alice")], interactive=True) as emu:
+        _, page = prompt(emu, "alice")
+        assert auth_log(admin_client(emu))["authlogs"] == []  # nothing decided yet
+        answer(emu, page, action)
+        [entry] = auth_log(admin_client(emu))["authlogs"]
+    assert (entry["user"]["name"], entry["result"]) == ("alice", result)

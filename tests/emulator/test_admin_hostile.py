@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 import requests
-from duo_client.client import sign
+from duo_client.client import normalize_params, sign
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from duoctl.emulator import Emulator
 
@@ -178,7 +180,7 @@ def test_oversize_body_is_413_json(emu: Emulator) -> None:
     assert_duo_error(answer, 413, 41300)
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"name": {"nested": 1}}'])
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"name": "x", "type": {"nested": 1}}'])
 def test_bad_json_bodies_are_400(emu: Emulator, body: bytes) -> None:
     path = "/admin/v3/integrations"
     date = email.utils.formatdate()
@@ -222,3 +224,82 @@ def test_non_utf8_form_body_is_a_signature_mismatch_not_a_crash(emu: Emulator) -
     }
     answer = send(emu, "POST", path, headers, data=b"name=\xff\xfe&type=websdk")
     assert_duo_error(answer, 401, 40103)
+
+
+@pytest.mark.parametrize("offset", ["9" * 5000, "\u0663", "-1"])
+def test_odd_offsets_on_users_are_400_not_500(emu: Emulator, offset: str) -> None:
+    path = "/admin/v1/users"
+    params = {"offset": offset}
+    date = email.utils.formatdate()
+    auth = sign(
+        emu.admin_ikey, emu.admin_skey, "GET", emu.api_hostname, path, date, 2,
+        normalize_params(params),
+    )  # fmt: skip
+    answer = send(emu, "GET", path, {"Authorization": auth, "Date": date}, params=params)
+    assert assert_duo_error(answer, 400, 40002)["message_detail"] == "offset"
+
+
+_PARAM_NAMES = st.sampled_from(
+    ["mintime", "maxtime", "limit", "offset", "sort", "next_offset", "users", "applications",
+     "results", "reasons", "factors", "event_types", "username", "name", "type", "x"]
+)  # fmt: skip
+_VALUES = st.one_of(
+    st.text(max_size=20),
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    st.sampled_from(["ts:asc", "ts:desc", "websdk", "1,abc", "", "\u00b2"]),
+)
+
+
+@pytest.fixture(scope="module")
+def shared_emu() -> Iterator[Emulator]:
+    with Emulator() as emulator:
+        yield emulator
+
+
+@given(
+    path=st.sampled_from(["/admin/v2/logs/authentication", "/admin/v1/users"]),
+    params=st.dictionaries(_PARAM_NAMES, st.lists(_VALUES, min_size=1, max_size=2), max_size=6),
+)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_signed_query_is_answered_200_or_400(
+    shared_emu: Emulator, path: str, params: dict[str, list[str]]
+) -> None:
+    emu = shared_emu
+    normalized = normalize_params(params)
+    date = email.utils.formatdate()
+    auth = sign(emu.admin_ikey, emu.admin_skey, "GET", emu.api_hostname, path, date, 2, normalized)
+    answer = send(emu, "GET", path, {"Authorization": auth, "Date": date}, params=params)
+    assert answer.status_code in {200, 400}, answer.text
+    assert answer.json()["stat"] == ("OK" if answer.status_code == 200 else "FAIL")
+
+
+@given(
+    body=st.dictionaries(
+        st.sampled_from(["name", "type", "enroll_policy", "adminapi_read_log", "notes", "x"]),
+        st.one_of(
+            st.text(max_size=30),
+            st.booleans(),
+            st.integers(),
+            st.none(),
+            st.sampled_from(["websdk", "allow", "1"]),
+        ),
+        max_size=5,
+    )
+)
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_signed_integration_body_is_answered_200_or_400(
+    shared_emu: Emulator, body: dict[str, object]
+) -> None:
+    emu = shared_emu
+    path = "/admin/v3/integrations"
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    date = email.utils.formatdate()
+    auth = sign(emu.admin_ikey, emu.admin_skey, "POST", emu.api_hostname, path, date, 5, {},
+                body=text)  # fmt: skip
+    headers = {"Authorization": auth, "Date": date, "Content-Type": "application/json"}
+    answer = send(emu, "POST", path, headers, data=text.encode())
+    assert answer.status_code in {200, 400}, answer.text

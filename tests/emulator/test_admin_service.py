@@ -14,7 +14,10 @@ import pytest
 from .admin_helpers import admin_from_banner
 from .service_process import prose_banner, run_failing, running_emulator
 
-pytestmark = pytest.mark.filterwarnings("ignore:ssl.PROTOCOL_TLS:DeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:ssl.PROTOCOL_TLS:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::jwt.InsecureKeyLengthWarning"),
+]
 
 
 def status_of(call: Any) -> int:
@@ -85,3 +88,18 @@ def test_prose_banner_names_the_admin_credential(tmp_path: Path, show_secret: bo
     assert f"admin ikey:    {ikey}" in text
     assert (skey in text) is show_secret
     assert "admin grants:  all" in text
+
+
+def test_apps_file_applications_are_admin_api_integrations(tmp_path: Path) -> None:
+    apps = tmp_path / "apps.toml"
+    apps.write_text('[[apps]]\nname = "vpn"\nclient_id = "DIVPN0000000000000BB"\n')
+    with running_emulator("--apps", str(apps)) as emu:
+        client = admin_from_banner(emu.banner)
+        listed = {i["integration_key"]: i for i in client.get_integrations()}
+        assert listed["DIVPN0000000000000BB"]["name"] == "vpn"
+        assert listed[emu.banner["client_id"]]["type"] == "websdk"
+        # Deleting one through the Admin API stops its login at once.
+        client.delete_integration("DIVPN0000000000000BB")
+        secret = Path(emu.banner["apps"][1]["client_secret_file"]).read_text().strip()
+        with pytest.raises(Exception, match="invalid_client"):
+            emu.client("DIVPN0000000000000BB", secret).health_check()

@@ -11,7 +11,8 @@ without saying whether the path exists. Routes (JSON in, JSON out):
   given change); ``DELETE /emulator/faults`` (all off)
 - ``GET /emulator/requests?last=N``: the last N Duo-endpoint requests, oldest first, each with
   the authentication Duo decided on it (txid, user, result, reason) when there was one
-- ``POST /emulator/reset``: users, faults and the request log back to the start state
+- ``POST /emulator/reset``: users, Admin API grants, faults and the request and
+  authentication logs back to the start state
 - ``GET /emulator/admin``: the Admin API credential's ikey and permissions;
   ``PATCH /emulator/admin`` ``{"permissions": ["Grant read log", ...]}`` replaces them
 

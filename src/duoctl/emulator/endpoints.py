@@ -273,6 +273,10 @@ class DuoEndpoints:
             # Let through without a second factor; Duo logs this as bypass_user.
             bypassed = EmulatedUser(user.name, factor="not_available", device_name="")
             return self._grant(request, bypassed, True, "bypass_user")
+        if not user.is_enrolled:
+            # Duo's New User Policy governs users who exist but have not enrolled, as well
+            # as unknown ones (docs/emulator-fidelity.md).
+            return self._new_user(request, known=True)
         if self._interactive:
             txid = self._prompts.put(PendingPrompt(request, user), self._clock())
             return html_response(
@@ -306,9 +310,11 @@ class DuoEndpoints:
             now=self._clock(),
         )
 
-    def _new_user(self, request: AuthorizeRequest) -> Response:
-        """A user the emulator does not know, as Duo's New User Policy treats one."""
-        why = f"unknown user (new user policy: {self._new_user_policy.value})"
+    def _new_user(self, request: AuthorizeRequest, *, known: bool = False) -> Response:
+        """A user the emulator does not know (or knows as not enrolled), as Duo's New User
+        Policy treats one."""
+        who = "unenrolled user" if known else "unknown user"
+        why = f"{who} (new user policy: {self._new_user_policy.value})"
         if self._new_user_policy is NewUserPolicy.ALLOW:
             # Let through without a second factor; Duo logs this as allow_unenrolled_user.
             unenrolled = EmulatedUser(request.username, factor="not_available", device_name="")

@@ -28,6 +28,15 @@ _SORTS = {"ts:desc": True, "ts:asc": False}
 _EMPTY_LOCATION = {"city": "", "state": "", "country": ""}
 
 
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number, or None: ASCII digits only (``str.isdigit`` also takes
+    "²" and other scripts' digits, which ``int`` refuses) and at most 15 of them (``int``
+    refuses over 4,300, and no count or time here needs more)."""
+    if not text.isascii() or not text.isdigit() or len(text) > 15:
+        return None
+    return int(text)
+
+
 def user_key(name: str) -> str:
     """A stable Duo-style user ID ("DU" + 18 upper-case characters) for a username: the same
     user keeps its key across resets and restarts, as a real account's user does."""
@@ -125,6 +134,7 @@ class AuthLog:
         # Index breaks ties between records of the same millisecond in arrival order.
         found = [(r.ms, i, r) for i, r in enumerate(self.records()) if query.matches(r)]
         found.sort(key=lambda item: (item[0], item[1]), reverse=query.newest_first)
+        total = len(found)  # every match, whichever page this is
         if query.after is not None:
             found = _after(found, query.after, newest_first=query.newest_first)
         page = found[: query.limit]
@@ -133,7 +143,7 @@ class AuthLog:
         next_offset = [str(last.ms), last.txid] if more and last is not None else None
         return {
             "authlogs": [r.to_json() for _, _, r in page],
-            "metadata": {"next_offset": next_offset, "total_objects": len(found)},
+            "metadata": {"next_offset": next_offset, "total_objects": total},
         }
 
 
@@ -162,9 +172,10 @@ def parse_query(params: Mapping[str, Sequence[str]], now_ms: int) -> LogQuery:
     limit_text = _single(params, "limit")
     limit = DEFAULT_PAGE
     if limit_text is not None:
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
+        number = whole_number(limit_text)
+        if number is None or not 1 <= number <= MAX_PAGE:
             raise errors.invalid_parameter("limit", f"must be 1..{MAX_PAGE}")
-        limit = int(limit_text)
+        limit = number
     sort = _single(params, "sort") or "ts:desc"
     if sort not in _SORTS:
         raise errors.invalid_parameter("sort", "must be ts:desc or ts:asc")
@@ -194,9 +205,10 @@ def _time_param(params: Mapping[str, Sequence[str]], name: str) -> int:
     text = _single(params, name)
     if text is None:
         raise errors.invalid_parameter(name, "is required")
-    if not text.isdigit() or len(text) > 15:
+    number = whole_number(text)
+    if number is None:
         raise errors.invalid_parameter(name, "must be a Unix time in milliseconds")
-    return int(text)
+    return number
 
 
 def _next_offset(values: Sequence[str]) -> tuple[int, str] | None:
@@ -205,9 +217,10 @@ def _next_offset(values: Sequence[str]) -> tuple[int, str] | None:
     if not values:
         return None
     parts = values[0].split(",") if len(values) == 1 else list(values)
-    if len(parts) != 2 or not parts[0].isdigit() or not parts[1]:
+    ms = whole_number(parts[0]) if len(parts) == 2 else None
+    if ms is None or not parts[1]:
         raise errors.invalid_parameter("next_offset", "must be the ms,txid pair Duo returned")
-    return int(parts[0]), parts[1]
+    return ms, parts[1]
 
 
 def _set(params: Mapping[str, Sequence[str]], name: str) -> frozenset[str]:

@@ -7,7 +7,7 @@ import hashlib
 from typing import Any
 
 from duoctl.emulator.admin.authlog import user_key
-from duoctl.emulator.users import EmulatedUser, Phone
+from duoctl.emulator.users import EmulatedUser, Outcome, Phone
 
 
 def phone_json(phone: Phone, owner: str) -> dict[str, Any]:
@@ -36,7 +36,8 @@ def user_json(user: EmulatedUser) -> dict[str, Any]:
         "realname": "",
         "email": "",
         "status": user.status,
-        "is_enrolled": user.is_enrolled,
+        # A user scripted as not enrolled is reported so, whichever way it was said.
+        "is_enrolled": user.is_enrolled and user.outcome is not Outcome.NOT_ENROLLED,
         "last_login": None if user.last_login is None else int(user.last_login),
         "notes": "",
         "groups": [{"name": g, "group_id": _group_id(g)} for g in user.groups],
