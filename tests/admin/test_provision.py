@@ -92,3 +92,16 @@ def test_steps_are_said_in_order(config: Path) -> None:
     said = _create(config, _fake(), MemorySecretStore(), None)
     assert [line[:2] for line in said] == ["1.", "2.", "3.", "4."]
     assert all(SECRET not in line for line in said)
+
+
+@pytest.mark.parametrize("cut", [KeyboardInterrupt(), TimeoutError("timed out")])
+def test_a_create_cut_off_mid_answer_says_where_to_look(config: Path, cut: BaseException) -> None:
+    from duoctl.errors import DuoTimeout, Interrupted
+
+    fake, store = FakeAdmin(), MemorySecretStore()
+    fake.answer("create_integration", cut)
+    with pytest.raises((Interrupted, DuoTimeout)) as caught:
+        _create(config, fake, store, None)
+    assert "Admin Panel" in (caught.value.hint or "")
+    assert "'prod'" in (caught.value.hint or "")
+    assert "prod" not in load_config(config).providers

@@ -23,7 +23,7 @@ from duoctl.admin.session import AdminSession, WebSdkIntegration
 from duoctl.config.edit import edit_config
 from duoctl.config.model import Provider
 from duoctl.config.store import load_config
-from duoctl.errors import ConfigError, DuoctlError, DuoNotFound
+from duoctl.errors import ConfigError, DuoctlError, DuoNotFound, DuoTimeout, Interrupted
 from duoctl.providers import ProviderView, add_provider, remove_provider, store_label
 from duoctl.secrets import SecretStore
 from duoctl.validation import validate_name
@@ -64,7 +64,7 @@ def create_provider(
             hint="choose another name, or use 'duoctl provider edit'",
         )
     secrets.get(name)  # an unusable store fails here, before anything is created in Duo
-    created = session.create_web_sdk_integration(duo_name or name)
+    created = _create_in_duo(session, duo_name or name)
     notify(
         f"1. created the Web SDK application {created.name!r} in Duo "
         f"(Client ID {created.integration_key})"
@@ -94,6 +94,23 @@ def create_provider(
             raise _with_outcome(exc, remains) from None
         raise
     return Created(view, created.integration_key, created.name, elapsed_ms)
+
+
+def _create_in_duo(session: AdminSession, duo_name: str) -> WebSdkIntegration:
+    """Step 1. Cut off while Duo was answering (Ctrl+C, the deadline), the request may have
+    created the application all the same, and its key is unknown here: say where to look."""
+    maybe = (
+        f"Duo may have created the application {duo_name!r} before the answer was lost: look "
+        f"for it in the Duo Admin Panel (Applications) and delete it if it is there"
+    )
+    try:
+        return session.create_web_sdk_integration(duo_name)
+    except DuoTimeout as exc:
+        raise DuoTimeout(exc.message, hint=maybe) from None
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "interrupted (Ctrl+C) while Duo was creating the application", hint=maybe
+        ) from None
 
 
 def _undo(
