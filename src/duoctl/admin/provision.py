@@ -63,7 +63,9 @@ def create_provider(
             f"a provider named {name!r} already exists in {path}",
             hint="choose another name, or use 'duoctl provider edit'",
         )
-    secrets.get(name)  # an unusable store fails here, before anything is created in Duo
+    # An unusable store fails here, before anything is created in Duo; an orphaned secret
+    # of that name (a provider removed with --keep-secret) is what an undo puts back.
+    before = secrets.get(name)
     created = _create_in_duo(session, duo_name or name)
     notify(
         f"1. created the Web SDK application {created.name!r} in Duo "
@@ -89,7 +91,7 @@ def create_provider(
         elapsed_ms = health_check(view.provider, created.secret)
         notify(f"4. Duo's health check accepts the new credentials ({elapsed_ms:.0f} ms)")
     except BaseException as exc:
-        remains = _undo(path, secrets, session, name, created, registered, notify)
+        remains = _undo(path, secrets, session, name, created, registered, before, notify)
         if isinstance(exc, DuoctlError):
             raise _with_outcome(exc, remains) from None
         raise
@@ -120,6 +122,7 @@ def _undo(
     name: str,
     created: WebSdkIntegration,
     registered: bool,
+    before: str | None,
     notify: Callable[[str], None],
 ) -> list[str]:
     """Undo, newest first; returns what could not be undone."""
@@ -134,7 +137,12 @@ def _undo(
                 f"provider {name!r} remains ({exc.message}): remove it with "
                 f"'duoctl provider remove {name} --yes --force'"
             )
-    elif _secret_left(secrets, name):
+    elif (left := _secret_left(secrets, name, before)) is None:
+        remains.append(
+            f"the secret store could not say whether the new secret of {name!r} was taken "
+            f"back: 'duoctl secrets status' lists what it holds"
+        )
+    elif left:
         remains.append(
             f"a secret for {name!r} remains in {store_label(secrets)}, with no provider "
             f"(doctor reports it as orphaned): the next 'duoctl provider create {name}' or "
@@ -158,11 +166,13 @@ def _audit_duo(path: Path, action: str, integration_key: str, name: str, provide
         edit.note_duo(action, integration_key, name, provider)
 
 
-def _secret_left(secrets: SecretStore, name: str) -> bool:
+def _secret_left(secrets: SecretStore, name: str, before: str | None) -> bool | None:
+    """Whether the new secret is still stored (add_provider takes it back when it can);
+    None when the store cannot answer."""
     try:
-        return secrets.get(name) is not None
+        return secrets.get(name) not in (None, before)
     except DuoctlError:
-        return False  # the store that failed cannot say; add_provider took it back if it could
+        return None
 
 
 def _with_outcome(exc: DuoctlError, remains: list[str]) -> DuoctlError:
