@@ -182,6 +182,8 @@ class AdminSession:
     ) -> dict[str, Any]:
         """`get_authentication_log(api_version=2)`: GET /admin/v2/logs/authentication.
 
+        ``users`` and ``applications`` are keys (a user's ``user_id``, an integration key),
+        not names; ``next_offset`` is the previous page's ``metadata.next_offset`` as given.
         Returns Duo's ``{"authlogs": [...], "metadata": {"next_offset": ...}}``.
         """
         params: dict[str, Any] = {"mintime": mintime_ms, "maxtime": maxtime_ms}
