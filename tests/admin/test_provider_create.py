@@ -172,3 +172,10 @@ def test_remove_delete_app_refuses_a_provider_of_another_account(logged_in: Admi
     assert result.code == ExitCode.CONFIG
     assert "not in this account" in result.stderr
     assert "other" in tomllib.loads(logged_in.config.read_text())["providers"]
+
+
+def test_a_bad_name_is_refused_before_anything(admin: Admin) -> None:
+    admin.config.write_text("schema_version = 1\n")  # and no Admin API credential
+    result = admin.run("provider", "create", "bad name")
+    assert result.code == ExitCode.INVALID_INPUT
+    assert "invalid provider name" in result.stderr

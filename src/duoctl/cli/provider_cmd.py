@@ -145,8 +145,10 @@ def create(
     from duoctl.admin.provision import create_provider
     from duoctl.duoclient import DEFAULT_NETWORK_TIMEOUT
     from duoctl.providers import verify_credentials
+    from duoctl.validation import validate_name
 
     state: AppState = ctx.obj
+    validate_name(name)  # a typo is reported before the Admin API credential is read
 
     def health_check(provider: Provider, secret: str) -> float:
         result = verify_credentials(
