@@ -103,3 +103,18 @@ def test_apps_file_applications_are_admin_api_integrations(tmp_path: Path) -> No
         secret = Path(emu.banner["apps"][1]["client_secret_file"]).read_text().strip()
         with pytest.raises(Exception, match="invalid_client"):
             emu.client("DIVPN0000000000000BB", secret).health_check()
+
+
+@pytest.mark.parametrize(
+    ("ikey", "message"), [("XX" + "1" * 18, "starts with DI"), ("DI1", "20 upper-case")]
+)
+def test_a_bad_kept_admin_ikey_is_refused_not_replaced(
+    tmp_path: Path, ikey: str, message: str
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (state / "admin_ikey").write_text(ikey + "\n")
+    result = run_failing("--state-dir", str(state))
+    assert result.returncode == 3, result.stderr
+    assert message in result.stderr
+    assert (state / "admin_ikey").read_text() == ikey + "\n"

@@ -44,6 +44,11 @@ def kept_admin_credential(state_dir: Path | None) -> AdminCredential:
     ikey_file = state_dir / ADMIN_IKEY_FILENAME
     if ikey_file.is_file():
         ikey = check_client_id(ikey_file.read_text(encoding="utf-8").strip(), str(ikey_file))
+        if not ikey.startswith("DI"):
+            raise ValidationError(
+                f"{ikey_file}: an Admin API integration key starts with DI",
+                hint="delete the file to have a new one created",
+            )
     else:
         ikey = generate_client_id()
         try:
