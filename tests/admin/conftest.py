@@ -57,7 +57,7 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
         yield emu
 
 
-def _admin(emulator: Emulator, tmp_path: Path, env: dict[str, str]) -> Iterator[Admin]:
+def admin_for(emulator: Emulator, tmp_path: Path, env: dict[str, str]) -> Iterator[Admin]:
     config = tmp_path / "config" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     yield Admin(emulator, config, env)
@@ -75,7 +75,7 @@ def _admin(emulator: Emulator, tmp_path: Path, env: dict[str, str]) -> Iterator[
 def admin(emulator: Emulator, tmp_path: Path) -> Iterator[Admin]:
     """An admin whose secrets go to the real Secret Service; not logged in yet."""
     require_real("Secret Service", *secret_service_available())
-    yield from _admin(emulator, tmp_path, duoctl_env())
+    yield from admin_for(emulator, tmp_path, duoctl_env())
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 
 from admin.conftest import Admin
 from duoctl.admin import permissions
+from duoctl.audit.log import audit_path
 from duoctl.errors import ExitCode
 
 pytestmark = pytest.mark.real_keyring
@@ -37,9 +38,12 @@ def test_login_then_status_reports_every_permission(admin: Admin) -> None:
 def test_logout_removes_the_credential(logged_in: Admin) -> None:
     out = logged_in.run("admin", "logout", "--yes")
     assert out.code == 0, out.stderr
-    assert "admin" not in tomllib.loads(logged_in.config.read_text()) or not tomllib.loads(
-        logged_in.config.read_text()
-    ).get("admin")
+    assert "and its secret key" in out.stderr
+    assert not tomllib.loads(logged_in.config.read_text()).get("admin")
+    last = json.loads(audit_path(logged_in.config).read_text().splitlines()[-1])
+    assert last["command"] == "admin logout"
+    assert last["targets"] == ["[admin]"]
+    assert last["secrets"] == [{"provider": "Admin API", "action": "deleted", "target": "[admin]"}]
     status = logged_in.run("admin", "status")
     assert status.code == ExitCode.CONFIG
     assert "admin login" in status.stderr
@@ -68,6 +72,11 @@ def test_missing_permission_is_named_and_status_still_exits_0(logged_in: Admin) 
     data = json.loads(status.stdout)["data"]
     assert data["missing"] == [permissions.APPLICATIONS]
     assert "provider create" in data["disabled_commands"][permissions.APPLICATIONS]
+    table = logged_in.run("admin", "status")
+    assert table.code == 0
+    (row,) = [line for line in table.stdout.splitlines() if permissions.APPLICATIONS in line]
+    assert "MISSING" in row
+    assert "provider create" in row
     create = logged_in.run("provider", "create", "prod")
     assert create.code == ExitCode.PERMISSION
     assert "'Grant applications'" in create.stderr
@@ -140,3 +149,22 @@ def test_a_stale_proxy_variable_does_not_route_admin_calls(
     result = proxied.run("admin", "status")
     assert result.code == 0, result.stderr
     assert seen == []
+
+
+def test_a_certificate_from_another_ca_is_a_tls_failure_exit_7(logged_in: Admin) -> None:
+    logged_in.emulator.faults.wrong_ca = True
+    result = logged_in.run("admin", "status")
+    assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
+    assert "TLS" in result.stderr
+    assert "certificate could not be verified" in result.stderr
+
+
+def test_status_of_a_key_duo_rejects_exits_8_with_a_json_error(admin: Admin) -> None:
+    stored = admin.login("R" * 40, "--no-verify")  # stored unchecked, as asked
+    assert stored.code == 0, stored.stderr
+    result = admin.run("admin", "status", "--json")
+    assert result.code == ExitCode.DUO_CREDENTIALS
+    error = json.loads(result.stdout)
+    assert error["command"] == "admin status"
+    assert error["error"]["kind"] == "duo_credentials"
+    assert error["error"]["exit_code"] == 8

@@ -135,3 +135,56 @@ def test_secrets_migrate_moves_the_admin_key_along(config: Path) -> None:
     assert target.get(credentials.SKEY_ENTRY) == ADMIN_SKEY
     assert source.get(credentials.SKEY_ENTRY) is None
     assert credentials.load(config, target)[1] == ADMIN_SKEY
+
+
+class _Unreachable(MemorySecretStore):
+    """A store this session cannot reach (a desktop keyring from SSH); counts the calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.touched: list[str] = []
+
+    def get(self, name: str) -> str | None:
+        self.touched.append("get")
+        raise SecretStoreError("the keyring did not answer")
+
+    def delete(self, name: str) -> bool:
+        self.touched.append("delete")
+        raise SecretStoreError("the keyring did not answer")
+
+    def preload(self) -> None:
+        self.touched.append("preload")
+
+
+def test_logout_with_keep_secret_needs_no_store(config: Path) -> None:
+    _login(config, MemorySecretStore())
+    with pytest.raises(SecretStoreError):
+        credentials.remove(config, _Unreachable())
+    assert load_config(config).admin is not None  # nothing changed
+    store = _Unreachable()
+    before, deleted = credentials.remove(config, store, keep_secret=True)
+    assert before is not None
+    assert not deleted
+    assert store.touched == []
+    assert load_config(config).admin is None
+
+
+def test_logout_of_a_damaged_key_deletes_it_after_recording(config: Path) -> None:
+    import json
+
+    from duoctl.errors import CredentialUnreadable
+
+    class Damaged(MemorySecretStore):
+        def get(self, name: str) -> str | None:
+            if name == credentials.SKEY_ENTRY:
+                raise CredentialUnreadable("cannot decrypt")
+            return super().get(name)
+
+    store = Damaged()
+    _login(config, MemorySecretStore())
+    store.set(credentials.SKEY_ENTRY, ADMIN_SKEY)
+    _, deleted = credentials.remove(config, store)
+    assert deleted
+    assert credentials.SKEY_ENTRY not in store._items
+    record = json.loads(audit_path(config).read_text().splitlines()[-1])
+    assert record["secrets"][0]["action"] == "deleted"

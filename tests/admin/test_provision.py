@@ -92,3 +92,49 @@ def test_steps_are_said_in_order(config: Path) -> None:
     said = _create(config, _fake(), MemorySecretStore(), None)
     assert [line[:2] for line in said] == ["1.", "2.", "3.", "4."]
     assert all(SECRET not in line for line in said)
+
+
+@pytest.mark.parametrize("cut", [KeyboardInterrupt(), TimeoutError("timed out")])
+def test_a_create_cut_off_mid_answer_says_where_to_look(config: Path, cut: BaseException) -> None:
+    from duoctl.errors import DuoTimeout, Interrupted
+
+    fake, store = FakeAdmin(), MemorySecretStore()
+    fake.answer("create_integration", cut)
+    with pytest.raises((Interrupted, DuoTimeout)) as caught:
+        _create(config, fake, store, None)
+    assert "Admin Panel" in (caught.value.hint or "")
+    assert "'prod'" in (caught.value.hint or "")
+    assert "prod" not in load_config(config).providers
+
+
+class _NoDelete(MemorySecretStore):
+    """A store that keeps what it was given: deleting fails."""
+
+    def delete(self, name: str) -> bool:
+        from duoctl.errors import SecretStoreError
+
+        raise SecretStoreError("the collection refused the deletion")
+
+
+def test_a_secret_the_store_would_not_take_back_is_named(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duoctl.config.edit as edit_module
+    from duoctl.errors import ConfigError
+
+    real_write = edit_module.write_atomic
+
+    def fail_the_provider_write(path: Path, data: bytes) -> None:
+        # The audit record of the Duo creation changes no config; the provider's write is
+        # the first config write, and it fails (a full disk).
+        if b"[providers.prod]" in data:
+            raise ConfigError("no space left on device")
+        real_write(path, data)
+
+    monkeypatch.setattr(edit_module, "write_atomic", fail_the_provider_write)
+    fake, store = _fake(), _NoDelete()
+    with pytest.raises(ConfigError) as caught:
+        _create(config, fake, store, None)
+    hint = caught.value.hint or ""
+    assert "a secret for 'prod' remains" in hint
+    assert ("delete_integration", (IKEY,), {}) in fake.calls  # the Duo side was undone

@@ -210,3 +210,25 @@ def test_a_raw_non_json_body_still_classifies() -> None:
     fake.answer("get_info_summary", error)
     with pytest.raises(DuoUnreachable, match="HTTP 502"):
         session(fake, rec).summary()
+
+
+def test_duos_words_are_made_safe_for_a_terminal() -> None:
+    fake, rec = FakeAdmin(), Recorder()
+    hostile = "Bad\x1b[31m key\nfix: run rm -rf /" + "x" * 500
+    fake.answer("get_info_summary", duo_failure(401, 40103, hostile))
+    with pytest.raises(DuoCredentialsRejected) as caught:
+        session(fake, rec).summary()
+    message = caught.value.message
+    assert "\x1b" not in message
+    assert "\n" not in message  # no forged "fix:" line
+    assert len(message) < 400
+
+
+def test_an_answer_of_the_wrong_shape_is_a_protocol_error() -> None:
+    fake, rec = FakeAdmin(), Recorder()
+    fake.answer("get_info_summary", ["not", "a", "summary"])
+    fake.answer("get_users_by_name", {"not": "a list"})
+    with pytest.raises(DuoProtocolError):
+        session(fake, rec).summary()
+    with pytest.raises(DuoProtocolError):
+        session(fake, rec).users_by_name("alice")

@@ -57,7 +57,15 @@ def official_admin_api(credential: AdminCredential, skey: str, *, timeout: float
     - Its own 429 back-off (1 to 32 s of silent sleeps, client.py `_make_request`) is
       switched off: duoctl retries itself, honouring Retry-After and saying so on stderr.
     """
+    import warnings
+
     import duo_client
+
+    # duo_client 5.7.0 https_wrapper.py builds its context with ssl.PROTOCOL_TLS, deprecated
+    # since Python 3.10: its warning says nothing an operator can act on.
+    warnings.filterwarnings(
+        "ignore", category=DeprecationWarning, module="duo_client.https_wrapper"
+    )
 
     class _Admin(duo_client.Admin):  # type: ignore[misc]
         retry_after: str | None = None

@@ -100,27 +100,38 @@ def load(path: Path, secrets: SecretStore) -> tuple[AdminCredential, str]:
     return credential, skey
 
 
-def remove(path: Path, secrets: SecretStore) -> tuple[AdminCredential | None, bool]:
-    """Remove the [admin] table and the secret key; returns what was there."""
-    secrets.preload()
-    deleted = False
+def remove(
+    path: Path, secrets: SecretStore, *, keep_secret: bool = False
+) -> tuple[AdminCredential | None, bool]:
+    """Remove the [admin] table and the secret key; returns what was there.
+
+    ``keep_secret`` leaves the store alone: the way out when it cannot be reached (as for
+    `provider remove --keep-secret`); the key stays behind in it, unused.
+    """
+    if not keep_secret:
+        secrets.preload()
+    deleted = damaged = False
     previous: str | None = None
     try:
         with edit_config(path) as edit:
             before = edit.before.admin
             if before is not None:
                 edit.set_table("admin", host=None, ikey=None, ca_bundle=None)
+            if keep_secret:
+                return before, False
             try:
                 previous = secrets.get(SKEY_ENTRY)
             except CredentialUnreadable:
-                previous = None
-                deleted = secrets.delete(SKEY_ENTRY)  # unrestorable anyway: the fix is to go
-            if previous is not None:
+                damaged = True  # unrestorable once deleted: deleted after the config write
+            if previous is not None or damaged:
                 edit.note_secret(_AUDIT_NAME, "deleted", target=AUDIT_TARGET)
                 edit.record_now()
+            if previous is not None:
                 deleted = secrets.delete(SKEY_ENTRY)
     except BaseException:
-        if previous is not None and deleted:
+        if deleted:
             restore_secret(secrets, SKEY_ENTRY, previous)
         raise
+    if damaged:
+        deleted = secrets.delete(SKEY_ENTRY)
     return before, deleted

@@ -27,12 +27,11 @@ from duoctl.errors import (
 )
 from duoctl.output import safe_text
 
-# Duo's 401 codes for a request Date it will not accept, 40104 (missing) and 40105 (too far
-# from Duo's clock): the 4010x family of Duo's knowledge-base article "What are Duo's API
-# responses and error messages?" (quoted for 40103 at
-# https://community.duo.com/t/auth-v2-auth-giving-a-40103-but-auth-v2-preauth-working-fine/8371).
-# The two numbers are unverified against that article, so the message is checked too
-# ("date" or "timestamp", as in Duo's "Missing request timestamp").
+# Duo's 401 codes for a request Date it will not accept: 40104 "Missing request timestamp"
+# (JohnDuprey/DuoSecurity issue 32, Duo's answer quoted) and 40105 "Bad request timestamp"
+# (FreshSupaSulley/Auto-2FA issues 8 and 14, Duo's answers quoted); the same sources as the
+# emulator's (docs/emulator-fidelity.md). The message is checked too ("date" or
+# "timestamp"), in case another Duo API host words or numbers it differently (unverified).
 DATE_CODES = (40104, 40105)
 RATE_LIMITED = 429
 

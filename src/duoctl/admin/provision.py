@@ -14,14 +14,16 @@ an undo that fails is named with what remains and how to remove it by hand.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from duoctl.admin.session import AdminSession, WebSdkIntegration
+from duoctl.config.edit import edit_config
 from duoctl.config.model import Provider
 from duoctl.config.store import load_config
-from duoctl.errors import ConfigError, DuoctlError
+from duoctl.errors import ConfigError, DuoctlError, DuoNotFound, DuoTimeout, Interrupted
 from duoctl.providers import ProviderView, add_provider, remove_provider, store_label
 from duoctl.secrets import SecretStore
 from duoctl.validation import validate_name
@@ -61,14 +63,17 @@ def create_provider(
             f"a provider named {name!r} already exists in {path}",
             hint="choose another name, or use 'duoctl provider edit'",
         )
-    secrets.get(name)  # an unusable store fails here, before anything is created in Duo
-    created = session.create_web_sdk_integration(duo_name or name)
+    # An unusable store fails here, before anything is created in Duo; an orphaned secret
+    # of that name (a provider removed with --keep-secret) is what an undo puts back.
+    before = secrets.get(name)
+    created = _create_in_duo(session, duo_name or name)
     notify(
         f"1. created the Web SDK application {created.name!r} in Duo "
         f"(Client ID {created.integration_key})"
     )
     registered = False
     try:
+        _audit_duo(path, "created", created.integration_key, created.name, name)
         view = add_provider(
             path,
             secrets,
@@ -86,11 +91,28 @@ def create_provider(
         elapsed_ms = health_check(view.provider, created.secret)
         notify(f"4. Duo's health check accepts the new credentials ({elapsed_ms:.0f} ms)")
     except BaseException as exc:
-        remains = _undo(path, secrets, session, name, created, registered, notify)
+        remains = _undo(path, secrets, session, name, created, registered, before, notify)
         if isinstance(exc, DuoctlError):
             raise _with_outcome(exc, remains) from None
         raise
     return Created(view, created.integration_key, created.name, elapsed_ms)
+
+
+def _create_in_duo(session: AdminSession, duo_name: str) -> WebSdkIntegration:
+    """Step 1. Cut off while Duo was answering (Ctrl+C, the deadline), the request may have
+    created the application all the same, and its key is unknown here: say where to look."""
+    maybe = (
+        f"Duo may have created the application {duo_name!r} before the answer was lost: look "
+        f"for it in the Duo Admin Panel (Applications) and delete it if it is there"
+    )
+    try:
+        return session.create_web_sdk_integration(duo_name)
+    except DuoTimeout as exc:
+        raise DuoTimeout(exc.message, hint=maybe) from None
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "interrupted (Ctrl+C) while Duo was creating the application", hint=maybe
+        ) from None
 
 
 def _undo(
@@ -100,6 +122,7 @@ def _undo(
     name: str,
     created: WebSdkIntegration,
     registered: bool,
+    before: str | None,
     notify: Callable[[str], None],
 ) -> list[str]:
     """Undo, newest first; returns what could not be undone."""
@@ -114,7 +137,12 @@ def _undo(
                 f"provider {name!r} remains ({exc.message}): remove it with "
                 f"'duoctl provider remove {name} --yes --force'"
             )
-    elif _secret_left(secrets, name):
+    elif (left := _secret_left(secrets, name, before)) is None:
+        remains.append(
+            f"the secret store could not say whether the new secret of {name!r} was taken "
+            f"back: 'duoctl secrets status' lists what it holds"
+        )
+    elif left:
         remains.append(
             f"a secret for {name!r} remains in {store_label(secrets)}, with no provider "
             f"(doctor reports it as orphaned): the next 'duoctl provider create {name}' or "
@@ -125,14 +153,26 @@ def _undo(
         notify(f"   undo: deleted the Duo application {created.name!r} ({created.integration_key})")
     except DuoctlError as exc:
         remains.append(f"{_remains_app(session.host, created)} ({exc.message})")
+    else:
+        # Best effort: the error on its way matters more than this record of the undo.
+        with contextlib.suppress(DuoctlError):
+            _audit_duo(path, "deleted (undo)", created.integration_key, created.name, name)
     return remains
 
 
-def _secret_left(secrets: SecretStore, name: str) -> bool:
+def _audit_duo(path: Path, action: str, integration_key: str, name: str, provider: str) -> None:
+    """An audit record of what was done in Duo: it changes nothing in the config."""
+    with edit_config(path) as edit:
+        edit.note_duo(action, integration_key, name, provider)
+
+
+def _secret_left(secrets: SecretStore, name: str, before: str | None) -> bool | None:
+    """Whether the new secret is still stored (add_provider takes it back when it can);
+    None when the store cannot answer."""
     try:
-        return secrets.get(name) is not None
+        return secrets.get(name) not in (None, before)
     except DuoctlError:
-        return False  # the store that failed cannot say; add_provider took it back if it could
+        return None
 
 
 def _with_outcome(exc: DuoctlError, remains: list[str]) -> DuoctlError:
@@ -150,6 +190,7 @@ def _with_outcome(exc: DuoctlError, remains: list[str]) -> DuoctlError:
 class AppDeletion(NamedTuple):
     integration_key: str
     duo_name: str
+    exists: bool = True  # False: Duo has no such application any more
 
 
 def app_of(session: AdminSession, provider: Provider) -> AppDeletion:
@@ -165,5 +206,27 @@ def app_of(session: AdminSession, provider: Provider) -> AppDeletion:
             hint="delete it in that account's Admin Panel, or remove the provider without "
             "--delete-app",
         )
-    found = session.get_integration(provider.client_id)
+    try:
+        found = session.get_integration(provider.client_id)
+    except DuoNotFound:
+        return AppDeletion(provider.client_id, provider.client_id, exists=False)
     return AppDeletion(provider.client_id, str(found.get("name", provider.client_id)))
+
+
+def delete_app(path: Path, session: AdminSession, app: AppDeletion, provider: str) -> bool:
+    """Delete the application (after its provider was removed); False: it was already gone.
+
+    A failure names what remains and how to remove it by hand.
+    """
+    try:
+        gone = session.delete_integration(app.integration_key)
+    except DuoctlError as exc:
+        raise type(exc)(
+            f"the provider was removed, but deleting the Duo application {app.duo_name!r} "
+            f"({app.integration_key}) failed: {exc.message}",
+            hint=f"it remains in Duo: delete it in the Admin Panel (Applications, "
+            f"{app.duo_name!r}, Delete Application)",
+        ) from None
+    action = "deleted" if gone else "already gone"
+    _audit_duo(path, action, app.integration_key, app.duo_name, provider)
+    return gone

@@ -43,10 +43,12 @@ class RetryPolicy(NamedTuple):
     """How 429 answers are retried: exponential waits from ``first_wait`` seconds, or what
     Retry-After asks if longer; at most ``attempts`` calls and ``budget`` seconds of waiting.
 
-    Duo answers a client over its rate limit with 429 (code 42901, https://duo.com/docs/adminapi,
-    "Response Format"); whether it sends Retry-After is unverified, so it is honoured when
-    present. duo_client 5.7.0 ignores it and backs off 1, 2, 4 ... 32 s (client.py
-    `_make_request`).
+    Duo answers a client over its rate limit with 429 and code 42901 "Too Many Requests"
+    (elastic/integrations issue 11405 quotes Duo's answer; duo_client 5.7.0 client.py
+    `_RATE_LIMITED_RESP_CODE`). Duo's Admin API probably sends no Retry-After
+    (elastic/integrations pull request 11441, unverified), so the exponential waits are what
+    normally applies; the header is honoured when present. duo_client 5.7.0 itself ignores
+    it and backs off 1, 2, 4 ... 32 s (client.py `_make_request`), silently.
     """
 
     attempts: int = 4
@@ -180,6 +182,8 @@ class AdminSession:
     ) -> dict[str, Any]:
         """`get_authentication_log(api_version=2)`: GET /admin/v2/logs/authentication.
 
+        ``users`` and ``applications`` are keys (a user's ``user_id``, an integration key),
+        not names; ``next_offset`` is the previous page's ``metadata.next_offset`` as given.
         Returns Duo's ``{"authlogs": [...], "metadata": {"next_offset": ...}}``.
         """
         params: dict[str, Any] = {"mintime": mintime_ms, "maxtime": maxtime_ms}

@@ -139,7 +139,18 @@ def status_(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
 
 @GROUP.command("logout")
-def logout(ctx: typer.Context, yes: YesOption = False) -> None:
+def logout(
+    ctx: typer.Context,
+    yes: YesOption = False,
+    keep_secret: Annotated[
+        bool,
+        typer.Option(
+            "--keep-secret",
+            help="Leave the secret store untouched (one this session cannot reach); the "
+            "key stays there, unused.",
+        ),
+    ] = False,
+) -> None:
     """Remove the Admin API credential: the [admin] table and its secret key.
 
     Example: duoctl admin logout --yes
@@ -148,14 +159,18 @@ def logout(ctx: typer.Context, yes: YesOption = False) -> None:
 
     state: AppState = ctx.obj
     path = state.config_path
-    confirm(state, "Remove the Admin API credential and its secret key?", yes=yes)
-    before, deleted = credentials.remove(path, state.secrets())
+    what = "" if keep_secret else " and its secret key"
+    confirm(state, f"Remove the Admin API credential{what}?", yes=yes)
+    before, deleted = credentials.remove(path, state.secrets(), keep_secret=keep_secret)
     if before is None and not deleted:
         state.streams.status("no Admin API credential was stored; nothing changed")
         return
     where = f" for {before.host} ({before.ikey})" if before is not None else ""
-    key = "and its secret key " if deleted else ""
-    state.streams.status(f"removed the Admin API credential{where} {key}".rstrip())
+    if keep_secret:
+        key = "; the secret store was not touched (--keep-secret)"
+    else:
+        key = " and its secret key" if deleted else "; it had no secret key in the store"
+    state.streams.status(f"removed the Admin API credential{where}{key}")
 
 
 def register(root: typer.Typer, only: str | None = None) -> None:

@@ -46,6 +46,10 @@ def _details(record: dict[str, Any]) -> list[str]:
     for event in record.get("secrets", []):
         mark = f" ({event['fingerprint']})" if "fingerprint" in event else ""
         lines.append(f"    secret of {event['provider']}: {event['action']}{mark}")
+    for event in record.get("duo", []):
+        lines.append(
+            f"    Duo application {event['name']!r} ({event['integration_key']}): {event['action']}"
+        )
     return lines
 
 

@@ -145,8 +145,10 @@ def create(
     from duoctl.admin.provision import create_provider
     from duoctl.duoclient import DEFAULT_NETWORK_TIMEOUT
     from duoctl.providers import verify_credentials
+    from duoctl.validation import validate_name
 
     state: AppState = ctx.obj
+    validate_name(name)  # a typo is reported before the Admin API credential is read
 
     def health_check(provider: Provider, secret: str) -> float:
         result = verify_credentials(
@@ -294,11 +296,13 @@ def remove(
     if not yes or app is not None:
         load_config(state_config).provider(name)  # fail before asking about a ghost
         what = "" if keep_secret else " and its Client Secret"
-        if app is not None:
+        if app is not None and app.exists:
             what += (
                 f", and DELETE the Duo application {app.duo_name!r} ({app.integration_key}) "
                 "for good (every login through it stops)"
             )
+        elif app is not None:
+            what += f" (its Duo application {app.integration_key} is already gone)"
         confirm(state, f"Remove provider {name!r}{what}?", yes=yes)
     removal = remove_provider(
         state_config, name, state.secrets(), keep_secret=keep_secret, force=force
@@ -311,27 +315,14 @@ def remove(
         detail = f"; it had no secret in {removal.store}"
     state.streams.status(f"removed provider {removal.provider.name!r}{detail}")
     if app is not None and session is not None:
-        _delete_app(state, session, app)
+        from duoctl.admin.provision import delete_app as delete_duo_app
 
-
-def _delete_app(state: AppState, session: AdminSession, app: AppDeletion) -> None:
-    from duoctl.errors import DuoctlError
-
-    try:
-        gone = session.delete_integration(app.integration_key)
-    except DuoctlError as exc:
-        raise type(exc)(
-            f"the provider was removed, but deleting the Duo application {app.duo_name!r} "
-            f"({app.integration_key}) failed: {exc.message}",
-            hint=f"it remains in Duo: delete it in the Admin Panel (Applications, "
-            f"{app.duo_name!r}, Delete Application); {exc.hint or ''}".rstrip("; "),
-        ) from None
-    if gone:
-        state.streams.status(
-            f"deleted the Duo application {app.duo_name!r} ({app.integration_key})"
-        )
-    else:
-        state.streams.status(f"the Duo application {app.integration_key} was already gone")
+        if app.exists and delete_duo_app(state_config, session, app, name):
+            state.streams.status(
+                f"deleted the Duo application {app.duo_name!r} ({app.integration_key})"
+            )
+        else:
+            state.streams.status(f"the Duo application {app.integration_key} was already gone")
 
 
 def _set_enabled(ctx: typer.Context, name: str, enabled: bool, force: bool = False) -> None:

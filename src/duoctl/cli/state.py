@@ -196,5 +196,6 @@ def missing_config(location: ConfigLocation, *, writing: bool = False) -> Config
     suggestion = f"did you mean {path.parent / close[0]}? " if close else ""
     return ConfigError(
         f"no config file at {path} (named by {location.rule})",
-        hint=f"{suggestion}check the path; 'duoctl provider add' or 'duoctl mfa enable' creates it",
+        hint=f"{suggestion}check the path; 'duoctl provider add', 'duoctl admin login' or "
+        "'duoctl mfa enable' creates it",
     )

@@ -38,6 +38,8 @@ def record_change(edit: ConfigEdit, text: str, data: dict[str, Any]) -> dict[str
             **_base(edit),
             "changes": field_changes(edit.touched(before), edit.touched(data)),
             "secrets": edit.secret_events,
+            # Only when there are some: every earlier record keeps its exact shape.
+            **({"duo": edit.duo_events} if edit.duo_events else {}),
             "result": "ok",
             "config_before": config_digest(edit.original),
             "config_after": config_digest(text),

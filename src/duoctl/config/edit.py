@@ -77,6 +77,8 @@ class ConfigEdit:
         self._changes: list[_Change] = []
         # Secret changes made under this lock, for the audit record: never the secret.
         self.secret_events: list[dict[str, str]] = []
+        # What was done in Duo through the Admin API (an application created or deleted).
+        self.duo_events: list[dict[str, str]] = []
         self.recorded: dict[str, Any] | None = None  # the audit record, once appended
         self._recorded_text: str | None = None
 
@@ -128,6 +130,18 @@ class ConfigEdit:
             event["target"] = target
         self.secret_events.append(event)
 
+    def note_duo(self, action: str, integration_key: str, name: str, provider: str) -> None:
+        """Record, for the audit trail, an application ``action`` ("created", "deleted") in
+        Duo through the Admin API, for ``provider``; it has no config change of its own."""
+        self.duo_events.append(
+            {
+                "action": action,
+                "integration_key": integration_key,
+                "name": name,
+                "provider": provider,
+            }
+        )
+
     def record_now(self) -> None:
         """Append the audit record of this edit now, before a secret-store call it describes.
 
@@ -146,6 +160,7 @@ class ConfigEdit:
             f"[{c.name}]" if c.kind == "table" else f"provider {c.name}" for c in self._changes
         ]
         found += [e.get("target") or f"provider {e['provider']}" for e in self.secret_events]
+        found += [f"provider {e['provider']}" for e in self.duo_events]
         return list(dict.fromkeys(found))
 
     def original_data(self) -> dict[str, Any]:
@@ -356,7 +371,7 @@ def edit_config(path: Path) -> Iterator[ConfigEdit]:
             raise
         changed = text != edit.original
         stale = edit.recorded is not None and text != edit._recorded_text
-        if (edit.recorded is None or stale) and (changed or edit.secret_events):
+        if (edit.recorded is None or stale) and (changed or edit.secret_events or edit.duo_events):
             # The record first, fsynced: a kill before the config write leaves a record
             # whose change never landed (shown as incomplete), never a change without one.
             edit.recorded = record_change(edit, text, data)
