@@ -20,15 +20,23 @@ from duoctl.errors import (
     DuoCredentialsRejected,
     DuoctlError,
     DuoProtocolError,
+    DuoRateLimited,
     DuoTimeout,
     DuoUnreachable,
 )
+from duoctl.httpanswer import PROBE_TIMEOUT, AnswerProbe, HttpAnswer, probe_answer
 
 # duo_universal's own messages for these two checks (its ERR_USERNAME and ERR_NONCE; a
 # test pins them to the installed SDK), copied so classification needs no SDK import.
 ERR_USERNAME = "The username is invalid."
 ERR_NONCE = "The nonce is invalid."
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+# Duo down, or the path to it: what happens to users meanwhile is the platform's failmode.
+OUTAGE_HINT = (
+    "check https://status.duo.com and the network path to Duo (proxy, load balancer); "
+    "until it answers, the platform's failmode decides whether users are locked out "
+    "(closed) or let in without a second factor (open)"
+)
 DEFAULT_NETWORK_TIMEOUT = 15.0  # one call to Duo
 DEFAULT_LOGIN_WAIT = 240.0  # for the push to be answered: under the 5 minutes Duo keeps an
 # authorize request alive
@@ -182,18 +190,24 @@ _NO_CERTIFICATE = ("NO_CERTIFICATE_OR_CRL_FOUND", "PEM lib", "X509 lib")
 
 
 def classify(
-    exc: BaseException, host: str, action: str, context: CallContext | None = None
+    exc: BaseException,
+    host: str,
+    action: str,
+    context: CallContext | None = None,
+    answer: HttpAnswer | None = None,
 ) -> DuoctlError:
     """Map an exception from the SDK (or requests under it) to a domain error.
 
     ``context`` lets the message and the fix name the provider, its CA bundle and the user;
-    without it they say less, never something wrong.
+    without it they say less, never something wrong. ``answer`` is what a second look at
+    the host found (:func:`duoctl.httpanswer.probe_answer`), for the failures whose cause is
+    in the HTTP status and headers the SDK does not pass on.
     """
     if isinstance(exc, DuoctlError):
         return exc
     cause = root_cause(exc)
     if isinstance(cause, dict):
-        return _classify_body(cause, host, action)
+        return _classify_body(cause, host, action, answer)
     chain = exception_chain(cause)
     names = {type(e).__name__ for e in chain}
     text = " ".join(str(e) for e in chain[:1])
@@ -228,10 +242,20 @@ def classify(
     name = type(cause).__name__
     text = str(cause)
     if name in ("JSONDecodeError", "KeyError", "TypeError", "ValueError"):
+        if answer is not None and _is_json(answer):
+            answer = None  # Duo's JSON again on the second look: the first page passed
+        # A 429 or a 5xx is the path's state, and a credential-free look sees it as the SDK
+        # did; any other status the look gets is its own (Duo refuses it: no credentials).
+        if answer is not None and (answer.status == 429 or answer.status >= 500):
+            return _classify_page(answer, host, action)
         return DuoProtocolError(
-            f"{host} answered {action} with something that is not Duo's API (bad or empty JSON)",
-            hint="check that the endpoint is your Duo API hostname, and that no proxy or "
-            "captive portal answers in its place",
+            f"{host} answered {action} with something that is not Duo's API "
+            + (
+                "(an HTML page)" if answer is not None and answer.is_html else "(bad or empty JSON)"
+            ),
+            hint="a captive portal or a TLS-intercepting proxy answers in Duo's place, or the "
+            "endpoint is not your Duo API hostname: check the endpoint, log in to the "
+            "network's portal, or exempt the Duo host from inspection",
         )
     if text == ERR_USERNAME:
         username = context.username if context else None
@@ -308,7 +332,44 @@ def _proxy_reason(chain: list[BaseException]) -> str:
     return "the proxy did not carry the connection"
 
 
-def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
+def _is_json(answer: HttpAnswer) -> bool:
+    return answer.content_type == "application/json"
+
+
+def _rate_limited(
+    host: str, action: str, answer: HttpAnswer | None, *, duo_body: bool = True
+) -> DuoRateLimited:
+    retry_after = answer.retry_after if answer is not None else None
+    when = (
+        f"retry after {retry_after} s"
+        if retry_after is not None
+        # Duo's published limits are per minute (duo_client_python issue 101, Duo's answer).
+        else "no Retry-After given; Duo counts its limits per minute, so retry in a minute"
+    )
+    return DuoRateLimited(
+        f"Duo rate limited {action} on {host} "
+        f"(HTTP 429{', 42901 Too Many Requests' if duo_body else ''}): {when}",
+        hint="wait, then run it again; if it keeps happening, something else is calling Duo "
+        "with this application's Client ID in a loop (Duo's authentication log shows it)",
+        data={"http_status": 429, "retry_after_seconds": retry_after},
+    )
+
+
+def _classify_page(answer: HttpAnswer, host: str, action: str) -> DuoctlError:
+    """A 429 or 5xx answer that is not Duo's JSON (issue 15, row 4)."""
+    if answer.status == 429:
+        return _rate_limited(host, action, answer, duo_body=False)
+    what = f"HTTP {answer.status} with {'an HTML page' if answer.is_html else 'no JSON'}"
+    return DuoUnreachable(
+        f"Duo, or the path to it, is failing: {host} answered {action} with {what}",
+        hint=OUTAGE_HINT,
+        data={"http_status": answer.status, "content_type": answer.content_type},
+    )
+
+
+def _classify_body(
+    body: dict[str, Any], host: str, action: str, answer: HttpAnswer | None = None
+) -> DuoctlError:
     from duoctl.output import safe_text
 
     # Only Duo's short message fields are quoted, cleaned and cut: never the whole body,
@@ -327,6 +388,8 @@ def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
             if isinstance(timestamp, int | float) and not isinstance(timestamp, bool)
             else None,
         )
+    if code == 42901:
+        return _rate_limited(host, action, answer)
     if message == "invalid_grant":
         return DuoProtocolError(
             f"Duo refused the authorization code during {action} ({detail or message})",
@@ -334,7 +397,8 @@ def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
         )
     if isinstance(code, int) and code >= 50000:
         return DuoUnreachable(
-            f"Duo reported a server error during {action}: {message} {detail}".strip()
+            f"Duo reported a server error during {action}: {message} {detail}".strip(),
+            hint=OUTAGE_HINT,
         )
     return DuoProtocolError(
         f"Duo refused {action}: {message or 'an answer without a message'} {detail}".strip()
@@ -348,6 +412,22 @@ class HealthResult:
     skew: float | None  # server time minus local time at the midpoint of the request
 
 
+def pinned_bundle() -> str:
+    """duo_universal's own CA bundle, what the SDK verifies Duo against by default."""
+    import duo_universal.client
+
+    return str(duo_universal.client.DEFAULT_CA_CERT_PATH)
+
+
+def _wants_a_look(exc: BaseException) -> bool:
+    """Is the cause in the HTTP status or headers the SDK dropped? (a 429's Retry-After, the
+    status of a page that is not JSON)"""
+    cause = root_cause(exc)
+    if isinstance(cause, dict):
+        return cause.get("code") == 42901
+    return type(cause).__name__ == "JSONDecodeError"
+
+
 def bounded(
     call: Callable[[], Any],
     *,
@@ -355,7 +435,12 @@ def bounded(
     action: str,
     timeout: float,
     context: CallContext | None = None,
+    probe: AnswerProbe | None = probe_answer,
 ) -> Any:
+    """``call`` under a deadline, its failure classified. With a ``context`` (which names
+    the CA bundle in use), a failure whose cause is at the HTTP level gets one more look at
+    the host through ``probe``."""
+
     def timed_out() -> DuoTimeout:
         return DuoTimeout(
             f"{host} did not answer {action} within {timeout:g} s",
@@ -367,7 +452,11 @@ def bounded(
     except DuoTimeout:
         raise
     except Exception as exc:
-        raise classify(exc, host, action, context) from None
+        answer = None
+        if probe is not None and context is not None and _wants_a_look(exc):
+            bundle = context.ca_bundle or pinned_bundle()
+            answer = probe(host, bundle, min(timeout, PROBE_TIMEOUT))
+        raise classify(exc, host, action, context, answer) from None
 
 
 def health_check(
@@ -377,6 +466,7 @@ def health_check(
     timeout: float,
     clock: Callable[[], float] = time.time,
     context: CallContext | None = None,
+    probe: AnswerProbe | None = probe_answer,
 ) -> HealthResult:
     started = clock()
     monotonic_start = time.monotonic()
@@ -386,6 +476,7 @@ def health_check(
         action="the health check",
         timeout=timeout,
         context=context,
+        probe=probe,
     )
     elapsed = time.monotonic() - monotonic_start
     server_time: float | None = None

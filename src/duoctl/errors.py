@@ -91,6 +91,12 @@ class DuoUnreachable(DuoctlError):
     kind = "duo_unreachable"
 
 
+class DuoRateLimited(DuoUnreachable):
+    """Duo answered 429: reachable, but refusing for now (``data`` has the Retry-After)."""
+
+    kind = "duo_rate_limited"
+
+
 class DuoCredentialsRejected(DuoctlError):
     exit_code = ExitCode.DUO_CREDENTIALS
     kind = "duo_credentials"

@@ -11,8 +11,9 @@ import pytest
 import requests
 from duo_universal import DuoException
 
-from duoctl.duoclient import CallContext, ca_bundle_fix, classify, proxy_fix
-from duoctl.errors import DuoProtocolError, DuoUnreachable, ExitCode
+from duoctl.duoclient import CallContext, bounded, ca_bundle_fix, classify, proxy_fix
+from duoctl.errors import DuoProtocolError, DuoRateLimited, DuoUnreachable, ExitCode
+from duoctl.httpanswer import HttpAnswer, parse_retry_after
 from testlogin.helpers import forbidding_proxy, free_port
 
 HOST = "api-1234abcd.duosecurity.com"
@@ -135,3 +136,76 @@ def test_the_username_check_names_the_username() -> None:
     assert (
         err.hint == "usernames are case-sensitive: check that 'Alice' is exactly the Duo username"
     )
+
+
+# ---- issue 15, row 4: a 429's Retry-After, read when present --------------------------------
+
+RATE_LIMITED_BODY = {"stat": "FAIL", "code": 42901, "message": "Too Many Requests"}
+
+
+def test_a_42901_body_without_a_second_look_advises_a_minute() -> None:
+    # The token exchange passes Duo's body on; Retry-After is unknown without a look.
+    error = classify(DuoException(RATE_LIMITED_BODY), HOST, "the code exchange")
+    assert isinstance(error, DuoRateLimited)
+    assert error.exit_code == ExitCode.DUO_UNREACHABLE
+    assert error.message == (
+        f"Duo rate limited the code exchange on {HOST} (HTTP 429, 42901 Too Many Requests): "
+        "no Retry-After given; Duo counts its limits per minute, so retry in a minute"
+    )
+    assert error.data == {"http_status": 429, "retry_after_seconds": None}
+
+
+def test_a_second_look_supplies_the_retry_after() -> None:
+    answer = HttpAnswer(429, "application/json", 30)
+    error = classify(DuoException(RATE_LIMITED_BODY), HOST, ACTION, answer=answer)
+    assert error.message.endswith("retry after 30 s")
+
+
+def test_bounded_looks_once_only_at_http_level_failures() -> None:
+    looked: list[tuple[str, str]] = []
+
+    def probe(host: str, ca_bundle: str, timeout: float) -> HttpAnswer | None:
+        looked.append((host, ca_bundle))
+        return HttpAnswer(429, "text/html", 12)
+
+    def fails(cause: object) -> None:
+        raise DuoException(cause)
+
+    context = CallContext(provider="p", ca_bundle="/etc/duo-ca.pem")
+    with pytest.raises(DuoProtocolError, match=r"not Duo's API \(bad or empty JSON\)"):
+        bounded(
+            lambda: fails(ValueError("x")), host=HOST, action=ACTION, timeout=5,
+            context=context, probe=probe,
+        )  # fmt: skip
+    assert looked == []  # a ValueError is not a JSONDecodeError: nothing to look at
+    import json
+
+    try:
+        json.loads("<html>")
+    except json.JSONDecodeError as exc:
+        decode_error = exc
+    with pytest.raises(DuoRateLimited, match=r"\(HTTP 429\): retry after 12 s"):
+        bounded(
+            lambda: fails(decode_error), host=HOST, action=ACTION, timeout=5,
+            context=context, probe=probe,
+        )  # fmt: skip
+    assert looked == [(HOST, "/etc/duo-ca.pem")]
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120),
+        (" 0 ", 0),
+        ("Wed, 21 Oct 2015 07:28:30 GMT", 30),  # 30 s after the fixed "now" below
+        ("Wed, 21 Oct 2015 07:27:00 GMT", 0),  # in the past: retry now
+        ("soon", None),
+        ("-5", None),
+        ("", None),
+        (None, None),
+        (str(10**9), None),
+    ],
+)
+def test_retry_after_in_both_of_rfc_9110s_forms(header: str | None, seconds: int | None) -> None:
+    now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    assert parse_retry_after(header, now=lambda: now) == seconds

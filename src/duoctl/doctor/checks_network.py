@@ -21,7 +21,7 @@ from typing import TypeVar
 from duoctl.config.model import Provider
 from duoctl.deadline import call_with_deadline
 from duoctl.doctor.model import CheckResult, fail, fix_first, ok, skipped, warn
-from duoctl.duoclient import DuoClientFactory, health_check, proxy_in_use
+from duoctl.duoclient import CallContext, DuoClientFactory, health_check, proxy_in_use
 from duoctl.errors import DuoCredentialsRejected, DuoctlError, ValidationError
 from duoctl.output import safe_text
 from duoctl.validation import is_duo_api_host
@@ -395,7 +395,10 @@ def check_health(
             redirect_uri=HEALTH_CHECK_REDIRECT_URI,
             ca_bundle=provider.ca_bundle,
         )
-        result = health_check(client, host=provider.endpoint, timeout=timeout, clock=clock)
+        context = CallContext(provider=provider.name, ca_bundle=provider.ca_bundle)
+        result = health_check(
+            client, host=provider.endpoint, timeout=timeout, clock=clock, context=context
+        )
     except DuoCredentialsRejected as exc:
         creds = fail(
             scope,

@@ -9,6 +9,7 @@ Connections are kept alive between requests, as Duo's are, until idle for KEEP_A
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import socket
@@ -147,7 +148,9 @@ class _Handler(BaseHTTPRequestHandler):
             report_bug(f"{method} {path}" if path in _ROUTES else method)
             response = json_response(500, {"stat": "FAIL", "code": 50000, "message": "bug"})
         if response.is_json and faults.non_json and not control:
-            response = html_response(response.status, page.not_json_page(response.status))
+            # Headers (a 429's Retry-After) stay: a front end's page replaces only the body.
+            page_response = html_response(response.status, page.not_json_page(response.status))
+            response = dataclasses.replace(page_response, headers=response.headers)
         self._reason = response.reason
         self._decision = response.decision
         self._send(response, with_body=method != "HEAD")

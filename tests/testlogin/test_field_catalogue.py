@@ -1,0 +1,138 @@
+"""The failures Duo integrators meet in the field (issue 15), each produced by an emulator
+fault and met through the installed console script, as an operator meets it: the message,
+the fix and the exit code from the README's table, for test-login and for doctor."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from duoctl.emulator import Emulator
+from duoctl.errors import ExitCode
+from testlogin.conftest import Provider
+from testlogin.helpers import Run, free_port, run_duoctl
+
+pytestmark = pytest.mark.real_keyring
+
+FAILMODE_WORDS = "the platform's failmode decides whether users are locked out"
+
+
+def _error(run: Run) -> dict[str, Any]:
+    envelope = json.loads(run.stdout)
+    assert envelope["ok"] is False, run.stdout
+    error: dict[str, Any] = envelope["error"]
+    return error
+
+
+def _doctor_check(provider: Provider, check: str) -> tuple[Run, dict[str, Any]]:
+    result = run_duoctl("--config", provider.config, "doctor", "--json")
+    envelope = json.loads(result.stdout)
+    checks = envelope.get("data", envelope)["checks"]
+    found = [c for c in checks if c["id"] == check and provider.name in c["scope"]]
+    assert found, f"doctor reported no {check!r} check: {checks}"
+    return result, found[0]
+
+
+def _faults(emulator: Emulator, **changes: object) -> None:
+    for name, value in changes.items():
+        setattr(emulator.faults, name, value)
+
+
+# ---- row 4: 429 and pages that are not Duo's JSON ------------------------------------------
+
+
+def test_a_rate_limit_says_when_to_retry(provider: Provider) -> None:
+    _faults(provider.emulator, rate_limit=42)
+    port = free_port()
+
+    result = provider.test_login("--port", str(port), "--json")
+
+    assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
+    error = _error(result)
+    host = provider.emulator.api_host
+    assert error["kind"] == "duo_rate_limited"
+    assert error["message"] == (
+        f"Duo rate limited the health check on {host} (HTTP 429, 42901 Too Many Requests): "
+        "retry after 42 s"
+    )
+    assert error["hint"].startswith("wait, then run it again")
+    assert json.loads(result.stdout)["data"]["retry_after_seconds"] == 42
+
+
+def test_a_rate_limit_without_its_json_is_still_a_rate_limit(provider: Provider) -> None:
+    # A front end that answers 429 with its own HTML page: the status alone says it.
+    _faults(provider.emulator, rate_limit=5, non_json=True)
+
+    result = provider.test_login("--port", str(free_port()))
+
+    assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
+    assert " ".join(result.stderr.split()).startswith(
+        f"- health check of {provider.emulator.api_host} error: Duo rate limited the health "
+        f"check on {provider.emulator.api_host} (HTTP 429): retry after 5 s"
+    )
+
+
+def test_doctor_names_the_rate_limit(provider: Provider) -> None:
+    _faults(provider.emulator, rate_limit=9)
+
+    result, check = _doctor_check(provider, "credentials")
+
+    assert result.code == ExitCode.CHECKS_FAILED, result.stderr
+    assert check["status"] == "fail"
+    assert "(HTTP 429, 42901 Too Many Requests): retry after 9 s" in check["detail"]
+    assert check["fix"].startswith("wait, then run it again")
+
+
+@pytest.mark.parametrize("status", [502, 503])
+def test_an_html_5xx_is_an_outage_with_the_failmode_consequence(
+    provider: Provider, status: int
+) -> None:
+    _faults(provider.emulator, status_5xx=status, non_json=True)
+
+    result = provider.test_login("--port", str(free_port()), "--json")
+
+    assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
+    error = _error(result)
+    assert error["message"] == (
+        f"Duo, or the path to it, is failing: {provider.emulator.api_host} answered the "
+        f"health check with HTTP {status} with an HTML page"
+    )
+    assert FAILMODE_WORDS in error["hint"]
+    assert "captive portal" not in result.stdout + result.stderr
+
+
+def test_doctor_calls_an_html_5xx_an_outage(provider: Provider) -> None:
+    _faults(provider.emulator, status_5xx=503, non_json=True)
+
+    result, check = _doctor_check(provider, "credentials")
+
+    assert result.code == ExitCode.CHECKS_FAILED, result.stderr
+    assert "Duo, or the path to it, is failing" in check["detail"]
+    assert FAILMODE_WORDS in check["fix"]
+
+
+def test_a_json_5xx_is_an_outage_too(provider: Provider) -> None:
+    _faults(provider.emulator, status_5xx=503)
+
+    result = provider.test_login("--port", str(free_port()))
+
+    assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
+    assert "Duo reported a server error during the health check" in result.stderr
+    assert FAILMODE_WORDS in result.stderr
+
+
+def test_an_html_200_is_a_portal_or_interception(provider: Provider) -> None:
+    # The emulator's health check answers 200; the fault turns its JSON into a page.
+    _faults(provider.emulator, non_json=True)
+
+    result = provider.test_login("--port", str(free_port()), "--json")
+
+    assert result.code == ExitCode.DUO_PROTOCOL, result.stderr
+    error = _error(result)
+    assert error["message"] == (
+        f"{provider.emulator.api_host} answered the health check with something that is not "
+        "Duo's API (an HTML page)"
+    )
+    assert error["hint"].startswith("a captive portal or a TLS-intercepting proxy answers")
