@@ -6,13 +6,26 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
 from duoctl.emulator import Emulator
 from duoctl.errors import ExitCode
 from testlogin.conftest import Provider
-from testlogin.helpers import Run, free_port, run_duoctl
+from testlogin.helpers import (
+    SUBPROCESS_TIMEOUT,
+    Run,
+    free_port,
+    get,
+    jwt_payload,
+    prompt_url,
+    read_to_end,
+    read_until_prompt,
+    run_duoctl,
+    start_test_login,
+    stderr_lines,
+)
 
 pytestmark = pytest.mark.real_keyring
 
@@ -136,3 +149,40 @@ def test_an_html_200_is_a_portal_or_interception(provider: Provider) -> None:
         "Duo's API (an HTML page)"
     )
     assert error["hint"].startswith("a captive portal or a TLS-intercepting proxy answers")
+
+
+# ---- row 2: a callback with another login's state ------------------------------------------
+
+
+def test_a_callback_with_another_logins_state_is_reported_after_the_timeout(
+    provider: Provider,
+) -> None:
+    proc = start_test_login(provider.config, provider.name, "--timeout", "3", "--json")
+    seen: list[str] = []
+    try:
+        lines = stderr_lines(proc)
+        read_until_prompt(lines, seen)
+        # Where Duo would send the browser back: the redirect_uri inside the request JWT.
+        request = parse_qs(urlsplit(prompt_url("".join(seen))).query)["request"][0]
+        redirect = urlsplit(str(jwt_payload(request)["redirect_uri"]))
+        stale = urlencode({"duo_code": "c" * 32, "state": "0" * 48})
+        answer = get(redirect.port or 0, f"{redirect.path}?{stale}")
+        assert answer.status == 400  # refused, and duoctl keeps waiting
+        assert "does not belong to the login duoctl is waiting for" in answer.body
+        read_to_end(lines, seen)
+        stdout = proc.stdout.read() if proc.stdout else ""
+        proc.wait(SUBPROCESS_TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == ExitCode.TIMEOUT, "".join(seen)
+    envelope = json.loads(stdout)
+    assert envelope["error"]["message"] == (
+        "a callback reached the listener with another login's state (1 time(s)), and none "
+        "with this login's state came in 3 s"
+    )
+    assert envelope["error"]["hint"].startswith("two logins ran at once")
+    assert "reused an old prompt URL" in envelope["error"]["hint"]
+    assert envelope["data"]["cause"] == "state_mismatch"
+    assert envelope["data"]["refused_by_reason"] == {"wrong_state": 1}

@@ -160,6 +160,8 @@ def _timeout_error(
     """
     port = listener.port
     refused = listener.stray_requests
+    by_reason = dict(listener.strays)
+    wrong_state = by_reason.get("wrong_state", 0)
     sent_back = browser.sent_back()
     if sent_back is False:
         cause = "duo_never_answered"
@@ -168,6 +170,17 @@ def _timeout_error(
             "push to be approved or denied"
         )
         hint = "approve the push sooner, or raise --timeout (Duo drops the request after 5 minutes)"
+    elif wrong_state:
+        cause = "state_mismatch"
+        message = (
+            f"a callback reached the listener with another login's state ({wrong_state} "
+            f"time(s)), and none with this login's state came in {timeout:g} s"
+        )
+        hint = (
+            "two logins ran at once (another test-login, or the platform's own login in the "
+            "same browser), or the browser reused an old prompt URL: run one login at a "
+            "time and open the URL this run printed"
+        )
     elif refused:
         cause = "no_valid_callback"
         message = (
@@ -195,6 +208,7 @@ def _timeout_error(
             "waited_seconds": timeout,
             "listener_port": port,
             "requests_refused_by_listener": refused,
+            "refused_by_reason": by_reason,
             "browser": browser.name,
         },
     )
