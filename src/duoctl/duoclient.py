@@ -270,9 +270,14 @@ def classify(
     if text == ERR_NONCE:
         return DuoProtocolError(f"the nonce in Duo's answer does not match ({action})")
     if name in ("ExpiredSignatureError", "ImmatureSignatureError"):
+        # The SDK checks Duo's id_token with 60 s of leeway: "not yet valid" means this
+        # machine is behind Duo by more than that, "expired" that it is far ahead.
+        behind = name == "ImmatureSignatureError"
         return DuoProtocolError(
-            f"Duo's token is outside its validity window ({action}): clocks disagree",
-            hint="synchronise this machine's clock (NTP): the client tolerates 60 s of skew",
+            f"Duo's token is outside its validity window ({action}): this machine's clock "
+            + ("is behind Duo's by more than 60 s" if behind else "is ahead of Duo's"),
+            hint="synchronise this machine's clock (NTP: timedatectl set-ntp true); "
+            "'duoctl doctor' measures the skew",
         )
     if name in (
         "InvalidSignatureError",
@@ -378,15 +383,13 @@ def _classify_body(
     detail = safe_text(body.get("message_detail") or body.get("error_description") or "", limit=200)
     code = body.get("code")
     if message == "invalid_client" or code == 40002:
-        timestamp = body.get("timestamp")
+        timestamp = duo_time(body)
         return DuoCredentialsRejected(
             f"Duo rejected the Client ID / Client Secret for {host} ({detail or message})",
             hint="check the Client ID in the config and rotate the secret with "
             "'duoctl provider edit NAME --rotate-secret'; both come from the Web SDK application",
             # Duo's FAIL body still tells the time: a skewed clock is a common cause of this.
-            data={"server_time": timestamp}
-            if isinstance(timestamp, int | float) and not isinstance(timestamp, bool)
-            else None,
+            data={"server_time": timestamp} if timestamp is not None else None,
         )
     if code == 42901:
         return _rate_limited(host, action, answer)
@@ -405,11 +408,42 @@ def _classify_body(
     )
 
 
+def duo_time(body: object) -> float | None:
+    """Duo's clock from an answer, in whichever shape it comes: a top-level ``timestamp``
+    (a FAIL body), ``response.timestamp`` (the health check), ``response.time`` (the Auth
+    API's ``/auth/v2/check``). None when there is none."""
+    if not isinstance(body, dict):
+        return None
+    response = body.get("response")
+    nested = response if isinstance(response, dict) else {}
+    for value in (body.get("timestamp"), nested.get("timestamp"), nested.get("time")):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+@dataclass(frozen=True)
+class Skew:
+    """Duo's clock minus this machine's, and how far off that figure may be: the request's
+    half round trip, plus a second when Duo's time is whole seconds (it truncates)."""
+
+    seconds: float
+    uncertainty: float
+
+    @classmethod
+    def measure(cls, server_time: float, started: float, elapsed: float) -> Skew:
+        whole = float(server_time).is_integer()
+        # A whole-second stamp was taken somewhere in [t, t + 1): its middle is the best guess.
+        middle = server_time + (0.5 if whole else 0.0)
+        return cls(middle - (started + elapsed / 2), elapsed / 2 + (0.5 if whole else 0.0))
+
+
 @dataclass(frozen=True)
 class HealthResult:
     server_time: float | None
     elapsed: float
     skew: float | None  # server time minus local time at the midpoint of the request
+    measured: Skew | None = None
 
 
 def pinned_bundle() -> str:
@@ -479,9 +513,7 @@ def health_check(
         probe=probe,
     )
     elapsed = time.monotonic() - monotonic_start
-    server_time: float | None = None
-    response = result.get("response") if isinstance(result, dict) else None
-    if isinstance(response, dict) and isinstance(response.get("timestamp"), int | float):
-        server_time = float(response["timestamp"])
-    skew = None if server_time is None else server_time - (started + elapsed / 2)
-    return HealthResult(server_time=server_time, elapsed=elapsed, skew=skew)
+    server_time = duo_time(result)
+    measured = None if server_time is None else Skew.measure(server_time, started, elapsed)
+    skew = None if measured is None else measured.seconds
+    return HealthResult(server_time=server_time, elapsed=elapsed, skew=skew, measured=measured)

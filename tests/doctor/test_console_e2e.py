@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
+from doctor.test_clock_and_ntp import fake_timedatectl
 from duoctl.emulator import EmulatedUser, Emulator
 from duoctl.errors import DuoctlError, ExitCode
 from support.real_components import require_real, secret_service_available
 from testlogin.conftest import add_provider_via_cli
-from testlogin.helpers import Run, run_duoctl
+from testlogin.helpers import Run, duoctl_env, run_duoctl
 
 pytestmark = pytest.mark.real_keyring
 
@@ -127,3 +128,36 @@ def test_listener_that_never_answers_fails_instead_of_hanging(
     assert checks["tls"]["status"] == "fail", checks["tls"]
     assert "completed no TLS handshake within" in checks["tls"]["detail"]
     assert checks["credentials"]["status"] == "skipped", checks["credentials"]
+
+
+def _doctor_clock(config: Path, path: str, *extra: str) -> tuple[int, dict[str, Any]]:
+    run = run_duoctl("--config", config, "doctor", "--json", *extra, env=duoctl_env(PATH=path))
+    document = json.loads(run.stdout)
+    found = [c for c in document["data"]["checks"] if c["id"] == "clock"]
+    assert len(found) == 1, run.stdout
+    return run.code, found[0]
+
+
+@pytest.mark.parametrize(("answer", "shown"), [("yes", "yes"), ("no", "no"), (None, "unknown")])
+def test_a_host_ahead_of_duo_warns_with_the_ntp_state(
+    emulator: Emulator, config: Path, tmp_path: Path, answer: str | None, shown: str
+) -> None:
+    setup(emulator, config)
+    emulator.faults.clock_skew = -5.0  # Duo 5 s behind this machine
+    directory = tmp_path / "path"
+    directory.mkdir()
+    if answer is not None:
+        fake_timedatectl(directory, f"echo {answer}")
+    # None: no timedatectl on PATH at all, the real lookup's absence path.
+
+    code, clock = _doctor_clock(config, str(directory))
+
+    assert code == ExitCode.OK, clock  # a warning: the run passes ...
+    assert clock["status"] == "warn"
+    assert "s ahead of Duo's" in clock["detail"]
+    assert "Duo allows no leeway on a future nbf" in clock["detail"]
+    assert clock["detail"].endswith(f"NTP synchronised: {shown}")
+    assert clock["data"]["ntp_synchronised"] == {"yes": True, "no": False, None: None}[answer]
+    assert "timedatectl set-ntp true" in clock["fix"]
+    strict, _ = _doctor_clock(config, str(directory), "--strict")
+    assert strict == ExitCode.CHECKS_FAILED  # ... unless warnings count

@@ -209,3 +209,21 @@ def test_bounded_looks_once_only_at_http_level_failures() -> None:
 def test_retry_after_in_both_of_rfc_9110s_forms(header: str | None, seconds: int | None) -> None:
     now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
     assert parse_retry_after(header, now=lambda: now) == seconds
+
+
+@pytest.mark.parametrize(
+    ("error", "direction"),
+    [
+        ("ImmatureSignatureError", "is behind Duo's by more than 60 s"),
+        ("ExpiredSignatureError", "is ahead of Duo's"),
+    ],
+)
+def test_a_token_outside_its_window_names_the_clocks_direction(error: str, direction: str) -> None:
+    import jwt
+
+    cause = getattr(jwt, error)("The token is not yet valid (iat)")
+    classified = classify(DuoException(cause), HOST, "the code exchange")
+    assert classified.exit_code == ExitCode.DUO_PROTOCOL
+    assert classified.message.endswith(f"this machine's clock {direction}")
+    assert classified.hint is not None
+    assert "duoctl doctor" in classified.hint

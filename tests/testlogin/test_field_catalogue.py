@@ -186,3 +186,21 @@ def test_a_callback_with_another_logins_state_is_reported_after_the_timeout(
     assert "reused an old prompt URL" in envelope["error"]["hint"]
     assert envelope["data"]["cause"] == "state_mismatch"
     assert envelope["data"]["refused_by_reason"] == {"wrong_state": 1}
+
+
+# ---- row 5: a clock behind Duo's, met by test-login -----------------------------------------
+
+
+def test_a_clock_far_behind_duo_names_the_direction(provider: Provider) -> None:
+    # Duo's id_token is issued 10 minutes in this machine's future: beyond the SDK's 60 s.
+    _faults(provider.emulator, clock_skew=600.0)
+
+    result = provider.test_login("--port", str(free_port()), "--json")
+
+    assert result.code == ExitCode.DUO_PROTOCOL, result.stderr
+    error = _error(result)
+    assert error["message"] == (
+        "Duo's token is outside its validity window (the code exchange): this machine's "
+        "clock is behind Duo's by more than 60 s"
+    )
+    assert error["hint"].startswith("synchronise this machine's clock (NTP")

@@ -20,8 +20,10 @@ from typing import TypeVar
 
 from duoctl.config.model import Provider
 from duoctl.deadline import call_with_deadline
-from duoctl.doctor.model import CheckResult, fail, fix_first, ok, skipped, warn
-from duoctl.duoclient import CallContext, DuoClientFactory, health_check, proxy_in_use
+from duoctl.doctor.checks_clock import clock_result, skipped_clock
+from duoctl.doctor.model import CheckResult, fail, ok, warn
+from duoctl.doctor.ntp import NtpStatus, ntp_synchronised
+from duoctl.duoclient import CallContext, DuoClientFactory, Skew, health_check, proxy_in_use
 from duoctl.errors import DuoCredentialsRejected, DuoctlError, ValidationError
 from duoctl.output import safe_text
 from duoctl.validation import is_duo_api_host
@@ -30,8 +32,6 @@ Resolver = Callable[[str, int], list[str]]
 
 _T = TypeVar("_T")
 
-CLOCK_FAIL_SECONDS = 60.0  # the SDK's leeway on id_token iat/exp: beyond it logins break
-CLOCK_WARN_SECONDS = 10.0
 CERT_WARN_DAYS = 30
 # The health check never follows a redirect; the SDK only insists on a non-empty value.
 HEALTH_CHECK_REDIRECT_URI = "https://localhost/duoctl-doctor"
@@ -382,6 +382,7 @@ def check_health(
     client_factory: DuoClientFactory,
     timeout: float,
     clock: Callable[[], float],
+    ntp_status: NtpStatus = ntp_synchronised,
 ) -> tuple[CheckResult, CheckResult]:
     """One health-check call answers two checks: ``clock`` (its timestamp) and
     ``credentials`` (whether Duo accepted the client assertion)."""
@@ -413,8 +414,9 @@ def check_health(
         # look expired, so measuring it here can name the real cause.
         server_time = (exc.data or {}).get("server_time")
         if isinstance(server_time, int | float):
-            return _clock_result(scope, server_time - (started + clock()) / 2), creds
-        return _skipped_clock(scope, clock_skip_reason), creds
+            measured = Skew.measure(server_time, started, clock() - started)
+            return clock_result(scope, measured, ntp_status()), creds
+        return skipped_clock(scope, clock_skip_reason), creds
     except DuoctlError as exc:
         creds = fail(
             scope,
@@ -424,47 +426,11 @@ def check_health(
             exc.hint or "see the checks above; re-run when the endpoint answers",
             error_kind=exc.kind,
         )
-        return _skipped_clock(scope, clock_skip_reason), creds
+        return skipped_clock(scope, clock_skip_reason), creds
     creds = ok(
         scope,
         "credentials",
         f"Duo accepted Client ID {provider.client_id} (health check in {result.elapsed:.2f} s)",
         elapsed=round(result.elapsed, 3),
     )
-    return _clock_result(scope, result.skew), creds
-
-
-def _skipped_clock(scope: str, reason: str) -> CheckResult:
-    return skipped(scope, "clock", reason, fix_first("credentials"))
-
-
-def _clock_result(scope: str, skew: float | None) -> CheckResult:
-    if skew is None:
-        return warn(
-            scope,
-            "clock",
-            "Duo's health check carried no timestamp: skew unknown",
-            "re-run later; if it persists, check that the endpoint really is Duo",
-        )
-    direction = "behind" if skew > 0 else "ahead of"
-    amount = abs(skew)
-    detail = f"this machine's clock is {amount:.0f} s {direction} Duo's"
-    fix = "synchronise this machine's clock with NTP (e.g. timedatectl set-ntp true)"
-    data = {"skew_seconds": round(skew, 1)}
-    if amount > CLOCK_FAIL_SECONDS:
-        return fail(
-            scope,
-            "clock",
-            detail + f": beyond the {CLOCK_FAIL_SECONDS:.0f} s the Duo client tolerates",
-            fix,
-            **data,
-        )
-    if amount > CLOCK_WARN_SECONDS:
-        return warn(
-            scope,
-            "clock",
-            detail + f" (logins break beyond {CLOCK_FAIL_SECONDS:.0f} s)",
-            fix,
-            **data,
-        )
-    return ok(scope, "clock", f"within {max(amount, 1):.0f} s of Duo's", **data)
+    return clock_result(scope, result.measured, ntp_status()), creds
