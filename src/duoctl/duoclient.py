@@ -37,6 +37,15 @@ OUTAGE_HINT = (
     "until it answers, the platform's failmode decides whether users are locked out "
     "(closed) or let in without a second factor (open)"
 )
+# Duo's authorize answer (in the browser) to keys it does not serve the Universal Prompt
+# for: duo_universal_csharp issues 14 and 45; Duo's fix there: a Web SDK application.
+UNAUTHORIZED_OIDC = "unauthorized_request"
+NOT_WEB_SDK_CAUSE = (
+    "keys from an Auth API or Admin API application are refused, and so is a Web SDK "
+    "application whose Universal Prompt is not activated: in the Duo Admin Panel, open "
+    "Applications, check that this Client ID's application is of type 'Web SDK' and that "
+    "its Universal Prompt is activated"
+)
 DEFAULT_NETWORK_TIMEOUT = 15.0  # one call to Duo
 DEFAULT_LOGIN_WAIT = 240.0  # for the push to be answered: under the 5 minutes Duo keeps an
 # authorize request alive
@@ -387,7 +396,8 @@ def _classify_body(
         return DuoCredentialsRejected(
             f"Duo rejected the Client ID / Client Secret for {host} ({detail or message})",
             hint="check the Client ID in the config and rotate the secret with "
-            "'duoctl provider edit NAME --rotate-secret'; both come from the Web SDK application",
+            "'duoctl provider edit NAME --rotate-secret'; both come from the Web SDK "
+            "application. If they match the Admin Panel: " + NOT_WEB_SDK_CAUSE,
             # Duo's FAIL body still tells the time: a skewed clock is a common cause of this.
             data={"server_time": timestamp} if timestamp is not None else None,
         )

@@ -130,3 +130,25 @@ def test_rate_limit_fails_the_client_spares_the_control_api_and_burns_no_code(
     emu.faults.rate_limit = None
     token = client.exchange_authorization_code_for_2fa_result(code, "alice")
     assert token["auth_result"]["status"] == "allow"
+
+
+def test_not_web_sdk_answers_authorize_with_duos_unauthorized_request(
+    emu: Emulator, client: Any
+) -> None:
+    emu.faults.not_web_sdk = True
+    # The health check is not refused (unverified for Duo: see docs/emulator-fidelity.md).
+    assert client.health_check()["stat"] == "OK"
+    answer = requests.get(
+        client.create_auth_url("alice", client.generate_state()),
+        verify=str(emu.ca_bundle),
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    assert "Location" not in answer.headers  # Duo shows it; the browser is not sent back
+    assert answer.json() == {
+        "error": "unauthorized_request",
+        "error_description": "Unauthorized OIDC request",
+    }
+    emu.faults.not_web_sdk = False
+    assert login_code(emu, client)

@@ -53,17 +53,23 @@ def _faults(emulator: Emulator, **changes: object) -> None:
         setattr(emulator.faults, name, value)
 
 
+def _failed_login(provider: Provider, code: ExitCode, **faults: object) -> dict[str, Any]:
+    """``test-login --json`` with ``faults`` on: its exit code checked, its envelope back
+    (the error, with the envelope's data beside it)."""
+    _faults(provider.emulator, **faults)
+    result = provider.test_login("--port", str(free_port()), "--json")
+    assert result.code == code, result.stderr
+    error = _error(result)
+    error["data"] = json.loads(result.stdout).get("data")
+    return error
+
+
 # ---- row 4: 429 and pages that are not Duo's JSON ------------------------------------------
 
 
 def test_a_rate_limit_says_when_to_retry(provider: Provider) -> None:
-    _faults(provider.emulator, rate_limit=42)
-    port = free_port()
+    error = _failed_login(provider, ExitCode.DUO_UNREACHABLE, rate_limit=42)
 
-    result = provider.test_login("--port", str(port), "--json")
-
-    assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
-    error = _error(result)
     host = provider.emulator.api_host
     assert error["kind"] == "duo_rate_limited"
     assert error["message"] == (
@@ -71,7 +77,7 @@ def test_a_rate_limit_says_when_to_retry(provider: Provider) -> None:
         "retry after 42 s"
     )
     assert error["hint"].startswith("wait, then run it again")
-    assert json.loads(result.stdout)["data"]["retry_after_seconds"] == 42
+    assert error["data"]["retry_after_seconds"] == 42
 
 
 def test_a_rate_limit_without_its_json_is_still_a_rate_limit(provider: Provider) -> None:
@@ -102,18 +108,14 @@ def test_doctor_names_the_rate_limit(provider: Provider) -> None:
 def test_an_html_5xx_is_an_outage_with_the_failmode_consequence(
     provider: Provider, status: int
 ) -> None:
-    _faults(provider.emulator, status_5xx=status, non_json=True)
+    error = _failed_login(provider, ExitCode.DUO_UNREACHABLE, status_5xx=status, non_json=True)
 
-    result = provider.test_login("--port", str(free_port()), "--json")
-
-    assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
-    error = _error(result)
     assert error["message"] == (
         f"Duo, or the path to it, is failing: {provider.emulator.api_host} answered the "
         f"health check with HTTP {status} with an HTML page"
     )
     assert FAILMODE_WORDS in error["hint"]
-    assert "captive portal" not in result.stdout + result.stderr
+    assert "captive portal" not in error["message"] + error["hint"]
 
 
 def test_doctor_calls_an_html_5xx_an_outage(provider: Provider) -> None:
@@ -138,12 +140,8 @@ def test_a_json_5xx_is_an_outage_too(provider: Provider) -> None:
 
 def test_an_html_200_is_a_portal_or_interception(provider: Provider) -> None:
     # The emulator's health check answers 200; the fault turns its JSON into a page.
-    _faults(provider.emulator, non_json=True)
+    error = _failed_login(provider, ExitCode.DUO_PROTOCOL, non_json=True)
 
-    result = provider.test_login("--port", str(free_port()), "--json")
-
-    assert result.code == ExitCode.DUO_PROTOCOL, result.stderr
-    error = _error(result)
     assert error["message"] == (
         f"{provider.emulator.api_host} answered the health check with something that is not "
         "Duo's API (an HTML page)"
@@ -193,14 +191,62 @@ def test_a_callback_with_another_logins_state_is_reported_after_the_timeout(
 
 def test_a_clock_far_behind_duo_names_the_direction(provider: Provider) -> None:
     # Duo's id_token is issued 10 minutes in this machine's future: beyond the SDK's 60 s.
-    _faults(provider.emulator, clock_skew=600.0)
+    error = _failed_login(provider, ExitCode.DUO_PROTOCOL, clock_skew=600.0)
 
-    result = provider.test_login("--port", str(free_port()), "--json")
-
-    assert result.code == ExitCode.DUO_PROTOCOL, result.stderr
-    error = _error(result)
     assert error["message"] == (
         "Duo's token is outside its validity window (the code exchange): this machine's "
         "clock is behind Duo's by more than 60 s"
     )
     assert error["hint"].startswith("synchronise this machine's clock (NTP")
+
+
+# ---- row 1: keys of an application that is not a Web SDK one --------------------------------
+
+NOT_WEB_SDK_WORDS = "keys from an Auth API or Admin API application are refused"
+
+
+def test_keys_of_another_application_type_name_the_likely_cause(provider: Provider) -> None:
+    error = _failed_login(provider, ExitCode.DUO_CREDENTIALS, not_web_sdk=True)
+
+    assert error["message"] == (
+        "Duo refused to show its prompt for this Client ID: the Duo prompt page answered "
+        "HTTP 400: unauthorized_request (Unauthorized OIDC request)"
+    )
+    assert error["hint"].startswith("Keys from an Auth API or Admin API application")
+    assert "Universal Prompt is activated" in error["hint"]
+    assert error["data"]["cause"] == "not_web_sdk"
+
+
+def test_a_person_who_saw_duos_refusal_is_told_what_it_means(provider: Provider) -> None:
+    # Duo shows unauthorized_request on its own page: nothing comes back to duoctl.
+    _faults(provider.emulator, not_web_sdk=True)
+
+    result = provider.test_login("--port", str(free_port()), "--timeout", "1", browser="none")
+
+    assert result.code == ExitCode.TIMEOUT, result.stderr
+    flat = " ".join(result.stderr.split())
+    assert "If Duo's page said 'Unauthorized OIDC request' (unauthorized_request):" in flat
+    assert NOT_WEB_SDK_WORDS in flat
+
+
+def test_doctor_names_the_application_type_when_duo_rejects_the_keys(
+    provider: Provider,
+) -> None:
+    # Keys that "match the console" but Duo calls invalid_client: the type is a likely cause.
+    rotated = run_duoctl(
+        "--config",
+        provider.config,
+        "provider",
+        "edit",
+        provider.name,
+        "--rotate-secret",
+        "--client-secret-stdin",
+        input="W" * 40 + "\n",
+    )
+    assert rotated.code == 0, rotated.stderr
+
+    result, check = _doctor_check(provider, "credentials")
+
+    assert result.code == ExitCode.CHECKS_FAILED, result.stderr
+    assert check["status"] == "fail"
+    assert NOT_WEB_SDK_WORDS in check["fix"]

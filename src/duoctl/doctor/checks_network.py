@@ -23,7 +23,14 @@ from duoctl.deadline import call_with_deadline
 from duoctl.doctor.checks_clock import clock_result, skipped_clock
 from duoctl.doctor.model import CheckResult, fail, ok, warn
 from duoctl.doctor.ntp import NtpStatus, ntp_synchronised
-from duoctl.duoclient import CallContext, DuoClientFactory, Skew, health_check, proxy_in_use
+from duoctl.duoclient import (
+    NOT_WEB_SDK_CAUSE,
+    CallContext,
+    DuoClientFactory,
+    Skew,
+    health_check,
+    proxy_in_use,
+)
 from duoctl.errors import DuoCredentialsRejected, DuoctlError, ValidationError
 from duoctl.output import safe_text
 from duoctl.validation import is_duo_api_host
@@ -407,7 +414,8 @@ def check_health(
             f"Duo rejected Client ID {provider.client_id} with this Client Secret (invalid_client)",
             "copy both from the Duo Admin Panel's Web SDK application: fix the Client ID with "
             f"'duoctl provider edit {provider.name} --client-id ...' and the secret with "
-            f"'... --rotate-secret'; if both are right, this machine's clock may be minutes off",
+            f"'... --rotate-secret'. If both match the Admin Panel: {NOT_WEB_SDK_CAUSE}; "
+            "or this machine's clock may be minutes off",
             error_kind="duo_credentials",
         )
         # The rejection still carries Duo's time: a clock minutes off makes every assertion

@@ -19,6 +19,8 @@ from duoctl.config.store import load_config
 from duoctl.duoclient import (
     DEFAULT_LOGIN_WAIT,
     DEFAULT_NETWORK_TIMEOUT,
+    NOT_WEB_SDK_CAUSE,
+    UNAUTHORIZED_OIDC,
     CallContext,
     DuoClientFactory,
     bounded,
@@ -28,6 +30,7 @@ from duoctl.duoclient import (
 )
 from duoctl.errors import (
     ConfigError,
+    DuoCredentialsRejected,
     DuoctlError,
     DuoDenied,
     DuoProtocolError,
@@ -136,6 +139,12 @@ def _wait_for_callback(
         if callback is not None:
             return callback
         stuck = browser.failure()
+        if stuck is not None and UNAUTHORIZED_OIDC in stuck:
+            raise DuoCredentialsRejected(
+                f"Duo refused to show its prompt for this Client ID: {stuck}",
+                hint=NOT_WEB_SDK_CAUSE[0].upper() + NOT_WEB_SDK_CAUSE[1:],
+                data={"cause": "not_web_sdk"},
+            )
         if stuck is not None:
             raise DuoProtocolError(
                 f"the login cannot complete: {stuck}",
@@ -198,7 +207,8 @@ def _timeout_error(
             "Duo sends the browser back once the push is answered. If it was, the browser "
             f"could not reach http://{listener.advertised_host}:{port}: on another machine, "
             f"forward the port first (ssh -L {port}:localhost:{port} <user>@<this-host>). "
-            "If it was not, approve the push sooner or raise --timeout"
+            "If it was not, approve the push sooner or raise --timeout. If Duo's page said "
+            f"'Unauthorized OIDC request' ({UNAUTHORIZED_OIDC}): {NOT_WEB_SDK_CAUSE}"
         )
     return DuoTimeout(
         message,
