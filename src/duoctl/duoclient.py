@@ -267,15 +267,7 @@ def classify(
             "network's portal, or exempt the Duo host from inspection",
         )
     if text == ERR_USERNAME:
-        username = context.username if context else None
-        who = f"{username!r}, who" if username else "the user who"
-        return DuoProtocolError(
-            f"Duo's answer is for another user than {who} started the login ({action})",
-            hint=f"usernames are case-sensitive: check that {username!r} is exactly the Duo "
-            "username"
-            if username
-            else "usernames are case-sensitive: use exactly the Duo username",
-        )
+        return _username_mismatch(context.username if context else None, action)
     if text == ERR_NONCE:
         return DuoProtocolError(f"the nonce in Duo's answer does not match ({action})")
     if name in ("ExpiredSignatureError", "ImmatureSignatureError"):
@@ -296,6 +288,30 @@ def classify(
     ):
         return DuoProtocolError(f"Duo's token did not verify ({action}): {name}")
     return DuoProtocolError(f"{action} failed: {name}")
+
+
+def _username_mismatch(username: str | None, action: str) -> DuoProtocolError:
+    """Duo matched the login to a user but named it differently (issue 15, row 6).
+
+    Duo finds users case-insensitively and may return its own spelling: lower case, an
+    alias's primary name (duo_universal_csharp issue 47), a name without the domain part
+    when the application normalises usernames. The SDK compares exactly and keeps the name
+    Duo returned to itself, so only the name sent can be shown.
+    """
+    from duoctl.output import safe_text
+
+    sent = f"'{safe_text(username, limit=100)}'" if username else "the username duoctl sent"
+    bare = username.rpartition("\\")[2].partition("@")[0] if username else "NAME"
+    return DuoProtocolError(
+        f"Duo's answer names another user than {sent} ({action}): Duo matched the login "
+        "to a user it spells differently, and the Duo SDK compares names exactly",
+        hint=f"pass --username exactly as the Duo Admin Panel spells the user (case, "
+        f"{bare}@domain vs {bare}, DOMAIN\\{bare}, or an alias all find one Duo user, "
+        "who comes back under its own name); and check the 'Username normalization' "
+        "setting of the application in the Admin Panel, which decides whether a domain "
+        "part is dropped",
+        data={"cause": "username_mismatch", "username_sent": username},
+    )
 
 
 def _classify_ca_bundle(

@@ -126,16 +126,18 @@ def test_the_username_check_names_the_username() -> None:
         DuoException("The username is invalid."),
         HOST,
         "the code exchange",
-        CallContext(username="Alice"),
+        CallContext(username="ACME\\Alice"),
     )
 
     assert isinstance(err, DuoProtocolError)
     assert err.message == (
-        "Duo's answer is for another user than 'Alice', who started the login (the code exchange)"
+        "Duo's answer names another user than 'ACME\\Alice' (the code exchange): Duo matched "
+        "the login to a user it spells differently, and the Duo SDK compares names exactly"
     )
-    assert (
-        err.hint == "usernames are case-sensitive: check that 'Alice' is exactly the Duo username"
-    )
+    assert err.hint is not None
+    assert "(case, Alice@domain vs Alice, DOMAIN\\Alice, or an alias" in err.hint
+    assert "'Username normalization' setting of the application" in err.hint
+    assert err.data == {"cause": "username_mismatch", "username_sent": "ACME\\Alice"}
 
 
 # ---- issue 15, row 4: a 429's Retry-After, read when present --------------------------------

@@ -250,3 +250,29 @@ def test_doctor_names_the_application_type_when_duo_rejects_the_keys(
     assert result.code == ExitCode.CHECKS_FAILED, result.stderr
     assert check["status"] == "fail"
     assert NOT_WEB_SDK_WORDS in check["fix"]
+
+
+# ---- row 6: which username was tested -------------------------------------------------------
+
+
+def test_without_username_the_login_name_is_announced(provider: Provider) -> None:
+    import getpass
+
+    result = run_duoctl(
+        "--config",
+        provider.config,
+        "test-login",
+        provider.name,
+        "--browser",
+        "none",
+        "--timeout",
+        "1",
+        "--port",
+        str(free_port()),
+    )
+
+    assert result.code == ExitCode.TIMEOUT, result.stderr
+    assert (
+        f"no --username: testing as '{getpass.getuser()}', this machine's login name; pass "
+        "--username with the user's Duo username if it differs"
+    ) in " ".join(result.stderr.split())

@@ -250,6 +250,12 @@ def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
     username = options.username or deps.login_name()
     if not username:
         raise ValidationError("no username: pass --username")
+    if not options.username:
+        # The login name is a guess at the Duo username: say so before Duo judges it.
+        deps.progress.note(
+            f"no --username: testing as {username!r}, this machine's login name; pass "
+            "--username with the user's Duo username if it differs"
+        )
     context = CallContext(provider=provider.name, ca_bundle=provider.ca_bundle, username=username)
     secret = _secret_for(deps, provider)
     _warn_about_proxy(deps, provider)
