@@ -488,6 +488,43 @@ def _wants_a_look(exc: BaseException) -> bool:
     return type(cause).__name__ == "JSONDecodeError"
 
 
+_UNTRUSTED_CHAIN = frozenset({2, 18, 19, 20, 21})  # OpenSSL X509_V_ERR_*: no trusted issuer
+
+
+def _pinned_refusal(
+    exc: BaseException, host: str, action: str, timeout: float
+) -> DuoUnreachable | None:
+    """Interception, or a pinned bundle older than Duo's CA? None when the chain was not
+    refused for want of a trusted issuer (an expired certificate, a wrong name...)."""
+    import ssl
+    from pathlib import Path
+
+    from duoctl.errors import ValidationError
+    from duoctl.tlschain import explain_untrusted, look_at_chain, pinned_bundle_info
+    from duoctl.validation import split_endpoint
+
+    chain = exception_chain(root_cause(exc))
+    if not any(
+        isinstance(e, ssl.SSLCertVerificationError) and e.verify_code in _UNTRUSTED_CHAIN
+        for e in chain
+    ):
+        return None
+    try:
+        name, port = split_endpoint(host)
+        presented = call_with_deadline(
+            lambda: look_at_chain(name, port, name, timeout),
+            2 * timeout + 0.5,
+            TimeoutError,
+            name="duo-chain",
+        )
+    except (ValidationError, TimeoutError):
+        presented = None
+    detail, fix, data = explain_untrusted(
+        host, presented, pinned_bundle_info(Path(pinned_bundle()))
+    )
+    return DuoUnreachable(f"TLS to {host} failed during {action}: {detail}", hint=fix, data=data)
+
+
 def bounded(
     call: Callable[[], Any],
     *,
@@ -516,7 +553,11 @@ def bounded(
         if probe is not None and context is not None and _wants_a_look(exc):
             bundle = context.ca_bundle or pinned_bundle()
             answer = probe(host, bundle, min(timeout, PROBE_TIMEOUT))
-        raise classify(exc, host, action, context, answer) from None
+        error = classify(exc, host, action, context, answer)
+        if probe is not None and context is not None and context.ca_bundle is None:
+            # Only Duo's pinned bundle refused the chain: say whose it is (issue 15, row 3).
+            error = _pinned_refusal(exc, host, action, min(timeout, PROBE_TIMEOUT)) or error
+        raise error from None
 
 
 def health_check(

@@ -161,3 +161,48 @@ def test_a_host_ahead_of_duo_warns_with_the_ntp_state(
     assert "timedatectl set-ntp true" in clock["fix"]
     strict, _ = _doctor_clock(config, str(directory), "--strict")
     assert strict == ExitCode.CHECKS_FAILED  # ... unless warnings count
+
+
+# ---- issue 15, row 3: interception or a stale pinned bundle ---------------------------------
+# The provider uses Duo's pinned bundle (no ca_bundle), which never holds the emulator's CA;
+# SSL_CERT_FILE plays this machine's CA store, holding the emulator's CA (or not).
+
+
+def _pinned_tls(emulator: Emulator, config: Path, system_store: Path) -> dict[str, Any]:
+    setup(emulator, config)
+    cleared = run_duoctl("--config", config, "provider", "edit", NAME, "--clear-ca-bundle")
+    assert cleared.code == 0, cleared.stderr
+    run = run_duoctl(
+        "--config", config, "doctor", "--json", env=duoctl_env(SSL_CERT_FILE=str(system_store))
+    )
+    assert run.code == ExitCode.CHECKS_FAILED, run.stdout + run.stderr
+    checks = {c["id"]: c for c in json.loads(run.stdout)["data"]["checks"]}
+    tls: dict[str, Any] = checks["tls"]
+    assert tls["status"] == "fail"
+    return tls
+
+
+def test_a_chain_this_machine_trusts_but_the_pinned_bundle_does_not_suggests_updating(
+    emulator: Emulator, config: Path
+) -> None:
+    tls = _pinned_tls(emulator, config, emulator.ca_bundle)
+
+    assert "is trusted by this machine's CAs but not by Duo's pinned CA bundle" in tls["detail"]
+    assert "duo_universal 2." in tls["detail"]  # the bundle's source, and its path
+    assert "ca_certs.pem" in tls["detail"]
+    assert "the pinned bundle predates it: update the Duo SDK (duo_universal" in tls["fix"]
+    assert tls["data"]["system_trusts_chain"] is True
+    assert tls["data"]["pinned_bundle_newest_ca"]  # a date, read from the bundle itself
+
+
+def test_an_issuer_nobody_here_trusts_is_named_as_interception(
+    emulator: Emulator, config: Path, tmp_path: Path
+) -> None:
+    emulator.faults.wrong_ca = True  # a leaf from a CA in neither store: the "proxy"
+    tls = _pinned_tls(emulator, config, emulator.ca_bundle)
+
+    issuer = tls["data"]["issuer"]
+    assert issuer.startswith("CN=duoctl emulator impostor CA ")
+    assert f"is issued by {issuer}, a CA that neither Duo's pinned CA bundle" in tls["detail"]
+    assert tls["fix"].startswith(f"a TLS-intercepting proxy or firewall ({issuer}) is in the path")
+    assert tls["data"]["system_trusts_chain"] is False

@@ -16,6 +16,7 @@ from testlogin.conftest import Provider
 from testlogin.helpers import (
     SUBPROCESS_TIMEOUT,
     Run,
+    duoctl_env,
     free_port,
     get,
     jwt_payload,
@@ -276,3 +277,36 @@ def test_without_username_the_login_name_is_announced(provider: Provider) -> Non
         f"no --username: testing as '{getpass.getuser()}', this machine's login name; pass "
         "--username with the user's Duo username if it differs"
     ) in " ".join(result.stderr.split())
+
+
+# ---- row 3: interception or a stale pinned bundle, met by test-login ------------------------
+
+
+@pytest.mark.parametrize("intercepted", [False, True])
+def test_a_chain_the_pinned_bundle_refuses_is_explained(
+    provider: Provider, intercepted: bool
+) -> None:
+    # Duo's pinned bundle (no ca_bundle) never holds the emulator's CA; SSL_CERT_FILE plays
+    # this machine's CA store and holds it. With wrong_ca the leaf's CA is in neither.
+    cleared = run_duoctl(
+        "--config", provider.config, "provider", "edit", provider.name, "--clear-ca-bundle"
+    )
+    assert cleared.code == 0, cleared.stderr
+    _faults(provider.emulator, wrong_ca=intercepted)
+    env = duoctl_env(SSL_CERT_FILE=str(provider.emulator.ca_bundle))
+
+    result = provider.test_login("--port", str(free_port()), "--json", env=env)
+
+    assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
+    error = _error(result)
+    data = json.loads(result.stdout)["data"]
+    assert data["pinned_bundle"].endswith("duo_universal/ca_certs.pem")
+    if intercepted:
+        assert data["issuer"].startswith("CN=duoctl emulator impostor CA ")
+        assert "a CA that neither Duo's pinned CA bundle" in error["message"]
+        assert error["hint"].startswith(f"a TLS-intercepting proxy or firewall ({data['issuer']})")
+    else:
+        assert (
+            "trusted by this machine's CAs but not by Duo's pinned CA bundle" in (error["message"])
+        )
+        assert "update the Duo SDK (duo_universal" in error["hint"]

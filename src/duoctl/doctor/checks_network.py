@@ -33,6 +33,7 @@ from duoctl.duoclient import (
 )
 from duoctl.errors import DuoCredentialsRejected, DuoctlError, ValidationError
 from duoctl.output import safe_text
+from duoctl.tlschain import explain_untrusted, look_at_chain, pinned_bundle_info
 from duoctl.validation import is_duo_api_host
 
 Resolver = Callable[[str, int], list[str]]
@@ -255,6 +256,25 @@ def check_tls(
             lambda: _handshake(host, port, address, context, timeout), timeout + 0.5, "TLS"
         )
     except ssl.SSLCertVerificationError as exc:
+        if ca_bundle is None and cafile is not None and exc.verify_code in _X509_UNTRUSTED:
+            # Duo's pinned bundle refused it: interception, or a bundle older than Duo's CA?
+            try:
+                presented = _bounded(
+                    lambda: look_at_chain(host, port, address, timeout), 2 * timeout + 0.5, "TLS"
+                )
+            except TimeoutError:
+                presented = None
+            detail, fix, extra = explain_untrusted(host, presented, pinned_bundle_info(cafile))
+            message = safe_text(exc.verify_message or exc, limit=MESSAGE_LIMIT)
+            return fail(
+                scope,
+                "tls",
+                f"{detail} ({message})",
+                fix,
+                verify_code=exc.verify_code,
+                verify_message=message,
+                **extra,
+            )
         return _verify_failure(scope, exc, host, ca_label, ca_bundle, provider_name)
     except TimeoutError:
         return fail(
@@ -295,6 +315,9 @@ def check_tls(
         "tls_version": version,
         "verified_against": str(cafile),
     }
+    if ca_bundle is None and cafile is not None:
+        pinned = pinned_bundle_info(cafile)
+        data |= {"pinned_bundle_source": pinned.source, "pinned_bundle_newest_ca": pinned.newest_ca}
     remaining = _remaining_text(days_left)
     detail = f"{subject}, issued by {issuer}, verified against {ca_label}; {remaining}"
     if not math.isnan(days_left) and days_left < warn_days:
