@@ -129,6 +129,22 @@ def test_doctor_calls_an_html_5xx_an_outage(provider: Provider) -> None:
     assert FAILMODE_WORDS in check["fix"]
 
 
+def test_the_outage_hint_names_this_platforms_failmode(provider: Provider) -> None:
+    unset = _failed_login(provider, ExitCode.DUO_UNREACHABLE, status_5xx=503)
+    assert unset["hint"].endswith(
+        "this platform's failmode is not set ('duoctl mfa failmode closed|open')"
+    )
+    chosen = run_duoctl("--config", provider.config, "mfa", "failmode", "closed")
+    assert chosen.code == 0, chosen.stderr
+
+    closed = _failed_login(provider, ExitCode.DUO_UNREACHABLE, status_5xx=503)
+
+    assert closed["hint"].endswith(
+        "this platform's failmode is closed: while Duo cannot be reached, nobody can log in "
+        "(users are locked out)"
+    )
+
+
 def test_a_json_5xx_is_an_outage_too(provider: Provider) -> None:
     _faults(provider.emulator, status_5xx=503)
 

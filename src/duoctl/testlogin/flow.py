@@ -20,6 +20,7 @@ from duoctl.duoclient import (
     DEFAULT_LOGIN_WAIT,
     DEFAULT_NETWORK_TIMEOUT,
     NOT_WEB_SDK_CAUSE,
+    OUTAGE_HINT,
     UNAUTHORIZED_OIDC,
     CallContext,
     DuoClientFactory,
@@ -35,6 +36,7 @@ from duoctl.errors import (
     DuoDenied,
     DuoProtocolError,
     DuoTimeout,
+    DuoUnreachable,
     SecretStoreError,
     ValidationError,
 )
@@ -240,8 +242,30 @@ def _callback_error(callback: Callback, username: str) -> DuoctlError:
 
 
 def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
+    config = deps.config_loader(deps.config_path)
+    try:
+        return _run_test_login(options, deps, config)
+    except DuoUnreachable as exc:
+        if exc.hint == OUTAGE_HINT:
+            # Duo is down for the platform too: say what its users meet meanwhile.
+            exc.hint = _outage_hint(config.external_mfa_failmode)
+        raise
+
+
+def _outage_hint(failmode: str | None) -> str:
+    from duoctl.mfa import FAILMODE_CONSEQUENCE
+
+    here = (
+        f"this platform's failmode is {failmode}: {FAILMODE_CONSEQUENCE[failmode]}"
+        if failmode in FAILMODE_CONSEQUENCE
+        else "this platform's failmode is not set ('duoctl mfa failmode closed|open')"
+    )
+    return f"{OUTAGE_HINT}; {here}"
+
+
+def _run_test_login(options: LoginOptions, deps: LoginDeps, config: Config) -> LoginResult:
     started = time.monotonic()
-    provider = choose_provider(deps.config_loader(deps.config_path), options.provider)
+    provider = choose_provider(config, options.provider)
     if not provider.enabled:
         deps.progress.note(
             f"provider {provider.name!r} is disabled: testing it anyway; the platform does not "
