@@ -7,7 +7,6 @@ against the emulator is in test_console_e2e.py."""
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from duoctl.doctor.checks_clock import clock_result
 from duoctl.doctor.model import Status
 from duoctl.doctor.ntp import ntp_synchronised
 from duoctl.duoclient import Skew, duo_time
+from support.fake_tools import fake_timedatectl
 
 # ---- unit: the measurement and the verdict ---------------------------------------------------
 
@@ -74,14 +74,6 @@ def test_ntp_is_shown_in_each_state(ntp: bool | None, shown: str) -> None:
 
 
 # ---- the seam to timedatectl -------------------------------------------------------------------
-
-
-def fake_timedatectl(directory: Path, script: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "timedatectl"
-    path.write_text("#!/bin/sh\n" + script + "\n")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return directory
 
 
 @pytest.mark.parametrize(

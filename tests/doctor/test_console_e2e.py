@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from doctor.test_clock_and_ntp import fake_timedatectl
 from duoctl.emulator import EmulatedUser, Emulator
 from duoctl.errors import DuoctlError, ExitCode
+from support.fake_tools import fake_timedatectl
 from support.real_components import require_real, secret_service_available
 from testlogin.conftest import add_provider_via_cli
 from testlogin.helpers import Run, duoctl_env, run_duoctl
