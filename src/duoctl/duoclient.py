@@ -259,9 +259,7 @@ def classify(
             return _classify_page(answer, host, action)
         return DuoProtocolError(
             f"{host} answered {action} with something that is not Duo's API "
-            + (
-                "(an HTML page)" if answer is not None and answer.is_html else "(bad or empty JSON)"
-            ),
+            f"({_not_json_shape(answer)})",
             hint="a captive portal or a TLS-intercepting proxy answers in Duo's place, or the "
             "endpoint is not your Duo API hostname: check the endpoint, log in to the "
             "network's portal, or exempt the Duo host from inspection",
@@ -360,6 +358,16 @@ def _proxy_reason(chain: list[BaseException]) -> str:
             # The proxy's own status line: quoted cleaned and cut, it may say anything.
             return "the proxy answered " + safe_text(text.partition(": ")[2], limit=60)
     return "the proxy did not carry the connection"
+
+
+def _not_json_shape(answer: HttpAnswer | None) -> str:
+    """What came instead of Duo's JSON, as far as a second look saw it."""
+    if answer is not None and 300 <= answer.status < 400:
+        # Duo's API never redirects; a portal sends every request to its login page.
+        return f"a redirect, HTTP {answer.status}"
+    if answer is not None and answer.is_html:
+        return "an HTML page"
+    return "bad or empty JSON"
 
 
 def _is_json(answer: HttpAnswer) -> bool:

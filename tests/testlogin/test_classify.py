@@ -229,3 +229,29 @@ def test_a_token_outside_its_window_names_the_clocks_direction(error: str, direc
     assert classified.message.endswith(f"this machine's clock {direction}")
     assert classified.hint is not None
     assert "duoctl doctor" in classified.hint
+
+
+@pytest.mark.parametrize(
+    ("answer", "shape"),
+    [
+        (HttpAnswer(302, "text/html", None), "a redirect, HTTP 302"),
+        (HttpAnswer(200, "text/html", None), "an HTML page"),
+        (HttpAnswer(400, "application/json", None), "bad or empty JSON"),  # Duo again
+        (None, "bad or empty JSON"),
+    ],
+)
+def test_a_page_in_duos_place_is_described_by_the_second_look(
+    answer: HttpAnswer | None, shape: str
+) -> None:
+    import json
+
+    try:
+        json.loads("<html>")
+    except json.JSONDecodeError as exc:
+        error = classify(DuoException(exc), HOST, ACTION, answer=answer)
+    assert isinstance(error, DuoProtocolError)
+    assert (
+        error.message == f"{HOST} answered {ACTION} with something that is not Duo's API ({shape})"
+    )
+    assert error.hint is not None
+    assert error.hint.startswith("a captive portal or a TLS-intercepting proxy")
