@@ -20,9 +20,18 @@ from duoctl.errors import (
     DuoCredentialsRejected,
     DuoctlError,
     DuoProtocolError,
-    DuoRateLimited,
     DuoTimeout,
     DuoUnreachable,
+)
+from duoctl.field_failures import (
+    NOT_WEB_SDK_CAUSE,
+    OUTAGE_HINT,
+    classify_page,
+    is_json,
+    not_json_shape,
+    pinned_refusal,
+    rate_limited,
+    username_mismatch,
 )
 from duoctl.httpanswer import PROBE_TIMEOUT, AnswerProbe, HttpAnswer, probe_answer
 
@@ -31,21 +40,6 @@ from duoctl.httpanswer import PROBE_TIMEOUT, AnswerProbe, HttpAnswer, probe_answ
 ERR_USERNAME = "The username is invalid."
 ERR_NONCE = "The nonce is invalid."
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
-# Duo down, or the path to it: what happens to users meanwhile is the platform's failmode.
-OUTAGE_HINT = (
-    "check https://status.duo.com and the network path to Duo (proxy, load balancer); "
-    "until it answers, the platform's failmode decides whether users are locked out "
-    "(closed) or let in without a second factor (open)"
-)
-# Duo's authorize answer (in the browser) to keys it does not serve the Universal Prompt
-# for: duo_universal_csharp issues 14 and 45; Duo's fix there: a Web SDK application.
-UNAUTHORIZED_OIDC = "unauthorized_request"
-NOT_WEB_SDK_CAUSE = (
-    "keys from an Auth API or Admin API application are refused, and so is a Web SDK "
-    "application whose Universal Prompt is not activated: in the Duo Admin Panel, open "
-    "Applications, check that this Client ID's application is of type 'Web SDK' and that "
-    "its Universal Prompt is activated"
-)
 DEFAULT_NETWORK_TIMEOUT = 15.0  # one call to Duo
 DEFAULT_LOGIN_WAIT = 240.0  # for the push to be answered: under the 5 minutes Duo keeps an
 # authorize request alive
@@ -251,21 +245,21 @@ def classify(
     name = type(cause).__name__
     text = str(cause)
     if name in ("JSONDecodeError", "KeyError", "TypeError", "ValueError"):
-        if answer is not None and _is_json(answer):
+        if answer is not None and is_json(answer):
             answer = None  # Duo's JSON again on the second look: the first page passed
         # A 429 or a 5xx is the path's state, and a credential-free look sees it as the SDK
         # did; any other status the look gets is its own (Duo refuses it: no credentials).
         if answer is not None and (answer.status == 429 or answer.status >= 500):
-            return _classify_page(answer, host, action)
+            return classify_page(answer, host, action)
         return DuoProtocolError(
             f"{host} answered {action} with something that is not Duo's API "
-            f"({_not_json_shape(answer)})",
+            f"({not_json_shape(answer)})",
             hint="a captive portal or a TLS-intercepting proxy answers in Duo's place, or the "
             "endpoint is not your Duo API hostname: check the endpoint, log in to the "
             "network's portal, or exempt the Duo host from inspection",
         )
     if text == ERR_USERNAME:
-        return _username_mismatch(context.username if context else None, action)
+        return username_mismatch(context.username if context else None, action)
     if text == ERR_NONCE:
         return DuoProtocolError(f"the nonce in Duo's answer does not match ({action})")
     if name in ("ExpiredSignatureError", "ImmatureSignatureError"):
@@ -286,30 +280,6 @@ def classify(
     ):
         return DuoProtocolError(f"Duo's token did not verify ({action}): {name}")
     return DuoProtocolError(f"{action} failed: {name}")
-
-
-def _username_mismatch(username: str | None, action: str) -> DuoProtocolError:
-    """Duo matched the login to a user but named it differently (issue 15, row 6).
-
-    Duo finds users case-insensitively and may return its own spelling: lower case, an
-    alias's primary name (duo_universal_csharp issue 47), a name without the domain part
-    when the application normalises usernames. The SDK compares exactly and keeps the name
-    Duo returned to itself, so only the name sent can be shown.
-    """
-    from duoctl.output import safe_text
-
-    sent = f"'{safe_text(username, limit=100)}'" if username else "the username duoctl sent"
-    bare = username.rpartition("\\")[2].partition("@")[0] if username else "NAME"
-    return DuoProtocolError(
-        f"Duo's answer names another user than {sent} ({action}): Duo matched the login "
-        "to a user it spells differently, and the Duo SDK compares names exactly",
-        hint=f"pass --username exactly as the Duo Admin Panel spells the user (case, "
-        f"{bare}@domain vs {bare}, DOMAIN\\{bare}, or an alias all find one Duo user, "
-        "who comes back under its own name); and check the 'Username normalization' "
-        "setting of the application in the Admin Panel, which decides whether a domain "
-        "part is dropped",
-        data={"cause": "username_mismatch", "username_sent": username},
-    )
 
 
 def _classify_ca_bundle(
@@ -360,51 +330,6 @@ def _proxy_reason(chain: list[BaseException]) -> str:
     return "the proxy did not carry the connection"
 
 
-def _not_json_shape(answer: HttpAnswer | None) -> str:
-    """What came instead of Duo's JSON, as far as a second look saw it."""
-    if answer is not None and 300 <= answer.status < 400:
-        # Duo's API never redirects; a portal sends every request to its login page.
-        return f"a redirect, HTTP {answer.status}"
-    if answer is not None and answer.is_html:
-        return "an HTML page"
-    return "bad or empty JSON"
-
-
-def _is_json(answer: HttpAnswer) -> bool:
-    return answer.content_type == "application/json"
-
-
-def _rate_limited(
-    host: str, action: str, answer: HttpAnswer | None, *, duo_body: bool = True
-) -> DuoRateLimited:
-    retry_after = answer.retry_after if answer is not None else None
-    when = (
-        f"retry after {retry_after} s"
-        if retry_after is not None
-        # Duo's published limits are per minute (duo_client_python issue 101, Duo's answer).
-        else "no Retry-After given; Duo counts its limits per minute, so retry in a minute"
-    )
-    return DuoRateLimited(
-        f"Duo rate limited {action} on {host} "
-        f"(HTTP 429{', 42901 Too Many Requests' if duo_body else ''}): {when}",
-        hint="wait, then run it again; if it keeps happening, something else is calling Duo "
-        "with this application's Client ID in a loop (Duo's authentication log shows it)",
-        data={"http_status": 429, "retry_after_seconds": retry_after},
-    )
-
-
-def _classify_page(answer: HttpAnswer, host: str, action: str) -> DuoctlError:
-    """A 429 or 5xx answer that is not Duo's JSON (issue 15, row 4)."""
-    if answer.status == 429:
-        return _rate_limited(host, action, answer, duo_body=False)
-    what = f"HTTP {answer.status} with {'an HTML page' if answer.is_html else 'no JSON'}"
-    return DuoUnreachable(
-        f"Duo, or the path to it, is failing: {host} answered {action} with {what}",
-        hint=OUTAGE_HINT,
-        data={"http_status": answer.status, "content_type": answer.content_type},
-    )
-
-
 def _classify_body(
     body: dict[str, Any], host: str, action: str, answer: HttpAnswer | None = None
 ) -> DuoctlError:
@@ -426,7 +351,7 @@ def _classify_body(
             data={"server_time": timestamp} if timestamp is not None else None,
         )
     if code == 42901:
-        return _rate_limited(host, action, answer)
+        return rate_limited(host, action, answer)
     if message == "invalid_grant":
         return DuoProtocolError(
             f"Duo refused the authorization code during {action} ({detail or message})",
@@ -496,43 +421,6 @@ def _wants_a_look(exc: BaseException) -> bool:
     return type(cause).__name__ == "JSONDecodeError"
 
 
-_UNTRUSTED_CHAIN = frozenset({2, 18, 19, 20, 21})  # OpenSSL X509_V_ERR_*: no trusted issuer
-
-
-def _pinned_refusal(
-    exc: BaseException, host: str, action: str, timeout: float
-) -> DuoUnreachable | None:
-    """Interception, or a pinned bundle older than Duo's CA? None when the chain was not
-    refused for want of a trusted issuer (an expired certificate, a wrong name...)."""
-    import ssl
-    from pathlib import Path
-
-    from duoctl.errors import ValidationError
-    from duoctl.tlschain import explain_untrusted, look_at_chain, pinned_bundle_info
-    from duoctl.validation import split_endpoint
-
-    chain = exception_chain(root_cause(exc))
-    if not any(
-        isinstance(e, ssl.SSLCertVerificationError) and e.verify_code in _UNTRUSTED_CHAIN
-        for e in chain
-    ):
-        return None
-    try:
-        name, port = split_endpoint(host)
-        presented = call_with_deadline(
-            lambda: look_at_chain(name, port, name, timeout),
-            2 * timeout + 0.5,
-            TimeoutError,
-            name="duo-chain",
-        )
-    except (ValidationError, TimeoutError):
-        presented = None
-    detail, fix, data = explain_untrusted(
-        host, presented, pinned_bundle_info(Path(pinned_bundle()))
-    )
-    return DuoUnreachable(f"TLS to {host} failed during {action}: {detail}", hint=fix, data=data)
-
-
 def bounded(
     call: Callable[[], Any],
     *,
@@ -564,7 +452,9 @@ def bounded(
         error = classify(exc, host, action, context, answer)
         if probe is not None and context is not None and context.ca_bundle is None:
             # Only Duo's pinned bundle refused the chain: say whose it is (issue 15, row 3).
-            error = _pinned_refusal(exc, host, action, min(timeout, PROBE_TIMEOUT)) or error
+            chain = exception_chain(root_cause(exc))
+            wait = min(timeout, PROBE_TIMEOUT)
+            error = pinned_refusal(chain, host, action, wait, pinned_bundle()) or error
         raise error from None
 
 

@@ -24,7 +24,6 @@ from duoctl.doctor.checks_clock import clock_result, skipped_clock
 from duoctl.doctor.model import CheckResult, fail, ok, warn
 from duoctl.doctor.ntp import NtpStatus, ntp_synchronised
 from duoctl.duoclient import (
-    NOT_WEB_SDK_CAUSE,
     CallContext,
     DuoClientFactory,
     Skew,
@@ -32,6 +31,7 @@ from duoctl.duoclient import (
     proxy_in_use,
 )
 from duoctl.errors import DuoCredentialsRejected, DuoctlError, ValidationError
+from duoctl.field_failures import NOT_WEB_SDK_CAUSE
 from duoctl.output import safe_text
 from duoctl.tlschain import explain_untrusted, look_at_chain, pinned_bundle_info
 from duoctl.validation import is_duo_api_host

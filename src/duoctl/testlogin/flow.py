@@ -19,9 +19,6 @@ from duoctl.config.store import load_config
 from duoctl.duoclient import (
     DEFAULT_LOGIN_WAIT,
     DEFAULT_NETWORK_TIMEOUT,
-    NOT_WEB_SDK_CAUSE,
-    OUTAGE_HINT,
-    UNAUTHORIZED_OIDC,
     CallContext,
     DuoClientFactory,
     bounded,
@@ -40,6 +37,7 @@ from duoctl.errors import (
     SecretStoreError,
     ValidationError,
 )
+from duoctl.field_failures import NOT_WEB_SDK_CAUSE, OUTAGE_HINT, UNAUTHORIZED_OIDC
 from duoctl.output import safe_text
 from duoctl.secrets import SecretStore
 from duoctl.testlogin.browser import BrowserOpener
