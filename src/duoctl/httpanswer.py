@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Protocol
 
 from duoctl.deadline import call_with_deadline
+from duoctl.output import safe_text
 
 HEALTH_CHECK_PATH = "/oauth/v1/health_check"
 PROBE_TIMEOUT = 5.0  # seconds: a diagnosis, not the call that failed
@@ -41,7 +42,8 @@ class AnswerProbe(Protocol):
 
 
 def media_type(header: str | None) -> str:
-    return (header or "").partition(";")[0].strip().lower()
+    # The network's word, printed in reports: cleaned and cut like any such text.
+    return safe_text((header or "").partition(";")[0].strip().lower(), limit=100)
 
 
 def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> int | None:

@@ -255,3 +255,10 @@ def test_a_page_in_duos_place_is_described_by_the_second_look(
     )
     assert error.hint is not None
     assert error.hint.startswith("a captive portal or a TLS-intercepting proxy")
+
+
+def test_a_hostile_content_type_is_cleaned() -> None:
+    from duoctl.httpanswer import media_type
+
+    assert media_type("text/html\x1b[2J; charset=utf-8") == "text/html[2j"
+    assert media_type(None) == ""
