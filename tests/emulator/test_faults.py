@@ -152,3 +152,18 @@ def test_not_web_sdk_answers_authorize_with_duos_unauthorized_request(
     }
     emu.faults.not_web_sdk = False
     assert login_code(emu, client)
+
+
+def test_captive_portal_redirects_every_duo_endpoint_to_its_page(emu: Emulator) -> None:
+    emu.faults.captive_portal = True
+    first = requests.post(
+        url(emu, "/oauth/v1/health_check"),
+        verify=str(emu.ca_bundle),
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert (first.status_code, first.headers["Location"]) == (302, "/captive-portal")
+    followed = post(emu, "/oauth/v1/token")  # requests follows it, as the SDK's call does
+    assert followed.status_code == 200
+    assert followed.headers["Content-Type"].startswith("text/html")
+    assert requests.get(url(emu, "/emulator/health"), verify=str(emu.ca_bundle), timeout=10).ok

@@ -326,3 +326,14 @@ def test_a_chain_the_pinned_bundle_refuses_is_explained(
             "trusted by this machine's CAs but not by Duo's pinned CA bundle" in (error["message"])
         )
         assert "update the Duo SDK (duo_universal" in error["hint"]
+
+
+def test_a_captive_portal_is_named_by_its_redirect(provider: Provider) -> None:
+    # The SDK follows the portal's redirect to its page; the second look sees the redirect.
+    error = _failed_login(provider, ExitCode.DUO_PROTOCOL, captive_portal=True)
+
+    assert error["message"] == (
+        f"{provider.emulator.api_host} answered the health check with something that is not "
+        "Duo's API (a redirect, HTTP 302)"
+    )
+    assert "log in to the network's portal" in error["hint"]

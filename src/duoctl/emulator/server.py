@@ -36,7 +36,7 @@ from duoctl.emulator.endpoints import (
     html_response,
     json_response,
 )
-from duoctl.emulator.faults import RATE_LIMITED_BODY, Faults
+from duoctl.emulator.faults import PORTAL_PATH, RATE_LIMITED_BODY, Faults
 from duoctl.emulator.forms import BadBody, BodyTooLarge, parse_form, read_body
 from duoctl.emulator.page import PROMPT_PATH
 
@@ -183,6 +183,11 @@ class _Handler(BaseHTTPRequestHandler):
             query = dict(parse_qsl(query_string, keep_blank_values=True))
             authorizations = self.headers.get_all("Authorization") or []
             return control.handle(method, path, query, authorizations, raw)
+        if faults.captive_portal:
+            # In front of everything, as a portal sits in the network before Duo.
+            if path == PORTAL_PATH:
+                return html_response(200, page.error_page("Network login", "Log in first."))
+            return Response(302, b"", "text/html; charset=utf-8", PORTAL_PATH, "captive_portal")
         if faults.rate_limit is not None:
             # Before routing: a rate limiter sits in front of every endpoint, known or not.
             return Response(
