@@ -23,6 +23,17 @@ from duoctl.errors import (
     DuoTimeout,
     DuoUnreachable,
 )
+from duoctl.field_failures import (
+    NOT_WEB_SDK_CAUSE,
+    OUTAGE_HINT,
+    classify_page,
+    is_json,
+    not_json_shape,
+    pinned_refusal,
+    rate_limited,
+    username_mismatch,
+)
+from duoctl.httpanswer import PROBE_TIMEOUT, AnswerProbe, HttpAnswer, probe_answer
 
 # duo_universal's own messages for these two checks (its ERR_USERNAME and ERR_NONCE; a
 # test pins them to the installed SDK), copied so classification needs no SDK import.
@@ -182,18 +193,24 @@ _NO_CERTIFICATE = ("NO_CERTIFICATE_OR_CRL_FOUND", "PEM lib", "X509 lib")
 
 
 def classify(
-    exc: BaseException, host: str, action: str, context: CallContext | None = None
+    exc: BaseException,
+    host: str,
+    action: str,
+    context: CallContext | None = None,
+    answer: HttpAnswer | None = None,
 ) -> DuoctlError:
     """Map an exception from the SDK (or requests under it) to a domain error.
 
     ``context`` lets the message and the fix name the provider, its CA bundle and the user;
-    without it they say less, never something wrong.
+    without it they say less, never something wrong. ``answer`` is what a second look at
+    the host found (:func:`duoctl.httpanswer.probe_answer`), for the failures whose cause is
+    in the HTTP status and headers the SDK does not pass on.
     """
     if isinstance(exc, DuoctlError):
         return exc
     cause = root_cause(exc)
     if isinstance(cause, dict):
-        return _classify_body(cause, host, action)
+        return _classify_body(cause, host, action, answer)
     chain = exception_chain(cause)
     names = {type(e).__name__ for e in chain}
     text = " ".join(str(e) for e in chain[:1])
@@ -228,27 +245,32 @@ def classify(
     name = type(cause).__name__
     text = str(cause)
     if name in ("JSONDecodeError", "KeyError", "TypeError", "ValueError"):
+        if answer is not None and is_json(answer):
+            answer = None  # Duo's JSON again on the second look: the first page passed
+        # A 429 or a 5xx is the path's state, and a credential-free look sees it as the SDK
+        # did; any other status the look gets is its own (Duo refuses it: no credentials).
+        if answer is not None and (answer.status == 429 or answer.status >= 500):
+            return classify_page(answer, host, action)
         return DuoProtocolError(
-            f"{host} answered {action} with something that is not Duo's API (bad or empty JSON)",
-            hint="check that the endpoint is your Duo API hostname, and that no proxy or "
-            "captive portal answers in its place",
+            f"{host} answered {action} with something that is not Duo's API "
+            f"({not_json_shape(answer)})",
+            hint="a captive portal or a TLS-intercepting proxy answers in Duo's place, or the "
+            "endpoint is not your Duo API hostname: check the endpoint, log in to the "
+            "network's portal, or exempt the Duo host from inspection",
         )
     if text == ERR_USERNAME:
-        username = context.username if context else None
-        who = f"{username!r}, who" if username else "the user who"
-        return DuoProtocolError(
-            f"Duo's answer is for another user than {who} started the login ({action})",
-            hint=f"usernames are case-sensitive: check that {username!r} is exactly the Duo "
-            "username"
-            if username
-            else "usernames are case-sensitive: use exactly the Duo username",
-        )
+        return username_mismatch(context.username if context else None, action)
     if text == ERR_NONCE:
         return DuoProtocolError(f"the nonce in Duo's answer does not match ({action})")
     if name in ("ExpiredSignatureError", "ImmatureSignatureError"):
+        # The SDK checks Duo's id_token with 60 s of leeway: "not yet valid" means this
+        # machine is behind Duo by more than that, "expired" that it is far ahead.
+        behind = name == "ImmatureSignatureError"
         return DuoProtocolError(
-            f"Duo's token is outside its validity window ({action}): clocks disagree",
-            hint="synchronise this machine's clock (NTP): the client tolerates 60 s of skew",
+            f"Duo's token is outside its validity window ({action}): this machine's clock "
+            + ("is behind Duo's by more than 60 s" if behind else "is ahead of Duo's"),
+            hint="synchronise this machine's clock (NTP: timedatectl set-ntp true); "
+            "'duoctl doctor' measures the skew",
         )
     if name in (
         "InvalidSignatureError",
@@ -308,7 +330,9 @@ def _proxy_reason(chain: list[BaseException]) -> str:
     return "the proxy did not carry the connection"
 
 
-def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
+def _classify_body(
+    body: dict[str, Any], host: str, action: str, answer: HttpAnswer | None = None
+) -> DuoctlError:
     from duoctl.output import safe_text
 
     # Only Duo's short message fields are quoted, cleaned and cut: never the whole body,
@@ -317,16 +341,17 @@ def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
     detail = safe_text(body.get("message_detail") or body.get("error_description") or "", limit=200)
     code = body.get("code")
     if message == "invalid_client" or code == 40002:
-        timestamp = body.get("timestamp")
+        timestamp = duo_time(body)
         return DuoCredentialsRejected(
             f"Duo rejected the Client ID / Client Secret for {host} ({detail or message})",
             hint="check the Client ID in the config and rotate the secret with "
-            "'duoctl provider edit NAME --rotate-secret'; both come from the Web SDK application",
+            "'duoctl provider edit NAME --rotate-secret'; both come from the Web SDK "
+            "application. If they match the Admin Panel: " + NOT_WEB_SDK_CAUSE,
             # Duo's FAIL body still tells the time: a skewed clock is a common cause of this.
-            data={"server_time": timestamp}
-            if isinstance(timestamp, int | float) and not isinstance(timestamp, bool)
-            else None,
+            data={"server_time": timestamp} if timestamp is not None else None,
         )
+    if code == 42901:
+        return rate_limited(host, action, answer)
     if message == "invalid_grant":
         return DuoProtocolError(
             f"Duo refused the authorization code during {action} ({detail or message})",
@@ -334,11 +359,42 @@ def _classify_body(body: dict[str, Any], host: str, action: str) -> DuoctlError:
         )
     if isinstance(code, int) and code >= 50000:
         return DuoUnreachable(
-            f"Duo reported a server error during {action}: {message} {detail}".strip()
+            f"Duo reported a server error during {action}: {message} {detail}".strip(),
+            hint=OUTAGE_HINT,
         )
     return DuoProtocolError(
         f"Duo refused {action}: {message or 'an answer without a message'} {detail}".strip()
     )
+
+
+def duo_time(body: object) -> float | None:
+    """Duo's clock from an answer, in whichever shape it comes: a top-level ``timestamp``
+    (a FAIL body), ``response.timestamp`` (the health check), ``response.time`` (the Auth
+    API's ``/auth/v2/check``). None when there is none."""
+    if not isinstance(body, dict):
+        return None
+    response = body.get("response")
+    nested = response if isinstance(response, dict) else {}
+    for value in (body.get("timestamp"), nested.get("timestamp"), nested.get("time")):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+@dataclass(frozen=True)
+class Skew:
+    """Duo's clock minus this machine's, and how far off that figure may be: the request's
+    half round trip, plus a second when Duo's time is whole seconds (it truncates)."""
+
+    seconds: float
+    uncertainty: float
+
+    @classmethod
+    def measure(cls, server_time: float, started: float, elapsed: float) -> Skew:
+        whole = float(server_time).is_integer()
+        # A whole-second stamp was taken somewhere in [t, t + 1): its middle is the best guess.
+        middle = server_time + (0.5 if whole else 0.0)
+        return cls(middle - (started + elapsed / 2), elapsed / 2 + (0.5 if whole else 0.0))
 
 
 @dataclass(frozen=True)
@@ -346,6 +402,23 @@ class HealthResult:
     server_time: float | None
     elapsed: float
     skew: float | None  # server time minus local time at the midpoint of the request
+    measured: Skew | None = None
+
+
+def pinned_bundle() -> str:
+    """duo_universal's own CA bundle, what the SDK verifies Duo against by default."""
+    import duo_universal.client
+
+    return str(duo_universal.client.DEFAULT_CA_CERT_PATH)
+
+
+def _wants_a_look(exc: BaseException) -> bool:
+    """Is the cause in the HTTP status or headers the SDK dropped? (a 429's Retry-After, the
+    status of a page that is not JSON)"""
+    cause = root_cause(exc)
+    if isinstance(cause, dict):
+        return cause.get("code") == 42901
+    return type(cause).__name__ == "JSONDecodeError"
 
 
 def bounded(
@@ -355,7 +428,12 @@ def bounded(
     action: str,
     timeout: float,
     context: CallContext | None = None,
+    probe: AnswerProbe | None = probe_answer,
 ) -> Any:
+    """``call`` under a deadline, its failure classified. With a ``context`` (which names
+    the CA bundle in use), a failure whose cause is at the HTTP level gets one more look at
+    the host through ``probe``."""
+
     def timed_out() -> DuoTimeout:
         return DuoTimeout(
             f"{host} did not answer {action} within {timeout:g} s",
@@ -367,7 +445,17 @@ def bounded(
     except DuoTimeout:
         raise
     except Exception as exc:
-        raise classify(exc, host, action, context) from None
+        answer = None
+        if probe is not None and context is not None and _wants_a_look(exc):
+            bundle = context.ca_bundle or pinned_bundle()
+            answer = probe(host, bundle, min(timeout, PROBE_TIMEOUT))
+        error = classify(exc, host, action, context, answer)
+        if probe is not None and context is not None and context.ca_bundle is None:
+            # Only Duo's pinned bundle refused the chain: say whose it is (issue 15, row 3).
+            chain = exception_chain(root_cause(exc))
+            wait = min(timeout, PROBE_TIMEOUT)
+            error = pinned_refusal(chain, host, action, wait, pinned_bundle()) or error
+        raise error from None
 
 
 def health_check(
@@ -377,6 +465,7 @@ def health_check(
     timeout: float,
     clock: Callable[[], float] = time.time,
     context: CallContext | None = None,
+    probe: AnswerProbe | None = probe_answer,
 ) -> HealthResult:
     started = clock()
     monotonic_start = time.monotonic()
@@ -386,11 +475,10 @@ def health_check(
         action="the health check",
         timeout=timeout,
         context=context,
+        probe=probe,
     )
     elapsed = time.monotonic() - monotonic_start
-    server_time: float | None = None
-    response = result.get("response") if isinstance(result, dict) else None
-    if isinstance(response, dict) and isinstance(response.get("timestamp"), int | float):
-        server_time = float(response["timestamp"])
-    skew = None if server_time is None else server_time - (started + elapsed / 2)
-    return HealthResult(server_time=server_time, elapsed=elapsed, skew=skew)
+    server_time = duo_time(result)
+    measured = None if server_time is None else Skew.measure(server_time, started, elapsed)
+    skew = None if measured is None else measured.seconds
+    return HealthResult(server_time=server_time, elapsed=elapsed, skew=skew, measured=measured)

@@ -92,15 +92,16 @@ class DuoUnreachable(DuoctlError):
     kind = "duo_unreachable"
 
 
+class DuoRateLimited(DuoUnreachable):
+    """Duo answered 429: reachable, but refusing for now (``data`` has the Retry-After); the
+    Admin API raises it once its bounded retries are spent."""
+
+    kind = "duo_rate_limited"
+
+
 class DuoCredentialsRejected(DuoctlError):
     exit_code = ExitCode.DUO_CREDENTIALS
     kind = "duo_credentials"
-
-
-class DuoRateLimited(DuoUnreachable):
-    """Duo kept answering 429 after duoctl's bounded retries."""
-
-    kind = "duo_rate_limited"
 
 
 class DuoPermissionMissing(DuoctlError):

@@ -17,34 +17,57 @@ NO_PROVIDER_WARNING = (
 )
 
 
+# Failmode: what the platform does with a login while Duo cannot be reached (issue 15, row
+# 7; Duo's own integrations call it "fail mode": "safe" lets users in, "secure" locks them
+# out, e.g. https://duo.com/docs/duounix#fail-mode).
+FAILMODE_CONSEQUENCE = {
+    "closed": "while Duo cannot be reached, nobody can log in (users are locked out)",
+    "open": "while Duo cannot be reached, users log in with their password alone, without "
+    "a second factor",
+}
+FAILMODE_OPEN_WARNING = f"failmode is open: {FAILMODE_CONSEQUENCE['open']}"
+FAILMODE_UNSET_WARNING = (
+    "failmode is not set: decide what happens to logins while Duo cannot be reached "
+    "('duoctl mfa failmode closed' or 'open')"
+)
+
+
 @dataclass(frozen=True)
 class MfaStatus:
     enabled: bool
     same_site: str
     enabled_providers: tuple[str, ...]
     warnings: tuple[str, ...]
+    failmode: str | None = None
 
 
 def same_site_for(enabled: bool) -> str:
     return "Lax" if enabled else "Strict"
 
 
-def _status(enabled: bool, enabled_providers: tuple[str, ...]) -> MfaStatus:
+def _status(enabled: bool, enabled_providers: tuple[str, ...], failmode: str | None) -> MfaStatus:
     warnings: list[str] = []
     if enabled:
         warnings.append(SAMESITE_CAUTION)
         if not enabled_providers:
             warnings.append(NO_PROVIDER_WARNING)
-    return MfaStatus(enabled, same_site_for(enabled), enabled_providers, tuple(warnings))
+        if failmode is None:
+            warnings.append(FAILMODE_UNSET_WARNING)
+    if failmode == "open":
+        warnings.append(FAILMODE_OPEN_WARNING)
+    return MfaStatus(enabled, same_site_for(enabled), enabled_providers, tuple(warnings), failmode)
 
 
 def mfa_status(path: Path) -> MfaStatus:
     config = load_config(path)
     names = tuple(p.name for p in config.enabled_providers())
-    return _status(config.external_mfa_enabled, names)
+    return _status(config.external_mfa_enabled, names, config.external_mfa_failmode)
 
 
-def set_external_mfa(path: Path, enabled: bool, *, force: bool = False) -> MfaStatus:
+def set_external_mfa(
+    path: Path, enabled: bool, *, force: bool = False, failmode: str | None = None
+) -> MfaStatus:
+    """Switch external MFA; ``failmode`` too when given (one locked, audited edit)."""
     from duoctl.config.edit import edit_config  # writers only: keeps `mfa status` light
     from duoctl.lockout import refuse_lockout
 
@@ -52,5 +75,20 @@ def set_external_mfa(path: Path, enabled: bool, *, force: bool = False) -> MfaSt
         if edit.before.external_mfa_enabled != enabled or not edit.before.exists:
             edit.set_external_mfa(enabled)
             refuse_lockout(edit.after(), what="enable external MFA", force=force)
+        if failmode is not None and failmode != edit.before.external_mfa_failmode:
+            edit.set_failmode(failmode)
         names = tuple(p.name for p in edit.before.enabled_providers())
-    return _status(enabled, names)
+        after = edit.after()
+    return _status(enabled, names, after.external_mfa_failmode)
+
+
+def set_failmode(path: Path, failmode: str) -> MfaStatus:
+    """Set the failmode alone (a locked, audited edit; nothing written when unchanged)."""
+    from duoctl.config.edit import edit_config
+
+    with edit_config(path) as edit:
+        if failmode != edit.before.external_mfa_failmode:
+            edit.set_failmode(failmode)
+        after = edit.after()
+    names = tuple(p.name for p in after.enabled_providers())
+    return _status(after.external_mfa_enabled, names, after.external_mfa_failmode)

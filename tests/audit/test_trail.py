@@ -29,7 +29,7 @@ def _ok(config: Path, *args: str) -> None:
 def test_each_change_appends_one_record_with_who_what_when(config_path: Path) -> None:
     _ok(config_path, "provider", "disable", "p1")
     _ok(config_path, "platform", "url", "set", "https://pam.example.com")
-    _ok(config_path, "mfa", "enable", "--yes")
+    _ok(config_path, "mfa", "enable", "--yes", "--failmode", "closed")
     _ok(config_path, "mfa", "status")  # reads: no record
     _ok(config_path, "provider", "disable", "p1")  # nothing changed: no record
     _ok(config_path, "platform", "url", "unset")
@@ -83,7 +83,7 @@ def test_a_refused_change_is_recorded_with_its_error_kind(config_path: Path) -> 
         ).returncode
         == 4
     )
-    _ok(config_path, "mfa", "enable", "--yes")
+    _ok(config_path, "mfa", "enable", "--yes", "--failmode", "closed")
     for name in ("p0", "p1"):
         _ok(config_path, "provider", "disable", name)
     refused = run_duoctl(["provider", "disable", "p2"], config=config_path)
@@ -102,7 +102,7 @@ def test_a_refused_change_is_recorded_with_its_error_kind(config_path: Path) -> 
 def test_show_filters_by_provider_and_time(config_path: Path) -> None:
     _ok(config_path, "provider", "disable", "p1")
     _ok(config_path, "provider", "disable", "p2")
-    _ok(config_path, "mfa", "enable", "--yes")
+    _ok(config_path, "mfa", "enable", "--yes", "--failmode", "closed")
     shown = run_duoctl(["audit", "--provider", "p2", "--json"], config=config_path)
     assert shown.returncode == 0, shown.stderr
     data = json.loads(shown.stdout)["data"]

@@ -78,7 +78,9 @@ def write_config(
     mfa: bool = True,
     mode: int = 0o600,
 ) -> Path:
-    lines = ["schema_version = 1", "", "[external_mfa]", f"enabled = {str(mfa).lower()}", ""]
+    lines = ["schema_version = 1", "", "[external_mfa]", f"enabled = {str(mfa).lower()}"]
+    # A failmode chosen, as 'mfa enable' makes an operator do: unset would warn.
+    lines += ['failmode = "closed"', ""] if mfa else [""]
     for name, values in providers.items():
         lines.append(f'[providers."{name}"]')
         for key, value in values.items():

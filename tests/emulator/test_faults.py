@@ -130,3 +130,40 @@ def test_rate_limit_fails_the_client_spares_the_control_api_and_burns_no_code(
     emu.faults.rate_limit = None
     token = client.exchange_authorization_code_for_2fa_result(code, "alice")
     assert token["auth_result"]["status"] == "allow"
+
+
+def test_not_web_sdk_answers_authorize_with_duos_unauthorized_request(
+    emu: Emulator, client: Any
+) -> None:
+    emu.faults.not_web_sdk = True
+    # The health check is not refused (unverified for Duo: see docs/emulator-fidelity.md).
+    assert client.health_check()["stat"] == "OK"
+    answer = requests.get(
+        client.create_auth_url("alice", client.generate_state()),
+        verify=str(emu.ca_bundle),
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    assert "Location" not in answer.headers  # Duo shows it; the browser is not sent back
+    assert answer.json() == {
+        "error": "unauthorized_request",
+        "error_description": "Unauthorized OIDC request",
+    }
+    emu.faults.not_web_sdk = False
+    assert login_code(emu, client)
+
+
+def test_captive_portal_redirects_every_duo_endpoint_to_its_page(emu: Emulator) -> None:
+    emu.faults.captive_portal = True
+    first = requests.post(
+        url(emu, "/oauth/v1/health_check"),
+        verify=str(emu.ca_bundle),
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert (first.status_code, first.headers["Location"]) == (302, "/captive-portal")
+    followed = post(emu, "/oauth/v1/token")  # requests follows it, as the SDK's call does
+    assert followed.status_code == 200
+    assert followed.headers["Content-Type"].startswith("text/html")
+    assert requests.get(url(emu, "/emulator/health"), verify=str(emu.ca_bundle), timeout=10).ok

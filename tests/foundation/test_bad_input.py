@@ -25,7 +25,7 @@ READERS = [
     ["provider", "list"],
     ["provider", "show", "p0"],
     ["mfa", "status"],
-    ["mfa", "enable", "--yes"],
+    ["mfa", "enable", "--yes", "--failmode", "closed"],
     ["provider", "disable", "p0"],
     ["provider", "remove", "p0", "--yes"],
 ]
@@ -128,7 +128,7 @@ def test_unknown_top_level_tables_are_kept(cli: Cli, config_path: Path) -> None:
 
     assert cli(*add_args("p1"), input=SECRET + "\n").exit_code == 0
     assert cli("provider", "disable", "p0").exit_code == 0
-    assert cli("mfa", "enable", "--yes").exit_code == 0
+    assert cli("mfa", "enable", "--yes", "--failmode", "closed").exit_code == 0
     assert extra in config_path.read_text()
 
 

@@ -39,7 +39,7 @@ def _steps(first: str, second: str) -> list[tuple[list[str], str, dict[str, str]
         (["provider", "show", "prod", "--json"], "", {}),
         (["provider", "list"], "", {}),
         (["provider", "list", "--json"], "", {}),
-        (["mfa", "enable", "--yes"], "", {}),
+        (["mfa", "enable", "--yes", "--failmode", "closed"], "", {}),
         (["mfa", "status"], "", {}),
         (["mfa", "status", "--json"], "", {}),
         (["provider", "show", "ghost", "--json"], "", {"DUOCTL_CLIENT_SECRET": first}),

@@ -163,24 +163,28 @@ def test_mfa_enable_disable_status(cli: Cli, config_path: Path) -> None:
     assert status == {
         "enabled": False,
         "session_cookie_samesite": "Strict",
+        "failmode": None,
         "enabled_providers": [],
         "warnings": [],
     }
 
     # No provider yet: switching MFA on would lock everyone out. Refused (13), then forced.
     before = config_path.read_bytes()
-    refused = cli("mfa", "enable", "--yes")
+    refused = cli("mfa", "enable", "--yes", "--failmode", "closed")
     assert refused.exit_code == 13
     assert "error: refusing to enable external MFA" in refused.stderr
     assert "nobody could complete a login" in refused.stderr
     assert "--force does it anyway" in refused.stderr
     assert config_path.read_bytes() == before
-    enabled = cli("mfa", "enable", "--yes", "--force")
+    enabled = cli("mfa", "enable", "--yes", "--failmode", "closed", "--force")
     assert enabled.exit_code == 0
     assert "SameSite" in enabled.stderr
     assert "--force: no MFA provider is enabled" in enabled.stderr
-    assert tomllib.loads(config_path.read_text())["external_mfa"] == {"enabled": True}
-    again = cli("mfa", "enable", "--yes")
+    assert tomllib.loads(config_path.read_text())["external_mfa"] == {
+        "enabled": True,
+        "failmode": "closed",
+    }
+    again = cli("mfa", "enable", "--yes", "--failmode", "closed")
     assert (again.exit_code, again.stderr) == (
         0,
         "external MFA is already enabled; nothing changed\n",
@@ -197,27 +201,33 @@ def test_mfa_enable_disable_status(cli: Cli, config_path: Path) -> None:
     assert "session cookie SameSite: Lax" in text.stdout
 
     assert cli("mfa", "disable", "--yes").exit_code == 0
-    assert tomllib.loads(config_path.read_text())["external_mfa"] == {"enabled": False}
+    assert tomllib.loads(config_path.read_text())["external_mfa"] == {
+        "enabled": False,
+        "failmode": "closed",
+    }
 
 
 def test_mfa_enable_declined_changes_nothing(cli: Cli, config_path: Path) -> None:
     assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
     before = config_path.read_bytes()
-    result = cli("mfa", "enable", input="n\n", tty=True)
+    result = cli("mfa", "enable", input="closed\nn\n", tty=True)
     assert result.exit_code == 12
     assert config_path.read_bytes() == before
 
 
 def test_mfa_enable_confirmed_at_the_prompt(cli: Cli, config_path: Path) -> None:
     assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
-    result = cli("mfa", "enable", input="y\n", tty=True)
+    result = cli("mfa", "enable", input="closed\ny\n", tty=True)
     assert result.exit_code == 0, result.stderr
-    assert tomllib.loads(config_path.read_text())["external_mfa"] == {"enabled": True}
+    assert tomllib.loads(config_path.read_text())["external_mfa"] == {
+        "enabled": True,
+        "failmode": "closed",
+    }
 
 
 @pytest.mark.parametrize(
     "args",
-    [["mfa", "enable"], ["mfa", "disable"], ["provider", "remove", "prod"]],
+    [["mfa", "enable", "--failmode", "closed"], ["mfa", "disable"], ["provider", "remove", "prod"]],
     ids=" ".join,
 )
 def test_no_terminal_and_no_yes_is_a_usage_error_not_an_answer(
@@ -225,7 +235,8 @@ def test_no_terminal_and_no_yes_is_a_usage_error_not_an_answer(
 ) -> None:
     assert cli(*add_args("prod"), input=SECRET + "\n").exit_code == 0
     if args == ["mfa", "disable"]:
-        assert cli("mfa", "enable", "--yes").exit_code == 0  # something to disable
+        # something to disable
+        assert cli("mfa", "enable", "--yes", "--failmode", "closed").exit_code == 0
     before = config_path.read_bytes()
     # Piped "y" must not count as a person's yes.
     result = cli(*args, input="y\n")
@@ -290,7 +301,7 @@ def _foundation_commands() -> list[list[str]]:
     root = typer.main.get_command(app)
     assert isinstance(root, click.Group)
     found = []
-    for group in ("provider", "mfa", "admin"):
+    for group in ("provider", "mfa", "admin", "user"):
         sub = root.commands[group]
         assert isinstance(sub, click.Group)
         for name, command in sub.commands.items():
@@ -304,19 +315,21 @@ def _foundation_commands() -> list[list[str]]:
 def test_every_foundation_command_is_covered() -> None:
     # If a command is added, the parametrised help test below must learn about it.
     assert sorted(" ".join(c) for c in _foundation_commands()) == sorted(
-        " ".join(c) for c in HELP_COMMANDS
+        " ".join(c) for c in GROUP_COMMANDS
     )
 
 
-HELP_COMMANDS = (
+GROUP_COMMANDS = (
     [
         ["provider", name]
         for name in ("add", "create", "list", "show", "edit", "remove", "enable", "disable")
     ]
     + [["provider", "secret", "reveal"]]
-    + [["mfa", name] for name in ("enable", "disable", "status")]
+    + [["mfa", name] for name in ("enable", "disable", "status", "failmode")]
     + [["admin", name] for name in ("login", "status", "logout")]
+    + [["user", "show"]]
 )
+HELP_COMMANDS = [*GROUP_COMMANDS, ["logs"]]
 
 
 @pytest.mark.parametrize("command", HELP_COMMANDS, ids=" ".join)
@@ -330,8 +343,8 @@ def test_help_has_an_example(cli: Cli, command: list[str]) -> None:
 # Groups count as commands: each help screen shows a runnable example.
 @pytest.mark.parametrize(
     "group",
-    [[], ["mfa"], ["provider"], ["admin"], ["provider", "secret"]],
-    ids=["root", "mfa", "provider", "admin", "provider-secret"],
+    [[], ["mfa"], ["provider"], ["admin"], ["provider", "secret"], ["user"]],
+    ids=["root", "mfa", "provider", "admin", "provider-secret", "user"],
 )
 def test_group_help_has_an_example(cli: Cli, group: list[str]) -> None:
     result = cli(*group, "--help")

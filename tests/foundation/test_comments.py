@@ -110,7 +110,7 @@ def hand_written(config_path: Path) -> Path:
         (["provider", "edit", "alpha", "--client-id", "DIZZZZZZZZZZZZZZZZZZ"],
          "[providers.alpha]",
          lambda d: d["providers"]["alpha"]["client_id"] == "DIZZZZZZZZZZZZZZZZZZ"),
-        (["mfa", "enable", "--yes"], "[external_mfa]",
+        (["mfa", "enable", "--yes", "--failmode", "closed"], "[external_mfa]",
          lambda d: d["external_mfa"]["enabled"] is True),
         (["provider", "remove", "beta", "--yes"], "[providers.beta]",
          lambda d: set(d["providers"]) == {"alpha", "gamma"}),
@@ -169,7 +169,7 @@ def test_every_edit_in_a_row_keeps_the_untouched_parts(cli: Cli, hand_written: P
     for args in (
         ["provider", "disable", "alpha"],
         ["provider", "edit", "beta", "--endpoint", "api-dddd4444.duosecurity.com"],
-        ["mfa", "enable", "--yes"],
+        ["mfa", "enable", "--yes", "--failmode", "closed"],
         # alpha first: removing beta, the last enabled provider, would be a lockout.
         ["provider", "enable", "alpha"],
         ["provider", "remove", "beta", "--yes"],

@@ -56,7 +56,10 @@ def test_parallel_enable_disable_and_mfa_lose_no_update(config_path: Path) -> No
     write_private(config_path, text)
     # Each process changes a different key: a lost update would show as a key left behind.
     commands = [["provider", "disable", f"p{i}"] for i in range(PARALLEL - 2)]
-    commands += [["provider", "enable", f"p{PARALLEL - 1}"], ["mfa", "enable", "--yes"]]
+    commands += [
+        ["provider", "enable", f"p{PARALLEL - 1}"],
+        ["mfa", "enable", "--yes", "--failmode", "closed"],
+    ]
 
     results = _run_parallel(commands, config_path)
 

@@ -200,7 +200,7 @@ def test_sigkill_during_config_edits_never_tears_the_file(config_path: Path) -> 
 def test_a_killed_writers_temp_file_is_cleaned_by_the_next_edit(
     cli: CliRunnerFixture, config_path: Path
 ) -> None:
-    assert cli("mfa", "enable", "--yes", "--force").exit_code == 0
+    assert cli("mfa", "enable", "--yes", "--failmode", "closed", "--force").exit_code == 0
     stale = config_path.parent / ".config.toml.0123456789ab.tmp"
     stale.write_text("half a config")
     unrelated = config_path.parent / "notes.tmp"

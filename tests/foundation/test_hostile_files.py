@@ -66,7 +66,7 @@ HOSTILE = {
 }
 
 READERS = [["provider", "list"], ["mfa", "status", "--json"], ["provider", "show", "p0"]]
-WRITERS = [["mfa", "enable", "--yes"], ["provider", "disable", "p0"]]
+WRITERS = [["mfa", "enable", "--yes", "--failmode", "closed"], ["provider", "disable", "p0"]]
 
 
 def _fingerprint(path: Path) -> tuple[int, int, int]:

@@ -94,11 +94,11 @@ def test_a_bad_value_in_the_file_is_a_config_error(tmp_path: Path) -> None:
 
 def test_mfa_enable_warns_while_the_url_is_unset(tmp_path: Path) -> None:
     config = _config(tmp_path)
-    enabled = run_duoctl(["mfa", "enable", "--yes"], config=config)
+    enabled = run_duoctl(["mfa", "enable", "--yes", "--failmode", "closed"], config=config)
     assert enabled.returncode == 0
     assert "URL Application parameter is not set" in enabled.stderr
     run_duoctl(["mfa", "disable", "--yes"], config=config)
     run_duoctl(["platform", "url", "set", "https://pam.example.com"], config=config)
-    quiet = run_duoctl(["mfa", "enable", "--yes"], config=config)
+    quiet = run_duoctl(["mfa", "enable", "--yes", "--failmode", "closed"], config=config)
     assert quiet.returncode == 0
     assert "URL Application" not in quiet.stderr

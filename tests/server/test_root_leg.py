@@ -66,7 +66,9 @@ def test_full_lifecycle_on_systemd_creds(emulator: Emulator, tmp_path: Path) -> 
     assert (data["secret_present"], data["secret_backend"]) == (True, "systemd-creds")
     assert str(creds) in data["secret_store"]
 
-    assert run("--config", config, "mfa", "enable", "--yes", env=env).code == 0
+    assert (
+        run("--config", config, "mfa", "enable", "--yes", "--failmode", "closed", env=env).code == 0
+    )
     login = _login(config, env)
     assert login["code"] == 0, login["stderr"]
     assert json.loads(str(login["stdout"]))["data"]["allowed"] is True

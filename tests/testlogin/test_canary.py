@@ -118,7 +118,7 @@ def _world(tmp_path: Path, *, emulator_knows_the_canary: bool = True) -> Iterato
         assert "secret stored in the OS keyring" in added.stderr
         world.assert_clean(added)
         # doctor checks the external-MFA parameter too: set it, so only Duo can fail it.
-        enabled = world.duoctl("mfa", "enable", "--yes")
+        enabled = world.duoctl("mfa", "enable", "--yes", "--failmode", "closed")
         assert enabled.code == ExitCode.OK, enabled.stderr
         try:
             yield world

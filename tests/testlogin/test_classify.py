@@ -11,8 +11,9 @@ import pytest
 import requests
 from duo_universal import DuoException
 
-from duoctl.duoclient import CallContext, ca_bundle_fix, classify, proxy_fix
-from duoctl.errors import DuoProtocolError, DuoUnreachable, ExitCode
+from duoctl.duoclient import CallContext, bounded, ca_bundle_fix, classify, proxy_fix
+from duoctl.errors import DuoProtocolError, DuoRateLimited, DuoUnreachable, ExitCode
+from duoctl.httpanswer import HttpAnswer, parse_retry_after
 from testlogin.helpers import forbidding_proxy, free_port
 
 HOST = "api-1234abcd.duosecurity.com"
@@ -125,13 +126,139 @@ def test_the_username_check_names_the_username() -> None:
         DuoException("The username is invalid."),
         HOST,
         "the code exchange",
-        CallContext(username="Alice"),
+        CallContext(username="ACME\\Alice"),
     )
 
     assert isinstance(err, DuoProtocolError)
     assert err.message == (
-        "Duo's answer is for another user than 'Alice', who started the login (the code exchange)"
+        "Duo's answer names another user than 'ACME\\Alice' (the code exchange): Duo matched "
+        "the login to a user it spells differently, and the Duo SDK compares names exactly"
     )
+    assert err.hint is not None
+    assert "(case, Alice@domain vs Alice, DOMAIN\\Alice, or an alias" in err.hint
+    assert "'Username normalization' setting of the application" in err.hint
+    assert err.data == {"cause": "username_mismatch", "username_sent": "ACME\\Alice"}
+
+
+# ---- issue 15, row 4: a 429's Retry-After, read when present --------------------------------
+
+RATE_LIMITED_BODY = {"stat": "FAIL", "code": 42901, "message": "Too Many Requests"}
+
+
+def test_a_42901_body_without_a_second_look_advises_a_minute() -> None:
+    # The token exchange passes Duo's body on; Retry-After is unknown without a look.
+    error = classify(DuoException(RATE_LIMITED_BODY), HOST, "the code exchange")
+    assert isinstance(error, DuoRateLimited)
+    assert error.exit_code == ExitCode.DUO_UNREACHABLE
+    assert error.message == (
+        f"Duo rate limited the code exchange on {HOST} (HTTP 429, 42901 Too Many Requests): "
+        "no Retry-After given; Duo counts its limits per minute, so retry in a minute"
+    )
+    assert error.data == {"http_status": 429, "retry_after_seconds": None}
+
+
+def test_a_second_look_supplies_the_retry_after() -> None:
+    answer = HttpAnswer(429, "application/json", 30)
+    error = classify(DuoException(RATE_LIMITED_BODY), HOST, ACTION, answer=answer)
+    assert error.message.endswith("retry after 30 s")
+
+
+def test_bounded_looks_once_only_at_http_level_failures() -> None:
+    looked: list[tuple[str, str]] = []
+
+    def probe(host: str, ca_bundle: str, timeout: float) -> HttpAnswer | None:
+        looked.append((host, ca_bundle))
+        return HttpAnswer(429, "text/html", 12)
+
+    def fails(cause: object) -> None:
+        raise DuoException(cause)
+
+    context = CallContext(provider="p", ca_bundle="/etc/duo-ca.pem")
+    with pytest.raises(DuoProtocolError, match=r"not Duo's API \(bad or empty JSON\)"):
+        bounded(
+            lambda: fails(ValueError("x")), host=HOST, action=ACTION, timeout=5,
+            context=context, probe=probe,
+        )  # fmt: skip
+    assert looked == []  # a ValueError is not a JSONDecodeError: nothing to look at
+    import json
+
+    try:
+        json.loads("<html>")
+    except json.JSONDecodeError as exc:
+        decode_error = exc
+    with pytest.raises(DuoRateLimited, match=r"\(HTTP 429\): retry after 12 s"):
+        bounded(
+            lambda: fails(decode_error), host=HOST, action=ACTION, timeout=5,
+            context=context, probe=probe,
+        )  # fmt: skip
+    assert looked == [(HOST, "/etc/duo-ca.pem")]
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120),
+        (" 0 ", 0),
+        ("Wed, 21 Oct 2015 07:28:30 GMT", 30),  # 30 s after the fixed "now" below
+        ("Wed, 21 Oct 2015 07:27:00 GMT", 0),  # in the past: retry now
+        ("soon", None),
+        ("-5", None),
+        ("", None),
+        (None, None),
+        (str(10**9), None),
+    ],
+)
+def test_retry_after_in_both_of_rfc_9110s_forms(header: str | None, seconds: int | None) -> None:
+    now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    assert parse_retry_after(header, now=lambda: now) == seconds
+
+
+@pytest.mark.parametrize(
+    ("error", "direction"),
+    [
+        ("ImmatureSignatureError", "is behind Duo's by more than 60 s"),
+        ("ExpiredSignatureError", "is ahead of Duo's"),
+    ],
+)
+def test_a_token_outside_its_window_names_the_clocks_direction(error: str, direction: str) -> None:
+    import jwt
+
+    cause = getattr(jwt, error)("The token is not yet valid (iat)")
+    classified = classify(DuoException(cause), HOST, "the code exchange")
+    assert classified.exit_code == ExitCode.DUO_PROTOCOL
+    assert classified.message.endswith(f"this machine's clock {direction}")
+    assert classified.hint is not None
+    assert "duoctl doctor" in classified.hint
+
+
+@pytest.mark.parametrize(
+    ("answer", "shape"),
+    [
+        (HttpAnswer(302, "text/html", None), "a redirect, HTTP 302"),
+        (HttpAnswer(200, "text/html", None), "an HTML page"),
+        (HttpAnswer(400, "application/json", None), "bad or empty JSON"),  # Duo again
+        (None, "bad or empty JSON"),
+    ],
+)
+def test_a_page_in_duos_place_is_described_by_the_second_look(
+    answer: HttpAnswer | None, shape: str
+) -> None:
+    import json
+
+    try:
+        json.loads("<html>")
+    except json.JSONDecodeError as exc:
+        error = classify(DuoException(exc), HOST, ACTION, answer=answer)
+    assert isinstance(error, DuoProtocolError)
     assert (
-        err.hint == "usernames are case-sensitive: check that 'Alice' is exactly the Duo username"
+        error.message == f"{HOST} answered {ACTION} with something that is not Duo's API ({shape})"
     )
+    assert error.hint is not None
+    assert error.hint.startswith("a captive portal or a TLS-intercepting proxy")
+
+
+def test_a_hostile_content_type_is_cleaned() -> None:
+    from duoctl.httpanswer import media_type
+
+    assert media_type("text/html\x1b[2J; charset=utf-8") == "text/html[2j"
+    assert media_type(None) == ""

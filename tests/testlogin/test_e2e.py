@@ -98,8 +98,11 @@ def test_token_for_another_user_is_refused(real_secret_service: None, tmp_path: 
             KeyringSecretStore(config).delete(PROVIDER)
 
     assert result.code == ExitCode.DUO_PROTOCOL, result.stderr
-    assert "another user than 'Alice', who started the login" in result.stderr
-    assert "usernames are case-sensitive: check that 'Alice' is exactly" in result.stderr
+    flat = " ".join(result.stderr.split())
+    assert "Duo's answer names another user than 'Alice' (the code exchange)" in flat
+    assert "pass --username exactly as the Duo Admin Panel spells the user" in flat
+    assert "'Username normalization' setting" in flat
+    assert "case-sensitive" not in flat  # Duo is not: it found alice for Alice
     assert "ALLOWED" not in result.stdout
     assert_port_closed(callback_port_from_prompt(result.stderr))
 

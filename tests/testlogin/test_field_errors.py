@@ -278,6 +278,7 @@ def test_nothing_back_at_the_listener_is_the_browser_never_coming_back(
         "waited_seconds": 2.0,
         "listener_port": port,
         "requests_refused_by_listener": 0,
+        "refused_by_reason": {},
         "browser": "none",
     }
     assert_port_closed(port)

@@ -407,16 +407,22 @@ def test_no_callback_within_the_timeout_is_duo_timeout(world: World) -> None:
     assert f"localhost%3A{port}" in url
 
 
+def _redirect_uri(url: str) -> tuple[int, str]:
+    """The listener's port and path, from a prompt URL's redirect_uri."""
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    redirect = urlsplit(query["redirect_uri"])
+    return redirect.port or 0, redirect.path
+
+
 class StaleTabBrowser(IdleBrowser):
     """Comes back to the listener at once, but with another login's state (an old tab)."""
 
     name = "stale"
 
     def open(self, url: str) -> None:
-        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-        redirect = urlsplit(query["redirect_uri"])
-        target = f"{redirect.path}?{urlencode({'duo_code': CODE, 'state': 'another-login'})}"
-        assert get(redirect.port or 0, target).status == 400  # refused; the wait goes on
+        port, path = _redirect_uri(url)
+        target = f"{path}?{urlencode({'duo_code': CODE, 'state': 'another-login'})}"
+        assert get(port, target).status == 400  # refused; the wait goes on
 
 
 class WaitingAtDuoBrowser(IdleBrowser):
@@ -447,20 +453,49 @@ def test_a_timeout_with_nothing_at_the_listener_says_the_browser_never_came_back
     assert f"ssh -L {port}:localhost:{port}" in info.value.hint
 
 
-def test_a_timeout_after_refused_requests_says_the_browser_came_back_wrong(world: World) -> None:
+class WrongPathBrowser(IdleBrowser):
+    """Comes back to the listener's port, but not to its one-time path."""
+
+    name = "wrong-path"
+
+    def open(self, url: str) -> None:
+        port, _ = _redirect_uri(url)
+        assert get(port, "/duoctl/callback/0000?state=x").status == 404
+
+
+@pytest.mark.parametrize(
+    ("browser", "message", "cause", "reason"),
+    [
+        (
+            StaleTabBrowser,
+            "a callback reached the listener with another login's state (1 time(s)), and "
+            "none with this login's state came in 0.5 s",
+            "state_mismatch",
+            "wrong_state",
+        ),
+        (
+            WrongPathBrowser,
+            "the browser came back to the listener, but never with this login's callback: "
+            "1 request(s) refused (wrong path, state or Host) in 0.5 s",
+            "no_valid_callback",
+            "wrong_path",
+        ),
+    ],
+)
+def test_a_timeout_after_refused_requests_says_how_the_browser_came_back_wrong(
+    world: World, browser: type[IdleBrowser], message: str, cause: str, reason: str
+) -> None:
     world.add("prod")
-    world.browser = StaleTabBrowser()
+    world.browser = browser()
 
     with pytest.raises(DuoTimeout) as info:
         world.run(timeout=0.5)
 
-    assert info.value.message == (
-        "the browser came back to the listener, but never with this login's callback: "
-        "1 request(s) refused (wrong path, state or Host) in 0.5 s"
-    )
+    assert info.value.message == message
     assert info.value.data is not None
-    assert info.value.data["cause"] == "no_valid_callback"
+    assert info.value.data["cause"] == cause
     assert info.value.data["requests_refused_by_listener"] == 1
+    assert info.value.data["refused_by_reason"] == {reason: 1}
     assert world.duo.exchanged == []
 
 

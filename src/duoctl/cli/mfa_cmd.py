@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
 
 from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, YesOption, confirm
@@ -20,30 +21,95 @@ HELP = (
 GROUP = CommandGroup("mfa", HELP)
 
 
+FailmodeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--failmode",
+        metavar="closed|open",
+        help="While Duo cannot be reached: closed locks users out, open lets them in "
+        "without a second factor. Asked at a terminal when not set yet.",
+        show_default=False,
+    ),
+]
+
+
 def _status_dict(status: MfaStatus) -> dict[str, Any]:
     return {
         "enabled": status.enabled,
         "session_cookie_samesite": status.same_site,
+        "failmode": status.failmode,
         "enabled_providers": list(status.enabled_providers),
         "warnings": list(status.warnings),
     }
 
 
+def _failmode_choice(value: str) -> str:
+    from duoctl.config.model import FAILMODE_CHOICES
+    from duoctl.errors import ValidationError
+
+    if value not in FAILMODE_CHOICES:
+        raise ValidationError(
+            f"failmode must be closed or open, not {value!r}",
+            hint="closed: users are locked out while Duo cannot be reached; open: they log "
+            "in without a second factor",
+        )
+    return value
+
+
+def _ask_failmode(state: AppState, given: str | None, current: str | None) -> str | None:
+    """The failmode to write: the flag's, else none when one is set, else a person's answer.
+
+    Never a default: closed can lock every user out during an outage, open lets them in
+    without a second factor. Without a terminal nobody can choose, so the command stops
+    and says how to choose, rather than guess either way.
+    """
+    from duoctl.errors import UsageError
+    from duoctl.mfa import FAILMODE_CONSEQUENCE
+
+    if given is not None:
+        return _failmode_choice(given)
+    if current is not None:
+        return None
+    if not state.interactive():
+        raise UsageError(
+            "external MFA needs a failmode, and standard input is not a terminal to ask",
+            hint="pass --failmode closed (users are locked out while Duo cannot be reached) "
+            "or --failmode open (they log in without a second factor)",
+        )
+    for mode, consequence in FAILMODE_CONSEQUENCE.items():
+        state.streams.err_console.print(f"  {mode}: {consequence}", markup=False)
+    answer = typer.prompt(
+        "Failmode", type=click.Choice(["closed", "open"]), err=True, show_choices=True
+    )
+    return str(answer)
+
+
 @GROUP.command("enable")
-def enable(ctx: typer.Context, yes: YesOption = False, force: ForceOption = False) -> None:
+def enable(
+    ctx: typer.Context,
+    yes: YesOption = False,
+    force: ForceOption = False,
+    failmode: FailmodeOption = None,
+) -> None:
     """Switch external MFA on, after showing the platform's SameSite caution.
 
-    Refused while no provider is enabled (every login would fail), unless --force.
+    Refused while no provider is enabled (every login would fail), unless --force. The
+    failmode is asked for at a terminal when none is set; a script passes --failmode.
 
-    Example: duoctl mfa enable --yes
+    Example: duoctl mfa enable --yes --failmode closed
     """
     from duoctl.config.store import load_config
     from duoctl.lockout import refuse_lockout
-    from duoctl.mfa import NO_PROVIDER_WARNING, SAMESITE_CAUTION, set_external_mfa
+    from duoctl.mfa import NO_PROVIDER_WARNING, SAMESITE_CAUTION, set_external_mfa, set_failmode
 
     state: AppState = ctx.obj
     config = load_config(state.write_path)
     if config.external_mfa_enabled:
+        if failmode is not None and _failmode_choice(failmode) != config.external_mfa_failmode:
+            after = set_failmode(state.write_path, failmode)
+            state.streams.status(f"external MFA is already enabled; failmode is now {failmode}")
+            _warn_open(state, after)
+            return
         state.streams.status("external MFA is already enabled; nothing changed")
         return
     # Refused before the question: asking, then refusing, wastes the operator's "yes".
@@ -55,11 +121,14 @@ def enable(ctx: typer.Context, yes: YesOption = False, force: ForceOption = Fals
     )
     if not config.enabled_providers():  # only reachable with --force
         state.streams.warn(f"--force: {NO_PROVIDER_WARNING}")
+    chosen = _ask_failmode(state, failmode, config.external_mfa_failmode)
     confirm(state, "Enable external MFA?", yes=yes)
-    after = set_external_mfa(state.write_path, True, force=force)
+    after = set_external_mfa(state.write_path, True, force=force, failmode=chosen)
     state.streams.status(
-        f"external MFA is enabled; session cookie SameSite is now {after.same_site} (was Strict)"
+        f"external MFA is enabled; session cookie SameSite is now {after.same_site} (was "
+        f"Strict); failmode {after.failmode}"
     )
+    _warn_open(state, after)
     if config.platform_url is None:
         from duoctl.platform_url import UNSET_WARNING
 
@@ -85,6 +154,45 @@ def disable(ctx: typer.Context, yes: YesOption = False) -> None:
     state.streams.status(f"external MFA is disabled; session cookie SameSite is {after.same_site}")
 
 
+def _warn_open(state: AppState, status: MfaStatus) -> None:
+    from duoctl.mfa import FAILMODE_OPEN_WARNING
+
+    if status.failmode == "open":
+        state.streams.warn(FAILMODE_OPEN_WARNING)
+
+
+@GROUP.command("failmode")
+def failmode_cmd(
+    ctx: typer.Context,
+    mode: Annotated[
+        str | None,
+        typer.Argument(metavar="[closed|open]", help="Set it; without: show it."),
+    ] = None,
+    yes: YesOption = False,
+) -> None:
+    """Show or set what the platform does with logins while Duo cannot be reached.
+
+    closed: nobody can log in during a Duo outage. open: users log in without a second
+    factor (asks for confirmation).
+
+    Example: duoctl mfa failmode closed
+    """
+    from duoctl.mfa import FAILMODE_CONSEQUENCE, mfa_status, set_failmode
+
+    state: AppState = ctx.obj
+    if mode is None:
+        current = mfa_status(state.config_path).failmode
+        shown = f"{current}: {FAILMODE_CONSEQUENCE[current]}" if current else "not set"
+        state.streams.console.print(f"failmode: {shown}", markup=False)
+        return
+    chosen = _failmode_choice(mode)
+    if chosen == "open":
+        confirm(state, f"Set failmode open? {FAILMODE_CONSEQUENCE['open']}.", yes=yes)
+    after = set_failmode(state.write_path, chosen)
+    state.streams.status(f"failmode is {chosen}: {FAILMODE_CONSEQUENCE[chosen]}")
+    _warn_open(state, after)
+
+
 @GROUP.command("status")
 def status(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """Show whether external MFA is on, the effective SameSite, and enabled providers.
@@ -103,6 +211,7 @@ def status(ctx: typer.Context, json_output: JsonOption = False) -> None:
     out = state.streams.console
     out.print(f"external MFA: {'enabled' if result.enabled else 'disabled'}", markup=False)
     out.print(f"session cookie SameSite: {result.same_site}", markup=False)
+    out.print(f"failmode: {result.failmode or 'not set'}", markup=False)
     out.print("enabled providers: " + (", ".join(result.enabled_providers) or "none"), markup=False)
     for warning in result.warnings:
         state.streams.warn(warning)

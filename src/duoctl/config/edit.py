@@ -103,6 +103,9 @@ class ConfigEdit:
     def set_external_mfa(self, enabled: bool) -> None:
         self._changes.append(_Change("table", "external_mfa", {"enabled": enabled}))
 
+    def set_failmode(self, failmode: str) -> None:
+        self._changes.append(_Change("table", "external_mfa", {"failmode": failmode}))
+
     def set_secrets(self, **fields: str | None) -> None:
         """Set keys of [secrets]; None removes one."""
         self._changes.append(_Change("table", "secrets", dict(fields)))

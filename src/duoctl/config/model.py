@@ -14,7 +14,9 @@ SCHEMA_VERSION = 1
 PROVIDER_TYPE_DUO = "duo"
 
 PROVIDER_KEYS = ("type", "enabled", "endpoint", "client_id", "ca_bundle")
-EXTERNAL_MFA_KEYS = ("enabled",)
+EXTERNAL_MFA_KEYS = ("enabled", "failmode")
+# What the platform does with a login while Duo cannot be reached (issue 15, row 7).
+FAILMODE_CHOICES = ("closed", "open")
 SECRETS_KEYS = ("backend", "systemd_creds_key", "migrating_from", "migrating_to")
 AUDIT_KEYS = ("syslog", "syslog_socket")
 PLATFORM_KEYS = ("url", "ca_bundle")
@@ -62,6 +64,7 @@ class Config(NamedTuple):
     exists: bool
     schema_version: int = SCHEMA_VERSION
     external_mfa_enabled: bool = False
+    external_mfa_failmode: str | None = None  # "closed" | "open"; None: never chosen
     providers: Mapping[str, Provider] = _NO_PROVIDERS
     unknown_top_level: tuple[str, ...] = ()
     secrets_backend: str = "auto"
@@ -204,6 +207,9 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
     _reject_unknown(path, "external_mfa", mfa, EXTERNAL_MFA_KEYS)
     mfa_enabled = mfa.get("enabled", False)
     _expect(path, "external_mfa.enabled", mfa_enabled, bool, "a boolean (true/false)")
+    failmode = mfa.get("failmode")
+    if failmode is not None:
+        _choice(path, "external_mfa.failmode", failmode, FAILMODE_CHOICES)
     secrets = data.get("secrets", {})
     _expect(path, "secrets", secrets, dict, "a table")
     _reject_unknown(path, "secrets", secrets, SECRETS_KEYS)
@@ -234,6 +240,7 @@ def config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
         exists=True,
         schema_version=version,
         external_mfa_enabled=mfa_enabled,
+        external_mfa_failmode=failmode,
         providers=providers,
         unknown_top_level=unknown,
         secrets_backend=backend,

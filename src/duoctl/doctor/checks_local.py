@@ -22,7 +22,12 @@ from duoctl.doctor.model import (
     warn,
 )
 from duoctl.errors import ConfigError
-from duoctl.mfa import NO_PROVIDER_WARNING, same_site_for
+from duoctl.mfa import (
+    FAILMODE_CONSEQUENCE,
+    FAILMODE_OPEN_WARNING,
+    NO_PROVIDER_WARNING,
+    same_site_for,
+)
 
 _T = TypeVar("_T")
 
@@ -205,6 +210,7 @@ def check_mfa(config: Config | None, *, disabled_expected: bool = False) -> list
         return [
             skipped(GLOBAL_SCOPE, "mfa.enabled", reason, "fix the config checks first"),
             skipped(GLOBAL_SCOPE, "mfa.providers", reason, "fix the config checks first"),
+            skipped(GLOBAL_SCOPE, "mfa.failmode", reason, "fix the config checks first"),
         ]
     results: list[CheckResult] = []
     same_site = same_site_for(config.external_mfa_enabled)
@@ -284,4 +290,28 @@ def check_mfa(config: Config | None, *, disabled_expected: bool = False) -> list
                 enabled=[],
             )
         )
+    results.append(check_failmode(config))
     return results
+
+
+def check_failmode(config: Config) -> CheckResult:
+    """mfa.failmode: open warns with its consequence; unset warns only while MFA is on."""
+    mode = config.external_mfa_failmode
+    if mode == "open":
+        return warn(
+            GLOBAL_SCOPE,
+            "mfa.failmode",
+            FAILMODE_OPEN_WARNING,
+            "if a Duo outage must not let anyone in on a password alone: duoctl mfa failmode "
+            "closed",
+            failmode=mode,
+        )
+    if mode is None:
+        detail = "not set: what logins do while Duo cannot be reached is undecided"
+        fix = "duoctl mfa failmode closed (or open, accepting logins without a second factor)"
+        if config.external_mfa_enabled:
+            return warn(GLOBAL_SCOPE, "mfa.failmode", detail, fix, failmode=None)
+        return ok(GLOBAL_SCOPE, "mfa.failmode", detail + " (external MFA is off)", failmode=None)
+    return ok(
+        GLOBAL_SCOPE, "mfa.failmode", f"closed: {FAILMODE_CONSEQUENCE['closed']}", failmode=mode
+    )

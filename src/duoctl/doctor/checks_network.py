@@ -20,18 +20,26 @@ from typing import TypeVar
 
 from duoctl.config.model import Provider
 from duoctl.deadline import call_with_deadline
-from duoctl.doctor.model import CheckResult, fail, fix_first, ok, skipped, warn
-from duoctl.duoclient import DuoClientFactory, health_check, proxy_in_use
+from duoctl.doctor.checks_clock import clock_result, skipped_clock
+from duoctl.doctor.model import CheckResult, fail, ok, warn
+from duoctl.doctor.ntp import NtpStatus, ntp_synchronised
+from duoctl.duoclient import (
+    CallContext,
+    DuoClientFactory,
+    Skew,
+    health_check,
+    proxy_in_use,
+)
 from duoctl.errors import DuoCredentialsRejected, DuoctlError, ValidationError
+from duoctl.field_failures import NOT_WEB_SDK_CAUSE
 from duoctl.output import safe_text
+from duoctl.tlschain import explain_untrusted, look_at_chain, pinned_bundle_info
 from duoctl.validation import is_duo_api_host
 
 Resolver = Callable[[str, int], list[str]]
 
 _T = TypeVar("_T")
 
-CLOCK_FAIL_SECONDS = 60.0  # the SDK's leeway on id_token iat/exp: beyond it logins break
-CLOCK_WARN_SECONDS = 10.0
 CERT_WARN_DAYS = 30
 # The health check never follows a redirect; the SDK only insists on a non-empty value.
 HEALTH_CHECK_REDIRECT_URI = "https://localhost/duoctl-doctor"
@@ -248,6 +256,25 @@ def check_tls(
             lambda: _handshake(host, port, address, context, timeout), timeout + 0.5, "TLS"
         )
     except ssl.SSLCertVerificationError as exc:
+        if ca_bundle is None and cafile is not None and exc.verify_code in _X509_UNTRUSTED:
+            # Duo's pinned bundle refused it: interception, or a bundle older than Duo's CA?
+            try:
+                presented = _bounded(
+                    lambda: look_at_chain(host, port, address, timeout), 2 * timeout + 0.5, "TLS"
+                )
+            except TimeoutError:
+                presented = None
+            detail, fix, extra = explain_untrusted(host, presented, pinned_bundle_info(cafile))
+            message = safe_text(exc.verify_message or exc, limit=MESSAGE_LIMIT)
+            return fail(
+                scope,
+                "tls",
+                f"{detail} ({message})",
+                fix,
+                verify_code=exc.verify_code,
+                verify_message=message,
+                **extra,
+            )
         return _verify_failure(scope, exc, host, ca_label, ca_bundle, provider_name)
     except TimeoutError:
         return fail(
@@ -288,6 +315,9 @@ def check_tls(
         "tls_version": version,
         "verified_against": str(cafile),
     }
+    if ca_bundle is None and cafile is not None:
+        pinned = pinned_bundle_info(cafile)
+        data |= {"pinned_bundle_source": pinned.source, "pinned_bundle_newest_ca": pinned.newest_ca}
     remaining = _remaining_text(days_left)
     detail = f"{subject}, issued by {issuer}, verified against {ca_label}; {remaining}"
     if not math.isnan(days_left) and days_left < warn_days:
@@ -382,6 +412,7 @@ def check_health(
     client_factory: DuoClientFactory,
     timeout: float,
     clock: Callable[[], float],
+    ntp_status: NtpStatus = ntp_synchronised,
 ) -> tuple[CheckResult, CheckResult]:
     """One health-check call answers two checks: ``clock`` (its timestamp) and
     ``credentials`` (whether Duo accepted the client assertion)."""
@@ -395,7 +426,10 @@ def check_health(
             redirect_uri=HEALTH_CHECK_REDIRECT_URI,
             ca_bundle=provider.ca_bundle,
         )
-        result = health_check(client, host=provider.endpoint, timeout=timeout, clock=clock)
+        context = CallContext(provider=provider.name, ca_bundle=provider.ca_bundle)
+        result = health_check(
+            client, host=provider.endpoint, timeout=timeout, clock=clock, context=context
+        )
     except DuoCredentialsRejected as exc:
         creds = fail(
             scope,
@@ -403,15 +437,17 @@ def check_health(
             f"Duo rejected Client ID {provider.client_id} with this Client Secret (invalid_client)",
             "copy both from the Duo Admin Panel's Web SDK application: fix the Client ID with "
             f"'duoctl provider edit {provider.name} --client-id ...' and the secret with "
-            f"'... --rotate-secret'; if both are right, this machine's clock may be minutes off",
+            f"'... --rotate-secret'. If both match the Admin Panel: {NOT_WEB_SDK_CAUSE}; "
+            "or this machine's clock may be minutes off",
             error_kind="duo_credentials",
         )
         # The rejection still carries Duo's time: a clock minutes off makes every assertion
         # look expired, so measuring it here can name the real cause.
         server_time = (exc.data or {}).get("server_time")
         if isinstance(server_time, int | float):
-            return _clock_result(scope, server_time - (started + clock()) / 2), creds
-        return _skipped_clock(scope, clock_skip_reason), creds
+            measured = Skew.measure(server_time, started, clock() - started)
+            return clock_result(scope, measured, ntp_status()), creds
+        return skipped_clock(scope, clock_skip_reason), creds
     except DuoctlError as exc:
         creds = fail(
             scope,
@@ -421,47 +457,11 @@ def check_health(
             exc.hint or "see the checks above; re-run when the endpoint answers",
             error_kind=exc.kind,
         )
-        return _skipped_clock(scope, clock_skip_reason), creds
+        return skipped_clock(scope, clock_skip_reason), creds
     creds = ok(
         scope,
         "credentials",
         f"Duo accepted Client ID {provider.client_id} (health check in {result.elapsed:.2f} s)",
         elapsed=round(result.elapsed, 3),
     )
-    return _clock_result(scope, result.skew), creds
-
-
-def _skipped_clock(scope: str, reason: str) -> CheckResult:
-    return skipped(scope, "clock", reason, fix_first("credentials"))
-
-
-def _clock_result(scope: str, skew: float | None) -> CheckResult:
-    if skew is None:
-        return warn(
-            scope,
-            "clock",
-            "Duo's health check carried no timestamp: skew unknown",
-            "re-run later; if it persists, check that the endpoint really is Duo",
-        )
-    direction = "behind" if skew > 0 else "ahead of"
-    amount = abs(skew)
-    detail = f"this machine's clock is {amount:.0f} s {direction} Duo's"
-    fix = "synchronise this machine's clock with NTP (e.g. timedatectl set-ntp true)"
-    data = {"skew_seconds": round(skew, 1)}
-    if amount > CLOCK_FAIL_SECONDS:
-        return fail(
-            scope,
-            "clock",
-            detail + f": beyond the {CLOCK_FAIL_SECONDS:.0f} s the Duo client tolerates",
-            fix,
-            **data,
-        )
-    if amount > CLOCK_WARN_SECONDS:
-        return warn(
-            scope,
-            "clock",
-            detail + f" (logins break beyond {CLOCK_FAIL_SECONDS:.0f} s)",
-            fix,
-            **data,
-        )
-    return ok(scope, "clock", f"within {max(amount, 1):.0f} s of Duo's", **data)
+    return clock_result(scope, result.measured, ntp_status()), creds

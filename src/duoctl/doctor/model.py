@@ -10,7 +10,7 @@ Scopes and ids (stable: scripts may match on them):
     ``config.found``, ``config.permissions``, ``config.parse``, ``config.schema``,
     ``config.valid``, ``secrets.backend``, ``secrets.files``, ``secrets.orphans``,
     ``mfa.enabled``,
-    ``mfa.providers``
+    ``mfa.providers``, ``mfa.failmode``
 ``provider:NAME``
     ``enabled`` (only for a disabled provider named on the command line), ``endpoint``,
     ``secret``, ``proxy``, ``dns``, ``tcp``, ``tls``, ``clock``, ``credentials``
@@ -54,6 +54,7 @@ TITLES: dict[str, str] = {
     "secrets.orphans": "Orphaned secrets",
     "mfa.enabled": "External MFA parameter",
     "mfa.providers": "Enabled providers",
+    "mfa.failmode": "Failmode",
     "platform.url": "Platform URL parameter",
     "platform.dns": "Platform DNS",
     "platform.tcp": "Platform port",

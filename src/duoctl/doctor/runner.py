@@ -51,6 +51,7 @@ from duoctl.doctor.model import (
     skipped_after,
     warn,
 )
+from duoctl.doctor.ntp import NtpStatus, ntp_synchronised
 from duoctl.duoclient import DuoClientFactory, official_client
 from duoctl.errors import ValidationError
 from duoctl.secrets import BackendInfo, SecretStore
@@ -90,6 +91,7 @@ class DoctorDeps:
     monotonic: Callable[[], float] = time.monotonic
     timeouts: Timeouts = Timeouts()
     cert_warn_days: float = CERT_WARN_DAYS
+    ntp_status: NtpStatus = ntp_synchronised
 
 
 def _noop(scope: str, check_id: str, result: CheckResult | None) -> None:
@@ -255,6 +257,7 @@ class _ProviderRun:
             client_factory=deps.client_factory,
             timeout=budget,
             clock=deps.clock,
+            ntp_status=deps.ntp_status,
         )
         self._emit(clock)
         self._emit(creds)

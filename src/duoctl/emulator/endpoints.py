@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from duoctl.emulator import page
-from duoctl.emulator.faults import Faults
+from duoctl.emulator.faults import UNAUTHORIZED_OIDC_BODY, Faults
 from duoctl.emulator.grants import (
     CODE_LIFETIME,
     PROMPT_LIFETIME,
@@ -254,6 +254,9 @@ class DuoEndpoints:
             return json_response(
                 400, {"error": exc.error, "error_description": exc.description}, exc.description
             )
+        if self._faults.not_web_sdk:
+            # After the request verified: the keys are real, the application is the wrong kind.
+            return json_response(400, UNAUTHORIZED_OIDC_BODY, reason="not_web_sdk fault")
         user = find_user(self._users, request.username)
         if user is None:
             return self._new_user(request)

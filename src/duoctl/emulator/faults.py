@@ -19,6 +19,13 @@ RATE_LIMITED_BODY: dict[str, object] = {
     "code": 42901,
     "message": "Too Many Requests",
 }
+# Duo's answer in the browser to an authorize request for such keys, quoted verbatim in
+# duo_universal_csharp issues 14 and 45 (Duo's answer in 14: create a Web SDK application).
+UNAUTHORIZED_OIDC_BODY: dict[str, object] = {
+    "error": "unauthorized_request",
+    "error_description": "Unauthorized OIDC request",
+}
+PORTAL_PATH = "/captive-portal"
 # What a bare ``--fault NAME`` turns a fault to, for the faults that are not plain flags.
 # 60 s: Duo's documented limits are per minute (duo_client_python issue 101, Duo's answer).
 SWITCHED_ON: dict[str, object] = {"rate_limit": 60}
@@ -35,6 +42,13 @@ class Faults:
     # The id_token's nonce: "wrong" (not the one the client sent) or "missing" (no claim at
     # all). A relying party must refuse both; without them nothing proves that it checks.
     nonce_claim: Literal["ok", "wrong", "missing"] = "ok"
+    # The keys are not a Web SDK application's, or its Universal Prompt is not activated:
+    # authorize answers Duo's unauthorized_request (UNAUTHORIZED_OIDC_BODY) and no prompt.
+    not_web_sdk: bool = False
+    # A captive portal in the path: every request (but the control API's) is redirected to
+    # a network login page (PORTAL_PATH), which answers 200 with HTML. Not Duo's behaviour:
+    # a network device's, which a client must tell apart from Duo's answers.
+    captive_portal: bool = False
     # Retry-After seconds; None = off. Every Duo endpoint answers 429 with Duo's 42901 body
     # (RATE_LIMITED_BODY), as Duo does when an integration exceeds its rate limit.
     rate_limit: int | None = None

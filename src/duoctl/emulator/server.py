@@ -9,6 +9,7 @@ Connections are kept alive between requests, as Duo's are, until idle for KEEP_A
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import socket
@@ -36,7 +37,7 @@ from duoctl.emulator.endpoints import (
     html_response,
     json_response,
 )
-from duoctl.emulator.faults import RATE_LIMITED_BODY, Faults
+from duoctl.emulator.faults import PORTAL_PATH, RATE_LIMITED_BODY, Faults
 from duoctl.emulator.forms import BadBody, BodyTooLarge, parse_form, read_body
 from duoctl.emulator.page import PROMPT_PATH
 
@@ -164,7 +165,9 @@ class _Handler(BaseHTTPRequestHandler):
             report_bug(f"{method} {path}" if path in _ROUTES else method)
             response = json_response(500, {"stat": "FAIL", "code": 50000, "message": "bug"})
         if response.is_json and faults.non_json and not control:
-            response = html_response(response.status, page.not_json_page(response.status))
+            # Headers (a 429's Retry-After) stay: a front end's page replaces only the body.
+            page_response = html_response(response.status, page.not_json_page(response.status))
+            response = dataclasses.replace(page_response, headers=response.headers)
         self._reason = response.reason
         self._decision = response.decision
         if response.decision is not None and self.server.admin is not None:
@@ -199,6 +202,11 @@ class _Handler(BaseHTTPRequestHandler):
             query = dict(parse_qsl(query_string, keep_blank_values=True))
             authorizations = self.headers.get_all("Authorization") or []
             return control.handle(method, path, query, authorizations, raw)
+        if faults.captive_portal:
+            # In front of everything, as a portal sits in the network before Duo.
+            if path == PORTAL_PATH:
+                return html_response(200, page.error_page("Network login", "Log in first."))
+            return Response(302, b"", "text/html; charset=utf-8", PORTAL_PATH, "captive_portal")
         if faults.rate_limit is not None:
             # Before routing: a rate limiter sits in front of every endpoint, known or not.
             return Response(

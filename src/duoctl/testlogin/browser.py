@@ -12,8 +12,11 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urljoin, urlsplit
+
+if TYPE_CHECKING:
+    import requests
 
 
 class BrowserOpener(Protocol):
@@ -162,8 +165,30 @@ class FollowBrowser:
                     # A page that stays (an interactive prompt, Duo's own "timed out") is
                     # what a person would see too: the wait runs on to --timeout.
                     if response.status_code >= 400:
-                        self._fail(f"the Duo prompt page answered HTTP {response.status_code}")
+                        error = _duo_error(response)
+                        self._fail(
+                            f"the Duo prompt page answered HTTP {response.status_code}"
+                            + (f": {error}" if error else "")
+                        )
                     return
             self._fail(f"the Duo prompt redirected more than {self.MAX_HOPS} times")
         except requests.RequestException as exc:
             self._fail(f"the built-in browser failed: {type(exc).__name__}")
+
+
+def _duo_error(response: requests.Response) -> str | None:
+    """Duo's ``error (error_description)`` from a JSON error page, cleaned and cut (it is
+    the network's word), or None when the page is not one."""
+    from duoctl.output import safe_text
+
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return None
+    error = safe_text(body["error"], limit=60)
+    description = body.get("error_description")
+    if isinstance(description, str) and description:
+        return f"{error} ({safe_text(description, limit=200)})"
+    return error

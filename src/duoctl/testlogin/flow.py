@@ -28,13 +28,16 @@ from duoctl.duoclient import (
 )
 from duoctl.errors import (
     ConfigError,
+    DuoCredentialsRejected,
     DuoctlError,
     DuoDenied,
     DuoProtocolError,
     DuoTimeout,
+    DuoUnreachable,
     SecretStoreError,
     ValidationError,
 )
+from duoctl.field_failures import NOT_WEB_SDK_CAUSE, OUTAGE_HINT, UNAUTHORIZED_OIDC
 from duoctl.output import safe_text
 from duoctl.secrets import SecretStore
 from duoctl.testlogin.browser import BrowserOpener
@@ -136,6 +139,12 @@ def _wait_for_callback(
         if callback is not None:
             return callback
         stuck = browser.failure()
+        if stuck is not None and UNAUTHORIZED_OIDC in stuck:
+            raise DuoCredentialsRejected(
+                f"Duo refused to show its prompt for this Client ID: {stuck}",
+                hint=NOT_WEB_SDK_CAUSE[0].upper() + NOT_WEB_SDK_CAUSE[1:],
+                data={"cause": "not_web_sdk"},
+            )
         if stuck is not None:
             raise DuoProtocolError(
                 f"the login cannot complete: {stuck}",
@@ -160,6 +169,8 @@ def _timeout_error(
     """
     port = listener.port
     refused = listener.stray_requests
+    by_reason = dict(listener.strays)
+    wrong_state = by_reason.get("wrong_state", 0)
     sent_back = browser.sent_back()
     if sent_back is False:
         cause = "duo_never_answered"
@@ -168,6 +179,17 @@ def _timeout_error(
             "push to be approved or denied"
         )
         hint = "approve the push sooner, or raise --timeout (Duo drops the request after 5 minutes)"
+    elif wrong_state:
+        cause = "state_mismatch"
+        message = (
+            f"a callback reached the listener with another login's state ({wrong_state} "
+            f"time(s)), and none with this login's state came in {timeout:g} s"
+        )
+        hint = (
+            "two logins ran at once (another test-login, or the platform's own login in the "
+            "same browser), or the browser reused an old prompt URL: run one login at a "
+            "time and open the URL this run printed"
+        )
     elif refused:
         cause = "no_valid_callback"
         message = (
@@ -185,7 +207,8 @@ def _timeout_error(
             "Duo sends the browser back once the push is answered. If it was, the browser "
             f"could not reach http://{listener.advertised_host}:{port}: on another machine, "
             f"forward the port first (ssh -L {port}:localhost:{port} <user>@<this-host>). "
-            "If it was not, approve the push sooner or raise --timeout"
+            "If it was not, approve the push sooner or raise --timeout. If Duo's page said "
+            f"'Unauthorized OIDC request' ({UNAUTHORIZED_OIDC}): {NOT_WEB_SDK_CAUSE}"
         )
     return DuoTimeout(
         message,
@@ -195,6 +218,7 @@ def _timeout_error(
             "waited_seconds": timeout,
             "listener_port": port,
             "requests_refused_by_listener": refused,
+            "refused_by_reason": by_reason,
             "browser": browser.name,
         },
     )
@@ -216,8 +240,30 @@ def _callback_error(callback: Callback, username: str) -> DuoctlError:
 
 
 def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
+    config = deps.config_loader(deps.config_path)
+    try:
+        return _run_test_login(options, deps, config)
+    except DuoUnreachable as exc:
+        if exc.hint == OUTAGE_HINT:
+            # Duo is down for the platform too: say what its users meet meanwhile.
+            exc.hint = _outage_hint(config.external_mfa_failmode)
+        raise
+
+
+def _outage_hint(failmode: str | None) -> str:
+    from duoctl.mfa import FAILMODE_CONSEQUENCE
+
+    here = (
+        f"this platform's failmode is {failmode}: {FAILMODE_CONSEQUENCE[failmode]}"
+        if failmode in FAILMODE_CONSEQUENCE
+        else "this platform's failmode is not set ('duoctl mfa failmode closed|open')"
+    )
+    return f"{OUTAGE_HINT}; {here}"
+
+
+def _run_test_login(options: LoginOptions, deps: LoginDeps, config: Config) -> LoginResult:
     started = time.monotonic()
-    provider = choose_provider(deps.config_loader(deps.config_path), options.provider)
+    provider = choose_provider(config, options.provider)
     if not provider.enabled:
         deps.progress.note(
             f"provider {provider.name!r} is disabled: testing it anyway; the platform does not "
@@ -226,6 +272,12 @@ def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
     username = options.username or deps.login_name()
     if not username:
         raise ValidationError("no username: pass --username")
+    if not options.username:
+        # The login name is a guess at the Duo username: say so before Duo judges it.
+        deps.progress.note(
+            f"no --username: testing as {username!r}, this machine's login name; pass "
+            "--username with the user's Duo username if it differs"
+        )
     context = CallContext(provider=provider.name, ca_bundle=provider.ca_bundle, username=username)
     secret = _secret_for(deps, provider)
     _warn_about_proxy(deps, provider)

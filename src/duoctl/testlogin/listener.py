@@ -15,6 +15,7 @@ nothing is dropped to make room, so a browser arriving after the flood is served
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import errno
 import hmac
@@ -137,7 +138,9 @@ class CallbackListener:
         self._live: dict[socket.socket, float | None] = {}
         self._max_connections = _connection_cap()
         self.port = 0
-        self.stray_requests = 0
+        # Refused requests by why (wrong_path, wrong_method, wrong_host, two_hosts,
+        # wrong_state, incomplete): a wrong state says more than a wrong path (issue 15).
+        self.strays: collections.Counter[str] = collections.Counter()
         self.accept_errors = 0  # transient accept() failures survived (EMFILE, ...)
         self.shed_connections = 0  # silent connections dropped to make room
 
@@ -251,10 +254,15 @@ class CallbackListener:
         self._verdict = verdict
         self._verdict_ready.set()
 
-    def _count_stray(self) -> None:
+    @property
+    def stray_requests(self) -> int:
+        with self._stray_lock:
+            return sum(self.strays.values())
+
+    def _count_stray(self, reason: str) -> None:
         # Its own lock: it is also called while _lock is held (an incomplete callback).
         with self._stray_lock:
-            self.stray_requests += 1
+            self.strays[reason] += 1
 
     # ---- serving ----
     def _accept_loop(self, sock: socket.socket) -> None:
@@ -413,20 +421,20 @@ class CallbackListener:
             if key == "host" and key in headers:
                 # Which one counts would be a guess (the last one used to win): a rebinding
                 # page could put its own name first and ours last. Refuse them all.
-                self._count_stray()
+                self._count_stray("two_hosts")
                 return 400, "Bad request", "The request carried more than one Host header.", False
             headers[key] = value.strip()
         url = urlsplit(target)
         if url.path == "/favicon.ico":
             return 404, "Not found", "", False
         if url.path != self.path:
-            self._count_stray()
+            self._count_stray("wrong_path")
             return 404, "Not found", "This is duoctl's one-time Duo callback listener.", False
         if method != "GET":
-            self._count_stray()
+            self._count_stray("wrong_method")
             return 405, "Method not allowed", "Only GET is accepted here.", False
         if headers.get("host", "").lower() not in self._allowed_hosts():
-            self._count_stray()
+            self._count_stray("wrong_host")
             return 400, "Wrong host", "The request's Host header is not this listener's.", False
         query = parse_qs(url.query, keep_blank_values=True)
         state = _single(query, "state")
@@ -435,7 +443,7 @@ class CallbackListener:
             or state is None
             or not hmac.compare_digest(state.encode(), self._state.encode())
         ):
-            self._count_stray()
+            self._count_stray("wrong_state")
             return (
                 400,
                 "State mismatch",
@@ -449,7 +457,7 @@ class CallbackListener:
             error = _single(query, "error")
             code = _single(query, "duo_code") or _single(query, "code")
             if error is None and not code:
-                self._count_stray()
+                self._count_stray("incomplete")
                 return 400, "Incomplete callback", "Neither a code nor an error was sent.", False
             self._done.set()
             self._callbacks.put(
