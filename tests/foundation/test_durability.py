@@ -296,3 +296,29 @@ def test_a_planted_temp_name_is_never_written_through(
 
     assert victim.read_bytes() == b"the attacker's target\n"
     assert not (directory / "config.toml").exists()
+
+
+def test_a_failed_replace_reports_its_own_error_even_if_the_temp_file_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The clean-up of the temp file must never hide why the write failed: here the rename
+    # fails after something removed the temp file, so the clean-up's unlink fails too.
+    def rename_fails(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        os.unlink(src)
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr(os, "replace", rename_fails)
+    with pytest.raises(PermissionError):
+        fileio.replace_atomically(tmp_path / "config.toml", b"x\n")
+
+
+def test_a_lost_create_race_reports_file_exists_even_if_the_temp_file_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def link_loses(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        os.unlink(src)
+        raise FileExistsError(17, "File exists", str(dst))
+
+    monkeypatch.setattr(os, "link", link_loses)
+    with pytest.raises(FileExistsError):
+        fileio.create_exclusively(tmp_path / "key", b"x\n")
