@@ -281,3 +281,13 @@ def test_explain_that_cannot_read_the_log_keeps_the_logins_exit_code(
     said = " ".join(login.stderr.split())
     assert "--explain could not read Duo's record:" in said
     assert "'Grant read log'" in said
+
+
+@pytest.mark.parametrize("args", [["user", "show", ""], ["logs", "--user", " "]], ids=" ".join)
+def test_an_empty_username_is_refused_before_asking_duo(logged_in: Admin, args: list[str]) -> None:
+    # `duoctl user show "$NAME"` with NAME unset must not show whichever user Duo lists first.
+    before = len(logged_in.emulator.recent_requests(500))
+    result = logged_in.run(*args)
+    assert result.code == ExitCode.INVALID_INPUT, result.stderr
+    assert "error: the username is empty" in result.stderr
+    assert len(logged_in.emulator.recent_requests(500)) == before
