@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from admin.conftest import Admin
+from duoctl.admin import permissions
 from duoctl.emulator import EmulatedUser, Emulator, Outcome
 from duoctl.emulator.users import Phone
 from duoctl.errors import ExitCode
@@ -263,3 +264,30 @@ def test_explain_gives_up_after_its_wait_and_says_where_to_look(
     assert login.code == ExitCode.DUO_DENIED, login.stderr
     assert "has no record of this login for 'dan' yet" in login.stderr
     assert "duoctl logs --user dan" in login.stderr
+
+
+def test_explain_that_cannot_read_the_log_keeps_the_logins_exit_code(
+    with_provider: Admin,
+) -> None:
+    # README: "The exit code stays the login's (6 or 9)". An Admin API failure while looking
+    # for the record (here a grant taken away) must not replace Duo's deny with exit 14.
+    with_provider.emulator.admin_permissions.discard(permissions.READ_LOG)
+    login = _login(with_provider, "dan", "--explain", "--json")
+    assert login.code == ExitCode.DUO_DENIED, login.stderr
+    envelope = json.loads(login.stdout)
+    assert envelope["error"]["exit_code"] == ExitCode.DUO_DENIED
+    assert envelope["data"]["explanation"]["found"] is False
+    assert envelope["data"]["explanation"]["error"]["exit_code"] == ExitCode.PERMISSION
+    said = " ".join(login.stderr.split())
+    assert "--explain could not read Duo's record:" in said
+    assert "'Grant read log'" in said
+
+
+@pytest.mark.parametrize("args", [["user", "show", ""], ["logs", "--user", " "]], ids=" ".join)
+def test_an_empty_username_is_refused_before_asking_duo(logged_in: Admin, args: list[str]) -> None:
+    # `duoctl user show "$NAME"` with NAME unset must not show whichever user Duo lists first.
+    before = len(logged_in.emulator.recent_requests(500))
+    result = logged_in.run(*args)
+    assert result.code == ExitCode.INVALID_INPUT, result.stderr
+    assert "error: the username is empty" in result.stderr
+    assert len(logged_in.emulator.recent_requests(500)) == before

@@ -340,6 +340,24 @@ def test_help_has_an_example(cli: Cli, command: list[str]) -> None:
     assert f"duoctl {' '.join(command)}" in result.stdout
 
 
+def _click_command(path: list[str]) -> click.Command:
+    command = typer.main.get_command(app)
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return command
+
+
+@pytest.mark.parametrize("command", [*HELP_COMMANDS, ["test-login"]], ids=" ".join)
+def test_help_shows_the_whole_summary(cli: Cli, command: list[str]) -> None:
+    # Rich reads "[word]" in a help text as markup and drops it: "the [admin] table" once
+    # rendered as "the  table". The summary paragraph must reach the screen word for word.
+    summary = (_click_command(command).help or "").split("\n\n")[0].replace("\\[", "[")
+    result = cli(*command, "--help")
+    assert result.exit_code == 0
+    assert " ".join(summary.split()) in " ".join(result.stdout.split())
+
+
 # Groups count as commands: each help screen shows a runnable example.
 @pytest.mark.parametrize(
     "group",

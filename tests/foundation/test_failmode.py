@@ -92,3 +92,38 @@ def test_doctor_warns_on_open_naming_the_consequence(config: Path) -> None:
     assert checks["mfa.failmode"]["status"] == "warn"
     assert OPEN_CONSEQUENCE in checks["mfa.failmode"]["detail"]
     assert checks["mfa.failmode"]["fix"].endswith("duoctl mfa failmode closed")
+
+
+# ---- unset while external MFA is on: a hand-written config, or one from before failmode ----
+
+
+def _mfa_on_without_failmode(config: Path) -> Path:
+    config.write_text(config.read_text().replace("enabled = false", "enabled = true", 1))
+    assert _external_mfa(config) == {"enabled": True}
+    return config
+
+
+def test_doctor_warns_that_an_unset_failmode_is_undecided(config: Path) -> None:
+    report = run_duoctl(["doctor", "--json"], config=_mfa_on_without_failmode(config))
+    failmode = {c["id"]: c for c in json.loads(report.stdout)["data"]["checks"]}["mfa.failmode"]
+    assert failmode["status"] == "warn", failmode
+    assert failmode["detail"] == "not set: what logins do while Duo cannot be reached is undecided"
+    assert failmode["fix"].startswith("duoctl mfa failmode closed")
+
+
+def test_mfa_status_says_an_unset_failmode_and_how_to_set_it(config: Path) -> None:
+    status = run_duoctl(["mfa", "status", "--json"], config=_mfa_on_without_failmode(config))
+    assert status.returncode == 0, status.stderr
+    data = json.loads(status.stdout)["data"]
+    assert data["failmode"] is None
+    assert any(
+        "failmode is not set" in w and "'duoctl mfa failmode closed' or 'open'" in w
+        for w in data["warnings"]
+    ), data["warnings"]
+
+
+def test_with_mfa_off_an_unset_failmode_is_no_warning(config: Path) -> None:
+    # The control: the warning is about MFA on without a choice, not the key's absence.
+    report = run_duoctl(["doctor", "--json", "--expect-mfa-disabled"], config=config)
+    failmode = {c["id"]: c for c in json.loads(report.stdout)["data"]["checks"]}["mfa.failmode"]
+    assert failmode["status"] != "warn", failmode

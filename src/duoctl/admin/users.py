@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from duoctl.admin.session import AdminSession
+from duoctl.errors import ValidationError
 
 # What each status means for the next login through a Duo-protected application (Admin API
 # docs, "Users": "bypass" skips the second factor, "disabled" and "locked out" deny).
@@ -103,6 +104,13 @@ def lookup(session: AdminSession, username: str) -> UserView:
     """The user ``username`` as Duo has them. Duo matches usernames (and aliases)
     case-insensitively (Admin API docs, "Retrieve Users": ``username``), so no folding
     here: what Duo answers is the truth."""
+    if not username.strip():
+        # Refused here, never sent: what Duo does with an empty `username` filter is
+        # unverified (a filter it ignores would list every user, and the first would be
+        # shown as this one). `--user "$NAME"` with NAME unset lands here.
+        raise ValidationError(
+            "the username is empty", hint="give the user's Duo username, e.g. alice"
+        )
     users = session.users_by_name(username)
     if not users:
         return UserView(asked=username, found=False)

@@ -151,7 +151,8 @@ def logout(
         ),
     ] = False,
 ) -> None:
-    """Remove the Admin API credential: the [admin] table and its secret key.
+    # Raw, with "\[": Rich would read "[admin]" as markup and print "the  table".
+    r"""Remove the Admin API credential: the \[admin] table and its secret key.
 
     Example: duoctl admin logout --yes
     """

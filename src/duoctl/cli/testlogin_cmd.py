@@ -14,7 +14,7 @@ from duoctl.cli.options import JsonOption, finite_float
 from duoctl.cli.secret_options import SecretStdin, take_one_shot_secret
 from duoctl.cli.state import AppState
 from duoctl.duoclient import DEFAULT_LOGIN_WAIT, DEFAULT_NETWORK_TIMEOUT
-from duoctl.errors import DuoDenied, DuoTimeout
+from duoctl.errors import DuoctlError, DuoDenied, DuoTimeout
 from duoctl.output import safe_text
 from duoctl.testlogin.progress import Progress
 
@@ -323,18 +323,31 @@ def _explained(
             f"the Admin API credential is for {admin.host}, the provider uses "
             f"{chosen.endpoint}: the record may be in another Duo account's log"
         )
-    explanation = explain(
-        admin,
-        username=username,
-        application=chosen.client_id,
-        started=started,
-        txid=_txid(failure.data),
-        wait=wait,
-        notify=state.streams.status,
-    )
-    for line in explanation.lines():
-        state.streams.status(safe_text(line))
-    data = {**(failure.data or {}), "explanation": explanation.to_dict()}
+    try:
+        explanation = explain(
+            admin,
+            username=username,
+            application=chosen.client_id,
+            started=started,
+            txid=_txid(failure.data),
+            wait=wait,
+            notify=state.streams.status,
+        )
+    except DuoctlError as exc:
+        # The login's outcome is the answer asked for: an Admin API failure while looking
+        # for Duo's record (a grant missing, a 429, an outage) is said, and the exit code
+        # stays the login's (README: 6 or 9), not the lookup's.
+        fix = f" (fix: {exc.hint})" if exc.hint else ""
+        state.streams.warn(f"--explain could not read Duo's record: {exc.message}{fix}")
+        found: dict[str, Any] = {
+            "found": False,
+            "error": {"kind": exc.kind, "exit_code": int(exc.exit_code), "message": exc.message},
+        }
+    else:
+        for line in explanation.lines():
+            state.streams.status(safe_text(line))
+        found = explanation.to_dict()
+    data = {**(failure.data or {}), "explanation": found}
     return type(failure)(failure.message, hint=failure.hint, data=data)
 
 
