@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from duoctl.audit.record import fingerprint
 from duoctl.config.edit import ConfigEdit, edit_config
 from duoctl.config.model import Provider
-from duoctl.config.store import load_config
+from duoctl.config.reader import load_config
 from duoctl.errors import ConfigError, CredentialUnreadable, SecretStoreError, ValidationError
 from duoctl.lockout import refuse_lockout
 

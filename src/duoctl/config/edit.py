@@ -15,22 +15,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from duoctl.config.atomic import (
-    ensure_private_dir,
-    exclusive_lock,
-    remove_stale_temp_files,
-    write_atomic,
-)
 from duoctl.config.audit_hook import forward_record, record_change, record_failure
-from duoctl.config.model import SCHEMA_VERSION, Config, Provider, config_from_data
-from duoctl.config.store import parse_text, read_text, refuse_non_regular
-from duoctl.config.surgery import (
-    SurgeryFailed,
+from duoctl.config.line_edits import (
+    LineEditFailed,
     newline_of,
     remove_table,
     render_value,
     set_keys,
 )
+from duoctl.config.locked_write import (
+    ensure_private_dir,
+    exclusive_lock,
+    remove_stale_temp_files,
+    write_atomic,
+)
+from duoctl.config.model import SCHEMA_VERSION, Config, Provider, config_from_data
+from duoctl.config.reader import parse_text, read_text, refuse_non_regular
 from duoctl.errors import ConfigError
 
 NEW_FILE_HEADER = (
@@ -62,7 +62,7 @@ class ConfigEdit:
 
     Changes are recorded, then :meth:`render` applies them twice over: to the parsed data
     (what the file must mean afterwards) and to the text, by line edits that leave every
-    other byte alone (:mod:`duoctl.config.surgery`). If the edited text does not parse to
+    other byte alone (:mod:`duoctl.config.line_edits`). If the edited text does not parse to
     exactly the expected data, tomlkit redoes the edit on a document; if even that does not
     match, nothing is written.
     """
@@ -198,7 +198,7 @@ class ConfigEdit:
         base = self.original if self.original is not None else NEW_FILE_HEADER
         try:
             text: str | None = _apply_by_lines(base, self._changes)
-        except SurgeryFailed:
+        except LineEditFailed:
             text = None
         if text is None or _loads_or_none(text) != expected:
             text = self._apply_with_tomlkit(base)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-class SurgeryFailed(Exception):
+class LineEditFailed(Exception):
     """The file's layout is not one these edits handle; use the general path."""
 
 
@@ -118,7 +118,7 @@ def _replace_value(line: str, key: str, new_value: str) -> str:
     """Swap the value on ``key = value  # comment`` keeping spacing and the comment."""
     head, sep, rest = line.partition("=")
     if not sep:
-        raise SurgeryFailed(key)
+        raise LineEditFailed(key)
     body = rest.rstrip("\r\n")
     newline = rest[len(body) :]
     lead = body[: len(body) - len(body.lstrip())]
@@ -129,7 +129,7 @@ def _replace_value(line: str, key: str, new_value: str) -> str:
         candidate = value_and_comment[:cut]
         if _parse_line(f"x = {candidate}") == {"x": old[key] if old else None}:
             return f"{head}={lead}{new_value}{value_and_comment[cut:]}{newline}"
-    raise SurgeryFailed(key)
+    raise LineEditFailed(key)
 
 
 def newline_of(text: str) -> str:
@@ -143,7 +143,7 @@ def set_keys(text: str, path: tuple[str, ...], changes: dict[str, bool | str | N
     span = find_table(lines, path)
     if span is None:
         if any(value is None for value in changes.values()):
-            raise SurgeryFailed(".".join(path))
+            raise LineEditFailed(".".join(path))
         block = [f"[{'.'.join(_bare_or_quoted(p) for p in path)}]{nl}"]
         block += [f"{k} = {render_value(v)}{nl}" for k, v in changes.items() if v is not None]
         if lines and not lines[-1].endswith(("\n", "\r")):
@@ -171,7 +171,7 @@ def remove_table(text: str, path: tuple[str, ...]) -> str:
     lines = text.splitlines(keepends=True)
     span = find_table(lines, path)
     if span is None:
-        raise SurgeryFailed(".".join(path))
+        raise LineEditFailed(".".join(path))
     del lines[span.header : span.end]
     return "".join(lines)
 

@@ -1,4 +1,4 @@
-"""Crash-safe file replacement and the cross-process lock around read-modify-write."""
+"""The lock around a config read-modify-write, and the crash-safe replace that ends it."""
 
 from __future__ import annotations
 
