@@ -115,6 +115,7 @@ def add(
         client_secret=secret,
         enabled=not disabled,
         ca_bundle=ca_bundle,
+        store_checked=True,
     )
     _warn_all(state, view.warnings)
     switch = "enabled" if view.provider.enabled else "disabled"
