@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from duoctl.endpoint import split_endpoint
 from duoctl.errors import ValidationError
 
 CLIENT_ID_LENGTH = 20
@@ -23,6 +24,9 @@ _CLIENT_ID_RE = r"[A-Z0-9]{20}"
 _ADMIN_IKEY_RE = r"DI[A-Z0-9]{18}"
 _SECRET_RE = r"[A-Za-z0-9]{40}"  # noqa: S105 (a pattern, not a secret)
 _LABEL_RE = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+# Dot-separated labels in one match: a config load checks every endpoint, and a match per
+# label cost ~4 us a provider (40 ms on 10,000).
+_HOST_NAME_RE = rf"(?:{_LABEL_RE}\.)*{_LABEL_RE}"
 _DUO_HOST_RE = r"api-[a-z0-9]+(\.test)?\.(duosecurity|duofederal)\.com"
 
 
@@ -91,27 +95,6 @@ def _fixed_key(value: str, label: str, length: int, pattern: str, rule: str, hin
     return value
 
 
-def split_endpoint(endpoint: str) -> tuple[str, int]:
-    """Split ``host[:port]`` (``[v6]:port`` for IPv6 literals) into host and port (443)."""
-    value = endpoint.strip()
-    if value.startswith("["):
-        host, sep, rest = value[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise ValidationError(f"invalid endpoint {endpoint!r}: unbalanced '[' ']'")
-        port_text = rest[1:] if rest else None
-    elif value.count(":") == 1:
-        host, _, port_text = value.partition(":")
-    else:
-        host, port_text = value, None
-    if port_text is None:
-        return host, 443
-    # ASCII only: str.isdigit() also takes "\u0663" (which int() reads as 3) and "\u00b2"
-    # (which int() refuses); "host:" has no port at all.
-    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
-        raise ValidationError(f"invalid endpoint {endpoint!r}: port must be 1-65535")
-    return host, int(port_text)
-
-
 def validate_endpoint(endpoint: str) -> str:
     """Accept a host name or IP literal with an optional port; no scheme, no path."""
     value = endpoint.strip()
@@ -125,8 +108,7 @@ def validate_endpoint(endpoint: str) -> str:
             "invalid endpoint: it is empty", hint="e.g. api-1234abcd.duosecurity.com"
         )
     host, _port = split_endpoint(value)
-    labels = host.rstrip(".").split(".")
-    if len(host) > 253 or not all(re.fullmatch(_LABEL_RE, label) for label in labels):
+    if len(host) > 253 or not re.fullmatch(_HOST_NAME_RE, host.rstrip(".")):
         # Not a host name (an IPv4 literal passes as one): an IPv6 literal, or invalid.
         # ipaddress is imported only here; loading a config checks every endpoint.
         import ipaddress

@@ -53,9 +53,9 @@ from duoctl.doctor.model import (
 )
 from duoctl.doctor.ntp import NtpStatus, ntp_synchronised
 from duoctl.duoclient import DuoClientFactory, official_client
+from duoctl.endpoint import split_endpoint
 from duoctl.errors import ValidationError
 from duoctl.secrets import BackendInfo, SecretStore
-from duoctl.validation import split_endpoint
 
 # Called with (scope, check id, None) when a step starts and (scope, check id, result) when
 # it ends; from worker threads, so a display must be thread-safe.
