@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from duoctl.config.model import SCHEMA_VERSION, Config, config_from_data
 from duoctl.config.store import decode_text, parse_text, read_bytes
+from duoctl.doctor.chain import ChainRun, Step
 from duoctl.doctor.model import (
     GLOBAL_SCOPE,
     CheckResult,
-    Status,
     fail,
     fix_first,
     ok,
@@ -28,8 +28,6 @@ from duoctl.mfa import (
     NO_PROVIDER_WARNING,
     same_site_for,
 )
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -105,92 +103,99 @@ def _permissions(path: Path) -> CheckResult:
     return ok(GLOBAL_SCOPE, check_id, "private (no group/other access)")
 
 
-def check_config(path: Path) -> ConfigChecks:
-    """config.found -> config.permissions, config.parse -> config.schema -> config.valid."""
-    results: list[CheckResult] = []
+@dataclass
+class _ConfigContext:
+    path: Path
+    raw: bytes | None = None
+    data: dict[str, Any] | None = None
+    config: Config | None = None
+    # Why the checks after config.found are skipped: the file is missing, or unreadable.
+    found_skip_reason: str = "skipped: there is no config file"
+
+
+def _found(c: _ConfigContext, _: float) -> list[CheckResult]:
     # The same bounded read and parse as every command: a FIFO, a device, a huge or deeply
     # nested file is a finding here too, not a hang or an internal error.
     try:
-        raw = read_bytes(path)
+        c.raw = read_bytes(c.path)
     except ConfigError as exc:
-        raw, detail, reason = None, exc.message, "skipped: the config file cannot be read"
+        c.found_skip_reason = "skipped: the config file cannot be read"
         fix = exc.hint or "make the config file a regular file readable by you"
-    else:
-        detail, reason = f"no config file at {path}", "skipped: there is no config file"
-        fix = (
-            "add a provider with 'duoctl provider add NAME ...', or point --config / "
-            "DUOCTL_CONFIG at the right file"
-        )
-    if raw is None:
-        results.append(fail(GLOBAL_SCOPE, "config.found", detail, fix))
-        for check_id in ("config.permissions", "config.parse", "config.schema", "config.valid"):
-            results.append(skipped(GLOBAL_SCOPE, check_id, reason, fix_first("config.found")))
-        return ConfigChecks(results, None)
-    results.append(ok(GLOBAL_SCOPE, "config.found", f"{path}", path=str(path)))
-
-    results.append(_permissions(path))
-
-    data: dict[str, Any] | None
-    try:
-        data = parse_text(path, decode_text(path, raw))
-    except ConfigError as exc:
-        data, parse_error = None, exc
-    if data is None:
-        results.append(
+        return [fail(GLOBAL_SCOPE, "config.found", exc.message, fix)]
+    if c.raw is None:
+        return [
             fail(
                 GLOBAL_SCOPE,
-                "config.parse",
-                parse_error.message,
-                parse_error.hint or "fix the TOML syntax at that line and column",
+                "config.found",
+                f"no config file at {c.path}",
+                "add a provider with 'duoctl provider add NAME ...', or point --config / "
+                "DUOCTL_CONFIG at the right file",
             )
-        )
-        reason = "skipped: the config file does not parse"
-        for check_id in ("config.schema", "config.valid"):
-            results.append(skipped(GLOBAL_SCOPE, check_id, reason, fix_first("config.parse")))
-        return ConfigChecks(results, None)
-    results.append(ok(GLOBAL_SCOPE, "config.parse", "valid TOML"))
+        ]
+    return [ok(GLOBAL_SCOPE, "config.found", f"{c.path}", path=str(c.path))]
 
-    schema = _schema_result(path, data)
-    results.append(schema)
-    schema_ok = schema.status is Status.OK
-    if not schema_ok:
-        results.append(
-            skipped(
-                GLOBAL_SCOPE,
-                "config.valid",
-                "skipped: values cannot be checked against an unknown schema",
-                fix_first("config.schema"),
-            )
-        )
-        return ConfigChecks(results, None)
 
+def _parse(c: _ConfigContext, _: float) -> list[CheckResult]:
+    assert c.raw is not None  # config.found passed
     try:
-        config = config_from_data(path, data)
+        c.data = parse_text(c.path, decode_text(c.path, c.raw))
     except ConfigError as exc:
-        results.append(
-            fail(
-                GLOBAL_SCOPE,
-                "config.valid",
-                exc.message,
-                exc.hint or f"edit {path} and fix that key",
-            )
-        )
-        return ConfigChecks(results, None)
+        fix = exc.hint or "fix the TOML syntax at that line and column"
+        return [fail(GLOBAL_SCOPE, "config.parse", exc.message, fix)]
+    return [ok(GLOBAL_SCOPE, "config.parse", "valid TOML")]
+
+
+def _values(c: _ConfigContext, _: float) -> list[CheckResult]:
+    assert c.data is not None  # config.parse passed
+    try:
+        config = config_from_data(c.path, c.data)
+    except ConfigError as exc:
+        fix = exc.hint or f"edit {c.path} and fix that key"
+        return [fail(GLOBAL_SCOPE, "config.valid", exc.message, fix)]
+    c.config = config
     count = len(config.providers)
     if config.unknown_top_level:
-        results.append(
+        return [
             warn(
                 GLOBAL_SCOPE,
                 "config.valid",
                 f"{count} provider(s); unknown top-level keys are ignored: "
                 + ", ".join(config.unknown_top_level),
-                f"remove or correct those keys in {path} (a typo there changes nothing)",
+                f"remove or correct those keys in {c.path} (a typo there changes nothing)",
                 unknown_keys=list(config.unknown_top_level),
             )
-        )
-    else:
-        results.append(ok(GLOBAL_SCOPE, "config.valid", f"{count} provider(s) configured"))
-    return ConfigChecks(results, config)
+        ]
+    return [ok(GLOBAL_SCOPE, "config.valid", f"{count} provider(s) configured")]
+
+
+_CONFIG_STEPS: tuple[Step[_ConfigContext], ...] = (
+    Step("config.found", _found),
+    Step("config.permissions", lambda c, _: [_permissions(c.path)], needs=("config.found",)),
+    Step("config.parse", _parse, needs=("config.found",)),
+    Step(
+        "config.schema",
+        lambda c, _: [_schema_result(c.path, c.data or {})],
+        needs=("config.parse",),
+    ),
+    Step("config.valid", _values, needs=("config.schema",)),
+)
+# What a check skipped after each of these failing says.
+_SKIP_REASONS = {
+    "config.parse": "skipped: the config file does not parse",
+    "config.schema": "skipped: values cannot be checked against an unknown schema",
+}
+
+
+def check_config(path: Path) -> ConfigChecks:
+    """config.found -> config.permissions, config.parse -> config.schema -> config.valid."""
+    context = _ConfigContext(path)
+
+    def skip(check_id: str, cause: CheckResult) -> CheckResult:
+        reason = _SKIP_REASONS.get(cause.id, context.found_skip_reason)
+        return skipped(GLOBAL_SCOPE, check_id, reason, fix_first(cause.id))
+
+    results = ChainRun(_CONFIG_STEPS, context, GLOBAL_SCOPE, skip=skip).run()
+    return ConfigChecks(results, context.config)
 
 
 def check_mfa(config: Config | None, *, disabled_expected: bool = False) -> list[CheckResult]:
