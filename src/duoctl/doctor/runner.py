@@ -25,7 +25,7 @@ from duoctl.doctor.checks_local import check_config, check_mfa
 from duoctl.doctor.checks_secrets import (
     check_backend,
     check_orphans,
-    check_secret,
+    check_secrets,
     check_store_files,
 )
 from duoctl.doctor.deps import DoctorDeps, Timeouts
@@ -40,7 +40,6 @@ from duoctl.doctor.model import (
     skipped_after,
 )
 from duoctl.doctor.provider_chain import ProviderContext, provider_steps
-from duoctl.secrets import BackendInfo
 
 __all__ = ["DoctorDeps", "Timeouts", "run_doctor"]  # the deps are imported from here too
 
@@ -129,27 +128,6 @@ def _join(
         else:
             results += run.snapshot()
     return results
-
-
-def _read_secrets(
-    deps: DoctorDeps,
-    providers: list[Provider],
-    info: BackendInfo | None,
-    budget: Callable[[], float],
-) -> tuple[dict[str, tuple[CheckResult, str | None]], CheckResult | None]:
-    """Each provider's secret, until the store itself refuses (locked, hung, broken).
-
-    That refusal is returned instead of being reported against the provider: it is the
-    store's failure, and every secret not read yet depends on it. Asking again would only
-    add waits (a hung keyring) or unlock prompts (a locked one).
-    """
-    secrets: dict[str, tuple[CheckResult, str | None]] = {}
-    for provider in providers:
-        result, secret = check_secret(deps.secrets, provider, info, budget())
-        if result.data.get("store_failed"):
-            return secrets, result
-        secrets[provider.name] = (result, secret)
-    return secrets, None
 
 
 def _store_refused(backend: CheckResult, refusal: CheckResult) -> CheckResult:
@@ -246,7 +224,7 @@ def _store_checks(
     backend_result, backend_info = check_backend(deps.secrets, keyring_budget())
     progress(GLOBAL_SCOPE, "secrets.files", None)
     files_result = check_store_files(deps.secrets, backend_info, keyring_budget())
-    secrets, store_failure = _read_secrets(deps, providers, backend_info, keyring_budget)
+    secrets, store_failure = check_secrets(deps.secrets, providers, backend_info, keyring_budget())
     if store_failure is not None and files_result.status is not Status.FAIL:
         backend_result = _store_refused(backend_result, store_failure)
     root_cause = files_result if files_result.status is Status.FAIL else backend_result
