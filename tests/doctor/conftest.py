@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from duoctl.doctor.model import DoctorReport
+from duoctl.doctor.model import CheckResult, DoctorReport
 from duoctl.doctor.runner import DoctorDeps, Timeouts, run_doctor
 from duoctl.emulator import EmulatedUser, Emulator
 from duoctl.secrets.memory import MemorySecretStore
@@ -137,3 +137,10 @@ def doctor(store: MemorySecretStore) -> Callable[..., DoctorReport]:
         return run_doctor(path, make_deps(store, **overrides), names)
 
     return run
+
+
+def result_of(report: DoctorReport, scope: str, check_id: str) -> CheckResult:
+    """The one result for ``(scope, check_id)``; a missing or repeated one fails the test."""
+    found = [r for r in report.results if r.scope == scope and r.id == check_id]
+    assert len(found) == 1, (scope, check_id, found)
+    return found[0]
