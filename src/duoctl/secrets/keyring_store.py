@@ -200,6 +200,10 @@ class KeyringSecretStore:
                     if name in found and found[name] is None:
                         backend.unlock(item)  # type: ignore[attr-defined]
                         found[name] = item.get_secret().decode("utf-8")
+                        # One transfer session for them all: SecretStorage opens one per
+                        # item otherwise (a Diffie-Hellman exchange each), and the search
+                        # hands the collection's session to each item it yields next.
+                        collection.session = item.session
             return found
 
         return _bounded(call, self.timeout, what)
