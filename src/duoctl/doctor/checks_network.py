@@ -213,31 +213,24 @@ def _handshake(
         return dict(cert or {}), tls.version()
 
 
-def check_tls(
-    scope: str,
-    *,
-    host: str,
-    port: int,
-    address: str,
-    ca_bundle: str | None,
-    provider_name: str,
-    timeout: float,
-    now: float,
-    warn_days: float = CERT_WARN_DAYS,
-) -> CheckResult:
+def _trust(
+    scope: str, ca_bundle: str | None, provider_name: str
+) -> tuple[ssl.SSLContext, Path, str] | CheckResult:
+    """The context verifying the endpoint, the CA file in it and how to name that file; or
+    the failure to build it."""
     if ca_bundle is not None:
         cafile: Path | None = Path(ca_bundle).expanduser()
         ca_label = f"the provider's CA bundle {ca_bundle}"
     else:
         cafile = duo_pinned_bundle()
         ca_label = "Duo's pinned CA bundle"
-        if cafile is None:
-            return fail(
-                scope,
-                "tls",
-                "cannot find duo_universal/ca_certs.pem (Duo's pinned CA bundle)",
-                "reinstall duoctl: its duo_universal dependency is incomplete",
-            )
+    if cafile is None:
+        return fail(
+            scope,
+            "tls",
+            "cannot find duo_universal/ca_certs.pem (Duo's pinned CA bundle)",
+            "reinstall duoctl: its duo_universal dependency is incomplete",
+        )
     try:
         context = ssl.create_default_context(cafile=str(cafile))
     except (OSError, ssl.SSLError) as exc:
@@ -250,31 +243,33 @@ def check_tls(
     # requests (what the Duo SDK uses) does not set Python 3.13's VERIFY_X509_STRICT; match it,
     # so doctor and test-login never disagree about the same certificate.
     context.verify_flags &= ~getattr(ssl, "VERIFY_X509_STRICT", 0)
+    return context, cafile, ca_label
+
+
+def check_tls(
+    scope: str,
+    *,
+    host: str,
+    port: int,
+    address: str,
+    ca_bundle: str | None,
+    provider_name: str,
+    timeout: float,
+    now: float,
+    warn_days: float = CERT_WARN_DAYS,
+) -> CheckResult:
+    trust = _trust(scope, ca_bundle, provider_name)
+    if isinstance(trust, CheckResult):
+        return trust
+    context, cafile, ca_label = trust
     where = _hostport(address, port)
     try:
         cert, version = _bounded(
             lambda: _handshake(host, port, address, context, timeout), timeout + 0.5, "TLS"
         )
     except ssl.SSLCertVerificationError as exc:
-        if ca_bundle is None and cafile is not None and exc.verify_code in _X509_UNTRUSTED:
-            # Duo's pinned bundle refused it: interception, or a bundle older than Duo's CA?
-            try:
-                presented = _bounded(
-                    lambda: look_at_chain(host, port, address, timeout), 2 * timeout + 0.5, "TLS"
-                )
-            except TimeoutError:
-                presented = None
-            detail, fix, extra = explain_untrusted(host, presented, pinned_bundle_info(cafile))
-            message = safe_text(exc.verify_message or exc, limit=MESSAGE_LIMIT)
-            return fail(
-                scope,
-                "tls",
-                f"{detail} ({message})",
-                fix,
-                verify_code=exc.verify_code,
-                verify_message=message,
-                **extra,
-            )
+        if ca_bundle is None and exc.verify_code in _X509_UNTRUSTED:
+            return _pinned_refusal(scope, exc, host, port, address, cafile, timeout)
         return _verify_failure(scope, exc, host, ca_label, ca_bundle, provider_name)
     except TimeoutError:
         return fail(
@@ -299,6 +294,50 @@ def check_tls(
             f"TLS handshake with {where} failed: {exc.strerror or type(exc).__name__}",
             "a firewall or proxy may be cutting the connection: check the network path to Duo",
         )
+    return _certificate_result(scope, cert, version, cafile, ca_label, ca_bundle, now, warn_days)
+
+
+def _pinned_refusal(
+    scope: str,
+    exc: ssl.SSLCertVerificationError,
+    host: str,
+    port: int,
+    address: str,
+    cafile: Path,
+    timeout: float,
+) -> CheckResult:
+    """Duo's pinned bundle refused the certificate: interception, or a bundle older than
+    Duo's CA? A second look at the chain presented tells which."""
+    try:
+        presented = _bounded(
+            lambda: look_at_chain(host, port, address, timeout), 2 * timeout + 0.5, "TLS"
+        )
+    except TimeoutError:
+        presented = None
+    detail, fix, extra = explain_untrusted(host, presented, pinned_bundle_info(cafile))
+    message = safe_text(exc.verify_message or exc, limit=MESSAGE_LIMIT)
+    return fail(
+        scope,
+        "tls",
+        f"{detail} ({message})",
+        fix,
+        verify_code=exc.verify_code,
+        verify_message=message,
+        **extra,
+    )
+
+
+def _certificate_result(
+    scope: str,
+    cert: dict[str, object],
+    version: str | None,
+    cafile: Path,
+    ca_label: str,
+    ca_bundle: str | None,
+    now: float,
+    warn_days: float,
+) -> CheckResult:
+    """A verified certificate: who it names, who issued it, and how long it has left."""
     subject = _name(cert.get("subject"))
     issuer = _name(cert.get("issuer"))
     not_after_text = safe_text(cert.get("notAfter", ""), limit=NAME_LIMIT)
@@ -315,7 +354,7 @@ def check_tls(
         "tls_version": version,
         "verified_against": str(cafile),
     }
-    if ca_bundle is None and cafile is not None:
+    if ca_bundle is None:
         pinned = pinned_bundle_info(cafile)
         data |= {"pinned_bundle_source": pinned.source, "pinned_bundle_newest_ca": pinned.newest_ca}
     remaining = _remaining_text(days_left)
