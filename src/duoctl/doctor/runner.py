@@ -1,14 +1,16 @@
 """Runs every check in dependency order, providers concurrently, under one overall deadline.
 
-Order: the config checks (which decide what else can run), the secret store, the MFA parameter,
-then one daemon thread per provider: endpoint, secret, proxy, dns -> tcp -> tls ->
-(clock, credentials). A check whose prerequisite did not pass is reported as skipped with
-the reason, so one root cause shows up as one failure, not a cascade.
+Order: the config checks (which decide what else can run), the secret store (every
+provider's secret read in one call), the MFA parameter, then one daemon thread per provider
+running its chain (:mod:`duoctl.doctor.provider_chain`): endpoint, secret, proxy,
+dns -> tcp -> tls -> (clock, credentials). A check whose prerequisite did not pass is
+reported as skipped after the root cause, so one root cause shows up as one failure.
 
 Bounding: every step gets ``min(its own timeout, time left before the overall deadline)``
 and runs under a deadline of its own, so no thread can hold the run past the deadline; a
-step that finds no time left fails with that reason (and its dependants are skipped).
-Threads are daemons: one abandoned on a hung call dies with the process.
+step that finds no time left fails with that reason (and its dependants are skipped); a
+provider still running at the deadline is abandoned (:meth:`ChainRun.abandon`). Threads are
+daemons: one abandoned on a hung call dies with the process.
 """
 
 from __future__ import annotations
