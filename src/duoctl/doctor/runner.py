@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from duoctl.doctor.model import (
     provider_scope,
     skipped_after,
 )
+from duoctl.doctor.ntp import asked_once
 from duoctl.doctor.provider_chain import ProviderContext, provider_steps
 
 __all__ = ["DoctorDeps", "Timeouts", "run_doctor"]  # the deps are imported from here too
@@ -166,6 +168,7 @@ def run_doctor(
     ``mfa_disabled_expected``: external MFA is meant to be off here (see :func:`check_mfa`).
     """
     progress = on_progress or _no_progress
+    deps = replace(deps, ntp_status=asked_once(deps.ntp_status))
     started = deps.monotonic()
     deadline = _Deadline(deps.monotonic, deps.timeouts.overall)
     results: list[CheckResult] = []
