@@ -102,6 +102,14 @@ def emulator_provider(emu: Emulator, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def healthy_providers(path: Path, emu: Emulator, store: MemorySecretStore, *names: str) -> Path:
+    """A config of ``names``, each a provider on the emulator with its secret stored."""
+    write_config(path, {name: emulator_provider(emu) for name in names})
+    for name in names:
+        store.set(name, emu.client_secret)
+    return path
+
+
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
     return tmp_path / "config.toml"

@@ -20,7 +20,7 @@ from duoctl.emulator import Emulator
 from duoctl.secrets.memory import MemorySecretStore
 from support.fake_tools import fake_timedatectl
 
-from .conftest import emulator_provider, write_config
+from .conftest import healthy_providers
 
 Doctor = Callable[..., DoctorReport]
 
@@ -112,9 +112,7 @@ def test_a_hung_timedatectl_is_unknown(tmp_path: Path) -> None:
 def test_ntp_is_asked_once_for_every_provider(
     config_path: Path, emu: Emulator, store: MemorySecretStore, doctor: Doctor
 ) -> None:
-    write_config(config_path, {"a": emulator_provider(emu), "b": emulator_provider(emu)})
-    store.set("a", emu.client_secret)
-    store.set("b", emu.client_secret)
+    healthy_providers(config_path, emu, store, "a", "b")
     asked: list[int] = []
 
     def ntp_status() -> bool | None:

@@ -29,7 +29,7 @@ from duoctl.emulator import Emulator
 from duoctl.errors import DuoProtocolError
 from duoctl.secrets.memory import MemorySecretStore
 
-from .conftest import emulator_provider, result_of, write_config
+from .conftest import emulator_provider, healthy_providers, result_of, write_config
 
 Doctor = Callable[..., DoctorReport]
 NETWORK_STEPS = ("dns", "tcp", "tls", "clock", "credentials")
@@ -432,9 +432,7 @@ def test_progress_callback_sees_every_result(emu_config: Path, store: MemorySecr
 def test_a_bug_in_one_provider_is_contained(
     config_path: Path, emu: Emulator, store: MemorySecretStore, doctor: Doctor
 ) -> None:
-    write_config(config_path, {"a": emulator_provider(emu), "b": emulator_provider(emu)})
-    store.set("a", emu.client_secret)
-    store.set("b", emu.client_secret)
+    healthy_providers(config_path, emu, store, "a", "b")
 
     def factory(**kwargs: Any) -> Any:
         if kwargs["client_secret"] == emu.client_secret and kwargs["host"] == emu.api_host:
