@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from duoctl.deadline import call_with_deadline
+from duoctl.endpoint import endpoint_host
 from duoctl.errors import (
     DuoCredentialsRejected,
     DuoctlError,
@@ -112,7 +113,7 @@ def proxy_in_use(environ: Mapping[str, str] | None = None, host: str | None = No
 
 def _no_proxy_covers(env: Mapping[str, str], host: str) -> bool:
     raw = env.get("NO_PROXY") or env.get("no_proxy") or ""
-    hostname = host.rsplit(":", 1)[0].strip("[]").lower()
+    hostname = endpoint_host(host).lower()
     for entry in (e.strip().lower() for e in raw.split(",")):
         if not entry:
             continue
@@ -139,9 +140,7 @@ def ca_bundle_fix(provider: str | None) -> str:
 
 def proxy_fix(endpoint: str) -> str:
     """The fix for Duo traffic sent through a proxy (the same words as ``doctor``'s)."""
-    host = (
-        endpoint[1:].partition("]")[0] if endpoint.startswith("[") else endpoint.rsplit(":", 1)[0]
-    )
+    host = endpoint_host(endpoint)
     return (
         f"add {host} to NO_PROXY (export NO_PROXY={host},$NO_PROXY), or unset the proxy "
         "variable for duoctl and the platform"

@@ -10,6 +10,7 @@ import ssl
 from pathlib import Path
 
 from duoctl.deadline import call_with_deadline
+from duoctl.endpoint import split_endpoint
 from duoctl.errors import (
     DuoctlError,
     DuoProtocolError,
@@ -19,7 +20,6 @@ from duoctl.errors import (
 )
 from duoctl.httpanswer import HttpAnswer
 from duoctl.output import safe_text
-from duoctl.validation import split_endpoint
 
 # Duo down, or the path to it: what happens to users meanwhile is the platform's failmode.
 OUTAGE_HINT = (

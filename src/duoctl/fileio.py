@@ -17,6 +17,24 @@ PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
 
 
+def open_private(path: Path, flags: int) -> int:
+    """``os.open`` creating ``path`` 0600 if it is missing: the one way duoctl creates a
+    private file, so its mode is right from the first byte (never a chmod afterwards)."""
+    return os.open(path, flags | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+
+
+def write_private_new(path: Path, data: bytes) -> None:
+    """Create ``path`` 0600 with ``data``, replacing a leftover of an earlier run.
+
+    For scratch files in a private directory (a key on its way into an SSLContext, the
+    emulator's CA copy): O_EXCL after the unlink, so a link planted meanwhile is never
+    followed. No fsync: nothing depends on these surviving a power cut.
+    """
+    path.unlink(missing_ok=True)
+    with os.fdopen(open_private(path, os.O_WRONLY | os.O_EXCL), "wb") as handle:
+        handle.write(data)
+
+
 def temp_name(path: Path) -> Path:
     return path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"
 
@@ -26,7 +44,7 @@ def replace_atomically(
 ) -> None:
     """Write ``data`` to ``path`` atomically; the new file has ``mode`` and ``owner``."""
     tmp = temp_name(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+    fd = open_private(tmp, os.O_WRONLY | os.O_EXCL)
     try:
         with os.fdopen(fd, "wb") as handle:
             # Owner first, then the mode: the group never gets access to a file it does not own.
@@ -71,7 +89,7 @@ def create_exclusively(path: Path, data: bytes) -> None:
     partly written file, and of two racing creators exactly one wins.
     """
     tmp = temp_name(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+    fd = open_private(tmp, os.O_WRONLY | os.O_EXCL)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from duoctl.config.store import load_config
+from duoctl.config.reader import load_config
 
 SAMESITE_CAUTION = (
     "Enabling external MFA relaxes the session cookie's SameSite attribute from Strict to Lax. "

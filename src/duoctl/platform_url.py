@@ -90,7 +90,7 @@ class PlatformUrl:
 
 
 def show_platform_url(path: Path) -> PlatformUrl:
-    from duoctl.config.store import load_config
+    from duoctl.config.reader import load_config
 
     config = load_config(path)
     return PlatformUrl(config.platform_url, config.platform_ca_bundle)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from duoctl.audit.record import fingerprint
 from duoctl.config.edit import ConfigEdit, edit_config
 from duoctl.config.model import Provider
-from duoctl.config.store import load_config
+from duoctl.config.reader import load_config
 from duoctl.errors import ConfigError, CredentialUnreadable, SecretStoreError, ValidationError
 from duoctl.lockout import refuse_lockout
 
@@ -184,10 +184,15 @@ def add_provider(
     client_secret: str,
     enabled: bool = True,
     ca_bundle: str | None = None,
+    store_checked: bool = False,
 ) -> ProviderView:
+    """Register the provider and store its secret, the secret rolled back if the config
+    write fails. ``store_checked``: :func:`prepare_add` already had this store answer, so
+    it is not asked again outside the lock (each ask is a new D-Bus connection)."""
     provider, notes = _validated(name, endpoint, client_id, enabled, ca_bundle)
     secret = validate_client_secret(client_secret)
-    _warm_up(secrets, provider.name)
+    if not store_checked:
+        _warm_up(secrets, provider.name)
     label = store_label(secrets)
     stored = False
     previous: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from duoctl.endpoint import split_endpoint
 from duoctl.errors import ValidationError
 
 CLIENT_ID_LENGTH = 20
@@ -89,27 +90,6 @@ def _fixed_key(value: str, label: str, length: int, pattern: str, rule: str, hin
     if not re.fullmatch(pattern, value):
         raise ValidationError(f"invalid {label}: {rule}", hint=hint)
     return value
-
-
-def split_endpoint(endpoint: str) -> tuple[str, int]:
-    """Split ``host[:port]`` (``[v6]:port`` for IPv6 literals) into host and port (443)."""
-    value = endpoint.strip()
-    if value.startswith("["):
-        host, sep, rest = value[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise ValidationError(f"invalid endpoint {endpoint!r}: unbalanced '[' ']'")
-        port_text = rest[1:] if rest else None
-    elif value.count(":") == 1:
-        host, _, port_text = value.partition(":")
-    else:
-        host, port_text = value, None
-    if port_text is None:
-        return host, 443
-    # ASCII only: str.isdigit() also takes "\u0663" (which int() reads as 3) and "\u00b2"
-    # (which int() refuses); "host:" has no port at all.
-    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
-        raise ValidationError(f"invalid endpoint {endpoint!r}: port must be 1-65535")
-    return host, int(port_text)
 
 
 def validate_endpoint(endpoint: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 from admin.fakes import ADMIN_SKEY
 from duoctl.admin import credentials
 from duoctl.audit.log import audit_path
-from duoctl.config.store import load_config
+from duoctl.config.reader import load_config
 from duoctl.errors import ConfigError, SecretStoreError, ValidationError
 from duoctl.secrets import INTERNAL_PREFIX
 from duoctl.secrets.memory import MemorySecretStore

@@ -13,7 +13,7 @@ from admin.fakes import CREDENTIAL, FakeAdmin, duo_failure
 from duoctl.admin.provision import create_provider
 from duoctl.admin.session import AdminSession
 from duoctl.config.model import Provider
-from duoctl.config.store import load_config
+from duoctl.config.reader import load_config
 from duoctl.errors import DuoCredentialsRejected, DuoUnreachable
 from duoctl.secrets.memory import MemorySecretStore
 

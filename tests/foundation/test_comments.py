@@ -139,7 +139,7 @@ def test_edit_changes_only_its_entry(
     assert check(tomllib.loads(new))
     # BUG (remove-first, remove-last): tomlkit keeps the comment lines that introduce the
     # next table inside the removed table, so "provider remove" deletes them too
-    # (src/duoctl/config/store.py, ConfigEdit.remove_provider).
+    # (src/duoctl/config/edit.py, ConfigEdit.remove_provider).
     _assert_only_entry_changed(HAND_WRITTEN, new, header)
 
 

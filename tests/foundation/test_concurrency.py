@@ -141,7 +141,7 @@ def test_a_held_lock_times_out_with_a_clear_error(tmp_path: Path, in_thread: boo
     import sys
     import threading
 
-    from duoctl.config.atomic import exclusive_lock
+    from duoctl.config.locked_write import exclusive_lock
     from duoctl.errors import ConfigError
 
     config = tmp_path / "config.toml"

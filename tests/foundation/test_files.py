@@ -112,7 +112,7 @@ def test_in_process_add_creates_private_files(cli: object, config_path: Path) ->
 _ATOMIC_LOOP = """
 import sys
 from pathlib import Path
-from duoctl.config.atomic import write_atomic
+from duoctl.config.locked_write import write_atomic
 path, states = Path(sys.argv[1]), [Path(p).read_bytes() for p in sys.argv[2:]]
 i = 0
 while True:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from duoctl.config.store import MAX_CONFIG_BYTES, read_bytes, read_text
+from duoctl.config.reader import MAX_CONFIG_BYTES, read_bytes, read_text
 from duoctl.errors import ConfigError, ExitCode
 from foundation.helpers import config_with, run_duoctl, write_private
 

@@ -63,7 +63,7 @@ def test_read_only_commands_import_nothing_heavy(config_path: Path, args: list[s
 # and the other commands (only the named command is built).
 NOT_ON_THE_LIST_PATH = (
     "duoctl.config.edit",
-    "duoctl.config.surgery",
+    "duoctl.config.line_edits",
     "duoctl.providers",
     "duoctl.secrets.keyring_store",
     "duoctl.secrets.select",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from duoctl.config.model import AdminCredential
-from duoctl.validation import split_endpoint
+from duoctl.endpoint import split_endpoint
 
 DEFAULT_ADMIN_TIMEOUT = 15.0  # seconds for one call: connect, send, answer
 # Duo's Admin API type for a Web SDK application (the Universal Prompt's OIDC client):

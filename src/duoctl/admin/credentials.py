@@ -12,7 +12,7 @@ from pathlib import Path
 
 from duoctl.config.edit import edit_config
 from duoctl.config.model import AdminCredential
-from duoctl.config.store import load_config
+from duoctl.config.reader import load_config
 from duoctl.errors import ConfigError, CredentialUnreadable, SecretStoreError
 from duoctl.providers import restore_secret, store_label, validate_ca_bundle, write_recorded
 from duoctl.secrets import ADMIN_SKEY_ENTRY, SecretStore

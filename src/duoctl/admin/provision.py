@@ -22,7 +22,7 @@ from typing import NamedTuple
 from duoctl.admin.session import AdminSession, WebSdkIntegration
 from duoctl.config.edit import edit_config
 from duoctl.config.model import Provider
-from duoctl.config.store import load_config
+from duoctl.config.reader import load_config
 from duoctl.errors import ConfigError, DuoctlError, DuoNotFound, DuoTimeout, Interrupted
 from duoctl.providers import ProviderView, add_provider, remove_provider, store_label
 from duoctl.secrets import SecretStore

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from duoctl.errors import ConfigError
-from duoctl.fileio import PRIVATE_FILE_MODE, fsync_dir
+from duoctl.fileio import fsync_dir, open_private
 
 GENESIS = "0" * 64
 _TAIL = 65536
@@ -72,7 +72,7 @@ def append(config_path: Path, fields: dict[str, Any]) -> dict[str, Any]:
     path = audit_path(config_path)
     try:
         created = not path.exists()
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+        fd = open_private(path, os.O_RDWR)
     except OSError as exc:
         raise ConfigError(
             f"cannot open the audit trail {path}: {exc.strerror}",

@@ -32,7 +32,7 @@ def parse_since(value: str, now: datetime.datetime) -> datetime.datetime:
 
 
 def _current_digest(config_path: Path) -> str | None:
-    from duoctl.config.store import read_text
+    from duoctl.config.reader import read_text
 
     return config_digest(read_text(config_path))
 

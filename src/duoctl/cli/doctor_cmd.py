@@ -53,7 +53,7 @@ def _one_provider_for_one_secret(state: AppState, named: list[str]) -> None:
             hint="duoctl doctor NAME --client-secret-stdin",
         )
     if not named:
-        from duoctl.config.store import load_config
+        from duoctl.config.reader import load_config
 
         enabled = load_config(state.config_path).enabled_providers()
         if len(enabled) > 1:

@@ -47,7 +47,7 @@ def logs(
     """
     from duoctl.admin import authlog
     from duoctl.admin.users import lookup
-    from duoctl.config.store import load_config
+    from duoctl.config.reader import load_config
 
     state: AppState = ctx.obj
     now = datetime.datetime.now(datetime.UTC)

@@ -98,7 +98,7 @@ def enable(
 
     Example: duoctl mfa enable --yes --failmode closed
     """
-    from duoctl.config.store import load_config
+    from duoctl.config.reader import load_config
     from duoctl.lockout import refuse_lockout
     from duoctl.mfa import NO_PROVIDER_WARNING, SAMESITE_CAUTION, set_external_mfa, set_failmode
 
@@ -141,7 +141,7 @@ def disable(ctx: typer.Context, yes: YesOption = False) -> None:
 
     Example: duoctl mfa disable --yes
     """
-    from duoctl.config.store import load_config
+    from duoctl.config.reader import load_config
     from duoctl.mfa import set_external_mfa
 
     state: AppState = ctx.obj

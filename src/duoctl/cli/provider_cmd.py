@@ -115,6 +115,7 @@ def add(
         client_secret=secret,
         enabled=not disabled,
         ca_bundle=ca_bundle,
+        store_checked=True,
     )
     _warn_all(state, view.warnings)
     switch = "enabled" if view.provider.enabled else "disabled"
@@ -179,7 +180,7 @@ def list_(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
     Example: duoctl provider list --json
     """
-    from duoctl.config.store import load_config
+    from duoctl.config.reader import load_config
 
     state: AppState = ctx.obj
     config = load_config(state.config_path)
@@ -281,7 +282,7 @@ def remove(
 
     Example: duoctl provider remove prod --yes
     """
-    from duoctl.config.store import load_config
+    from duoctl.config.reader import load_config
     from duoctl.providers import remove_provider
 
     state: AppState = ctx.obj
@@ -456,7 +457,7 @@ def reveal(
             hint=f"run it at a terminal, or add --force-pipe: duoctl provider secret reveal "
             f"{name} --force-pipe",
         )
-    from duoctl.config.store import load_config
+    from duoctl.config.reader import load_config
 
     load_config(path).provider(name)  # fail before asking about a ghost
     confirm(state, f"Print the Client Secret of provider {name!r}?", yes=yes)

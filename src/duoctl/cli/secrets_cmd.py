@@ -107,7 +107,7 @@ def migrate(
             raise UsageError(
                 f"unknown backend {value!r}", hint=f"use one of: {', '.join(BACKENDS)}"
             )
-    from duoctl.config.store import load_config
+    from duoctl.config.reader import load_config
     from duoctl.secrets.migrate import source_for
 
     config = load_config(state.config_path)

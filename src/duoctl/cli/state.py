@@ -142,7 +142,7 @@ class AppState:
         return store.backend().backend
 
     def store_settings(self) -> StoreSettings:
-        from duoctl.config.store import load_config
+        from duoctl.config.reader import load_config
         from duoctl.secrets.select import StoreSettings
 
         location = self.location

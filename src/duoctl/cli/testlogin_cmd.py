@@ -314,7 +314,7 @@ def _explained(
 ) -> DuoDenied | DuoTimeout:
     """``failure`` again, with Duo's record of the attempt said on stderr and in its data."""
     from duoctl.admin.explain import explain
-    from duoctl.config.store import load_config
+    from duoctl.config.reader import load_config
     from duoctl.testlogin.flow import choose_provider
 
     chosen = choose_provider(load_config(state.config_path), provider)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from duoctl.config.model import SCHEMA_VERSION, Config, config_from_data
-from duoctl.config.store import decode_text, parse_text, read_bytes
+from duoctl.config.reader import decode_text, parse_text, read_bytes
 from duoctl.doctor.chain import ChainRun, Step
 from duoctl.doctor.model import (
     GLOBAL_SCOPE,

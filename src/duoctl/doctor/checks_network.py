@@ -16,7 +16,6 @@ import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
 
 from duoctl.config.model import Provider
 from duoctl.deadline import call_with_deadline
@@ -30,6 +29,7 @@ from duoctl.duoclient import (
     health_check,
     proxy_in_use,
 )
+from duoctl.endpoint import endpoint_host
 from duoctl.errors import DuoCredentialsRejected, DuoctlError, ValidationError
 from duoctl.field_failures import NOT_WEB_SDK_CAUSE
 from duoctl.output import safe_text
@@ -38,7 +38,6 @@ from duoctl.validation import is_duo_api_host
 
 Resolver = Callable[[str, int], list[str]]
 
-_T = TypeVar("_T")
 
 CERT_WARN_DAYS = 30
 # The health check never follows a redirect; the SDK only insists on a non-empty value.
@@ -77,11 +76,9 @@ def duo_pinned_bundle() -> Path | None:
     return None
 
 
-def _bounded(call: Callable[[], _T], timeout: float, what: str) -> _T:
-    def timed_out() -> TimeoutError:
-        return TimeoutError(f"{what} did not finish within {timeout:g} s")
-
-    return call_with_deadline(call, timeout, timed_out, name=f"doctor-{what}")
+def too_slow(what: str, timeout: float) -> Callable[[], TimeoutError]:
+    """The error :func:`call_with_deadline` raises when ``what`` outlasts its time."""
+    return lambda: TimeoutError(f"{what} did not finish within {timeout:g} s")
 
 
 def check_endpoint(scope: str, provider: Provider) -> CheckResult:
@@ -104,11 +101,7 @@ def check_proxy(scope: str, provider: Provider, environ: Mapping[str, str]) -> C
     proxy = proxy_in_use(environ, provider.endpoint)
     if proxy is None:
         return ok(scope, "proxy", "no proxy variable applies: Duo traffic goes direct")
-    host = (
-        provider.endpoint.rsplit(":", 1)[0]
-        if not provider.endpoint.startswith("[")
-        else (provider.endpoint[1:].partition("]")[0])
-    )
+    host = endpoint_host(provider.endpoint)
     return fail(
         scope,
         "proxy",
@@ -127,7 +120,9 @@ def check_dns(
         "(/etc/resolv.conf); try: getent hosts " + host
     )
     try:
-        addresses = _bounded(lambda: resolver(host, port), timeout, "DNS")
+        addresses = call_with_deadline(
+            lambda: resolver(host, port), timeout, too_slow("DNS", timeout)
+        )
     except TimeoutError:
         return fail(scope, "dns", f"resolving {host} took longer than {timeout:g} s", fix), []
     except OSError as exc:
@@ -164,8 +159,10 @@ def check_tcp(
     scope: str, port: int, addresses: Sequence[str], timeout: float
 ) -> tuple[CheckResult, str | None]:
     try:
-        address, errors = _bounded(
-            lambda: _connect_any(addresses, port, timeout), timeout + 0.5, "TCP"
+        address, errors = call_with_deadline(
+            lambda: _connect_any(addresses, port, timeout),
+            timeout + 0.5,
+            too_slow("TCP", timeout + 0.5),
         )
     except TimeoutError:
         address, errors = None, dict.fromkeys(addresses, f"no answer within {timeout:g} s")
@@ -264,8 +261,10 @@ def check_tls(
     context, cafile, ca_label = trust
     where = _hostport(address, port)
     try:
-        cert, version = _bounded(
-            lambda: _handshake(host, port, address, context, timeout), timeout + 0.5, "TLS"
+        cert, version = call_with_deadline(
+            lambda: _handshake(host, port, address, context, timeout),
+            timeout + 0.5,
+            too_slow("TLS", timeout + 0.5),
         )
     except ssl.SSLCertVerificationError as exc:
         if ca_bundle is None and exc.verify_code in _X509_UNTRUSTED:
@@ -309,8 +308,10 @@ def _pinned_refusal(
     """Duo's pinned bundle refused the certificate: interception, or a bundle older than
     Duo's CA? A second look at the chain presented tells which."""
     try:
-        presented = _bounded(
-            lambda: look_at_chain(host, port, address, timeout), 2 * timeout + 0.5, "TLS"
+        presented = call_with_deadline(
+            lambda: look_at_chain(host, port, address, timeout),
+            2 * timeout + 0.5,
+            too_slow("TLS", 2 * timeout + 0.5),
         )
     except TimeoutError:
         presented = None

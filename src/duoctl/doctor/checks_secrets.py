@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
 
 from duoctl.config.model import Config, Provider
 from duoctl.deadline import call_with_deadline
@@ -23,8 +22,6 @@ from duoctl.secrets import BACKEND_KEYRING, BackendInfo, SecretRead, SecretStore
 from duoctl.secrets.credfiles import SUFFIXES
 from duoctl.validation import validate_client_secret
 
-_T = TypeVar("_T")
-
 FIX_NO_STORE = (
     "on a server: systemd-creds (as root) or DUOCTL_SECRET_BACKEND=encrypted-file (see "
     "'On a server' in the README); on a desktop: a Secret Service (GNOME Keyring, KWallet)"
@@ -35,24 +32,23 @@ class StoreTimeout(SecretStoreError):
     """The store did not answer within doctor's budget."""
 
 
-def bounded_store_call(call: Callable[[], _T], timeout: float, what: str) -> _T:
-    """A store call cut off at ``timeout``: the store's own limit may exceed doctor's budget."""
-
-    def timed_out() -> SecretStoreError:
-        return StoreTimeout(
-            f"the secret store did not answer within {timeout:g} s while trying to {what}",
-            hint="a keyring may be locked (unlock it) or its D-Bus service hung; a file "
-            "store may sit on a dead filesystem",
-        )
-
-    return call_with_deadline(call, timeout, timed_out, name=f"doctor-secrets-{what}")
+def store_too_slow(what: str, timeout: float) -> Callable[[], StoreTimeout]:
+    """The error :func:`call_with_deadline` raises when the store outlasts doctor's budget
+    (the store's own limit may be longer)."""
+    return lambda: StoreTimeout(
+        f"the secret store did not answer within {timeout:g} s while trying to {what}",
+        hint="a keyring may be locked (unlock it) or its D-Bus service hung; a file "
+        "store may sit on a dead filesystem",
+    )
 
 
 def check_backend(secrets: SecretStore, timeout: float) -> tuple[CheckResult, BackendInfo | None]:
     """secrets.backend; the info is None when secrets cannot be read at all."""
     check_id = "secrets.backend"
     try:
-        info = bounded_store_call(secrets.backend, timeout, "find a backend")
+        info = call_with_deadline(
+            secrets.backend, timeout, store_too_slow("find a backend", timeout)
+        )
     except SecretStoreError as exc:
         return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_STORE), None
     data = {"backend": info.backend, "implementation": info.name, "location": info.location}
@@ -92,7 +88,9 @@ def check_store_files(
             GLOBAL_SCOPE, check_id, "skipped: no usable secret store", fix_first("secrets.backend")
         )
     try:
-        problems = bounded_store_call(secrets.problems, timeout, "inspect its files")
+        problems = call_with_deadline(
+            secrets.problems, timeout, store_too_slow("inspect its files", timeout)
+        )
     except SecretStoreError as exc:
         return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_STORE)
     if not problems:
@@ -137,8 +135,10 @@ def check_secrets(
         return {}, None
     names = [p.name for p in providers]
     try:
-        read = bounded_store_call(
-            lambda: secrets.get_many(names), timeout, "read the client secrets"
+        read = call_with_deadline(
+            lambda: secrets.get_many(names),
+            timeout,
+            store_too_slow("read the client secrets", timeout),
         )
     except SecretStoreError as exc:
         refusal = fail(
@@ -206,7 +206,9 @@ def check_orphans(
             "fix the config checks first",
         )
     try:
-        names = bounded_store_call(secrets.names, timeout, "list stored secrets")
+        names = call_with_deadline(
+            secrets.names, timeout, store_too_slow("list stored secrets", timeout)
+        )
     except SecretStoreError as exc:
         return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_STORE)
     if names is None:

@@ -19,8 +19,8 @@ from duoctl.doctor.checks_network import (
 )
 from duoctl.doctor.deps import DoctorDeps
 from duoctl.doctor.model import CheckResult, fail, provider_scope, warn
+from duoctl.endpoint import split_endpoint
 from duoctl.errors import ValidationError
-from duoctl.validation import split_endpoint
 
 
 @dataclass

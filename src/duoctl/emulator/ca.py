@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from duoctl.fileio import replace_atomically
+from duoctl.fileio import replace_atomically, write_private_new
 
 KeyType = Literal["rsa", "ec"]
 LeafKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -181,10 +181,8 @@ def server_context(leaf: IssuedCertificate, scratch_dir: Path) -> ssl.SSLContext
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     path = scratch_dir / f"leaf-{os.urandom(8).hex()}.pem"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(leaf.cert_pem + leaf.key_pem)
+        write_private_new(path, leaf.cert_pem + leaf.key_pem)
         context.load_cert_chain(path)
     finally:
         path.unlink(missing_ok=True)

@@ -7,7 +7,6 @@ import contextlib
 import dataclasses
 import ipaddress
 import math
-import os
 import secrets
 import shutil
 import socket
@@ -29,7 +28,7 @@ from duoctl.emulator.endpoints import TIMEOUT_HOLD, DuoEndpoints
 from duoctl.emulator.faults import Faults
 from duoctl.emulator.server import EmulatorHTTPServer, SeenRequest
 from duoctl.emulator.users import EmulatedUser, NewUserPolicy, Outcome
-from duoctl.fileio import replace_atomically
+from duoctl.fileio import replace_atomically, write_private_new
 
 CA_FILENAME = "ca.pem"
 CONTROL_TOKEN_FILENAME = "control_token"  # noqa: S105 (a file name, not a secret)
@@ -274,7 +273,7 @@ class Emulator:
             )
             self._prepare_control_token()
             ca_bundle = self.state_dir / CA_FILENAME
-            _write_private(ca_bundle, tls.ca_pem)
+            write_private_new(ca_bundle, tls.ca_pem)
             endpoints = DuoEndpoints(
                 clients=self._clients,
                 users=self.users,
@@ -428,11 +427,3 @@ def _advertised_host(address: str, port: int, hostnames: Sequence[str]) -> str:
         return f"localhost:{port}"
     name = hostnames[0] if hostnames else address
     return f"[{name}]:{port}" if ":" in name else f"{name}:{port}"
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to a file created 0600 (replacing a stale one from an earlier run)."""
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)

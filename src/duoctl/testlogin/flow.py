@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from duoctl.config.model import Config, Provider
-from duoctl.config.store import load_config
+from duoctl.config.reader import load_config
 from duoctl.duoclient import (
     DEFAULT_LOGIN_WAIT,
     DEFAULT_NETWORK_TIMEOUT,

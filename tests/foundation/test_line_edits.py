@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from duoctl.config.edit import edit_config
+from duoctl.config.line_edits import LineEditFailed, find_table, remove_table, set_keys
 from duoctl.config.model import Provider
-from duoctl.config.surgery import SurgeryFailed, find_table, remove_table, set_keys
 from duoctl.errors import ConfigError
 from foundation.helpers import CLIENT_ID, ENDPOINT, write_private
 
@@ -80,7 +80,7 @@ def test_value_with_hash_and_trailing_comment_keeps_the_comment() -> None:
 
 
 def test_removing_an_absent_table_is_refused_by_the_line_editor() -> None:
-    with pytest.raises(SurgeryFailed):
+    with pytest.raises(LineEditFailed):
         remove_table("[providers.a]\nx = 1\n", ("providers", "b"))
 
 

@@ -1,4 +1,4 @@
-"""Crash-safe file replacement and the cross-process lock around read-modify-write."""
+"""The lock around a config read-modify-write, and the crash-safe replace that ends it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from duoctl.errors import ConfigError
-from duoctl.fileio import PRIVATE_FILE_MODE, replace_atomically
+from duoctl.fileio import PRIVATE_FILE_MODE, open_private, replace_atomically
 from duoctl.fileio import ensure_private_dir as _ensure_private_dir
 
 
@@ -127,7 +127,7 @@ def exclusive_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """
     lock_path = path.with_name(path.name + ".lock")
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+        fd = open_private(lock_path, os.O_RDWR)
     except OSError as exc:
         raise ConfigError(f"cannot open lock file {lock_path}: {exc.strerror}") from None
     try:
