@@ -217,86 +217,78 @@ def check_mfa(config: Config | None, *, disabled_expected: bool = False) -> list
             skipped(GLOBAL_SCOPE, "mfa.providers", reason, "fix the config checks first"),
             skipped(GLOBAL_SCOPE, "mfa.failmode", reason, "fix the config checks first"),
         ]
-    results: list[CheckResult] = []
+    return [
+        _mfa_enabled(config, disabled_expected),
+        _mfa_providers(config, disabled_expected),
+        check_failmode(config),
+    ]
+
+
+def _mfa_enabled(config: Config, disabled_expected: bool) -> CheckResult:
     same_site = same_site_for(config.external_mfa_enabled)
     if config.external_mfa_enabled and disabled_expected:
-        results.append(
-            warn(
-                GLOBAL_SCOPE,
-                "mfa.enabled",
-                f"external MFA is enabled (SameSite {same_site}), but --expect-mfa-disabled "
-                "says it should be off here",
-                "duoctl mfa disable, if it should be off; else run doctor without "
-                "--expect-mfa-disabled",
-                session_cookie_samesite=same_site,
-                expected="disabled",
-            )
+        return warn(
+            GLOBAL_SCOPE,
+            "mfa.enabled",
+            f"external MFA is enabled (SameSite {same_site}), but --expect-mfa-disabled "
+            "says it should be off here",
+            "duoctl mfa disable, if it should be off; else run doctor without "
+            "--expect-mfa-disabled",
+            session_cookie_samesite=same_site,
+            expected="disabled",
         )
-    elif config.external_mfa_enabled:
-        results.append(
-            ok(
-                GLOBAL_SCOPE,
-                "mfa.enabled",
-                f"enabled; the session cookie's SameSite is {same_site} (relaxed from Strict), "
-                "so a firewall must deny unauthorized access to the server",
-                session_cookie_samesite=same_site,
-            )
+    if config.external_mfa_enabled:
+        return ok(
+            GLOBAL_SCOPE,
+            "mfa.enabled",
+            f"enabled; the session cookie's SameSite is {same_site} (relaxed from Strict), "
+            "so a firewall must deny unauthorized access to the server",
+            session_cookie_samesite=same_site,
         )
-    elif disabled_expected:
-        results.append(
-            ok(
-                GLOBAL_SCOPE,
-                "mfa.enabled",
-                f"external MFA is disabled, as expected (--expect-mfa-disabled); SameSite "
-                f"stays {same_site}",
-                session_cookie_samesite=same_site,
-                expected="disabled",
-            )
+    if disabled_expected:
+        return ok(
+            GLOBAL_SCOPE,
+            "mfa.enabled",
+            f"external MFA is disabled, as expected (--expect-mfa-disabled); SameSite "
+            f"stays {same_site}",
+            session_cookie_samesite=same_site,
+            expected="disabled",
         )
-    else:
-        results.append(
-            fail(
-                GLOBAL_SCOPE,
-                "mfa.enabled",
-                f"external MFA is disabled: logins never reach Duo (SameSite stays {same_site})",
-                "duoctl mfa enable (the session cookie's SameSite then becomes Lax); if it is "
-                "meant to be off here, run doctor --expect-mfa-disabled",
-                session_cookie_samesite=same_site,
-            )
-        )
+    return fail(
+        GLOBAL_SCOPE,
+        "mfa.enabled",
+        f"external MFA is disabled: logins never reach Duo (SameSite stays {same_site})",
+        "duoctl mfa enable (the session cookie's SameSite then becomes Lax); if it is "
+        "meant to be off here, run doctor --expect-mfa-disabled",
+        session_cookie_samesite=same_site,
+    )
+
+
+def _mfa_providers(config: Config, disabled_expected: bool) -> CheckResult:
     names = [p.name for p in config.enabled_providers()]
     if names:
-        results.append(
-            ok(
-                GLOBAL_SCOPE,
-                "mfa.providers",
-                f"{len(names)} enabled: " + ", ".join(names),
-                enabled=names,
-            )
+        return ok(
+            GLOBAL_SCOPE,
+            "mfa.providers",
+            f"{len(names)} enabled: " + ", ".join(names),
+            enabled=names,
         )
-    elif disabled_expected and not config.external_mfa_enabled:
-        results.append(
-            ok(
-                GLOBAL_SCOPE,
-                "mfa.providers",
-                "none enabled; fine while external MFA is off (add and enable one before "
-                "'duoctl mfa enable')",
-                enabled=[],
-            )
+    if disabled_expected and not config.external_mfa_enabled:
+        return ok(
+            GLOBAL_SCOPE,
+            "mfa.providers",
+            "none enabled; fine while external MFA is off (add and enable one before "
+            "'duoctl mfa enable')",
+            enabled=[],
         )
-    else:
-        detail, _, fix = NO_PROVIDER_WARNING.partition(" (")
-        results.append(
-            fail(
-                GLOBAL_SCOPE,
-                "mfa.providers",
-                detail,
-                fix.rstrip(")") or "duoctl provider add NAME ...",
-                enabled=[],
-            )
-        )
-    results.append(check_failmode(config))
-    return results
+    detail, _, fix = NO_PROVIDER_WARNING.partition(" (")
+    return fail(
+        GLOBAL_SCOPE,
+        "mfa.providers",
+        detail,
+        fix.rstrip(")") or "duoctl provider add NAME ...",
+        enabled=[],
+    )
 
 
 def check_failmode(config: Config) -> CheckResult:

@@ -202,7 +202,9 @@ class KeyringSecretStore:
                         found[name] = item.get_secret().decode("utf-8")
                         # One transfer session for them all: SecretStorage opens one per
                         # item otherwise (a Diffie-Hellman exchange each), and the search
-                        # hands the collection's session to each item it yields next.
+                        # hands the collection's session to each item it yields next
+                        # (SecretStorage 3.5.0 collection.py `search_items`, item.py
+                        # `get_secret`).
                         collection.session = item.session
             return found
 
