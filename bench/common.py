@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from duoctl.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -52,6 +57,64 @@ def wall(argv: Sequence[str], env: Mapping[str, str], stdin: str = "", check: bo
     if check and result.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr}")
     return elapsed
+
+
+def paired_args(
+    doc: str, *, target: float, add: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.Namespace:
+    """``--runs`` (at least 10) and ``--target`` of a paired benchmark, plus what ``add`` adds."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="runs of each (>= 10)")
+    parser.add_argument("--target", type=float, default=target, help="maximum median ratio")
+    if add is not None:
+        add(parser)
+    args = parser.parse_args()
+    if args.runs < 10:
+        parser.error("--runs must be at least 10")
+    return args
+
+
+def alternated(
+    first: Callable[[], float], second: Callable[[], float], runs: int
+) -> tuple[list[float], list[float]]:
+    """Each timing ``runs`` times, alternated so that drift on the machine hits both alike,
+    after one unmeasured run each (page cache, .pyc files, a keyring's first unlock)."""
+    first()
+    second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        samples[0].append(first())
+        samples[1].append(second())
+    return samples
+
+
+def add_emulator_provider(config: Path, name: str, emu: Emulator, env: Mapping[str, str]) -> None:
+    """``duoctl provider add`` of a provider on the emulator, its secret into the store."""
+    added = subprocess.run(
+        [
+            DUOCTL,
+            "--config",
+            str(config),
+            "provider",
+            "add",
+            name,
+            "--endpoint",
+            emu.api_host,
+            "--client-id",
+            emu.client_id,
+            "--ca-bundle",
+            str(emu.ca_bundle),
+            "--client-secret-stdin",
+        ],
+        input=emu.client_secret + "\n",
+        capture_output=True,
+        text=True,
+        env=dict(env),
+        timeout=TIMEOUT,
+        check=False,
+    )
+    if added.returncode != 0:
+        sys.exit(f"duoctl provider add failed:\n{added.stderr}")
 
 
 def base_env(config: Path) -> dict[str, str]:

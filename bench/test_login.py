@@ -15,7 +15,6 @@ it on exit. Exits 1 when the ratio misses the target, 2 when a login fails.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
 import statistics
@@ -25,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import secret_service
+from common import add_emulator_provider, alternated, paired_args, secret_service
 from reference_login import PROXY_VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,12 +50,7 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15, help="runs of each (>= 10)")
-    parser.add_argument("--target", type=float, default=1.5, help="maximum median ratio")
-    args = parser.parse_args()
-    if args.runs < 10:
-        parser.error("--runs must be at least 10")
+    args = paired_args(__doc__, target=1.5)
 
     from duoctl.emulator import EmulatedUser, Emulator, Outcome
     from duoctl.secrets.keyring_store import service_for
@@ -70,31 +64,7 @@ def main() -> int:
         env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
         for name in ("BROWSER", *PROXY_VARIABLES):
             env.pop(name, None)
-        added = subprocess.run(
-            [
-                str(DUOCTL),
-                "--config",
-                str(config),
-                "provider",
-                "add",
-                PROVIDER,
-                "--endpoint",
-                emu.api_host,
-                "--client-id",
-                emu.client_id,
-                "--ca-bundle",
-                str(emu.ca_bundle),
-                "--client-secret-stdin",
-            ],
-            input=emu.client_secret + "\n",
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=TIMEOUT,
-            check=False,
-        )
-        if added.returncode != 0:
-            sys.exit(f"duoctl provider add failed:\n{added.stderr}")
+        add_emulator_provider(config, PROVIDER, emu, env)
         duoctl = [
             str(DUOCTL),
             "--config",
@@ -116,14 +86,9 @@ def main() -> int:
             str(emu.ca_bundle),
             "alice",
         ]
-        # One unmeasured run each: page cache, .pyc files, the keyring's first unlock.
-        timed(duoctl, env)
-        timed(reference, env)
-        duoctl_times: list[float] = []
-        reference_times: list[float] = []
-        for _ in range(args.runs):
-            duoctl_times.append(timed(duoctl, env))
-            reference_times.append(timed(reference, env))
+        duoctl_times, reference_times = alternated(
+            lambda: timed(duoctl, env), lambda: timed(reference, env), args.runs
+        )
         # Leave nothing in the keyring (it may be a long-lived one).
         subprocess.run(
             [str(DUOCTL), "--config", str(config), "provider", "remove", PROVIDER, "--yes"],

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from duoctl.doctor.model import DoctorReport
+from duoctl.doctor.model import CheckResult, DoctorReport
 from duoctl.doctor.runner import DoctorDeps, Timeouts, run_doctor
 from duoctl.emulator import EmulatedUser, Emulator
 from duoctl.secrets.memory import MemorySecretStore
@@ -102,6 +102,14 @@ def emulator_provider(emu: Emulator, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def healthy_providers(path: Path, emu: Emulator, store: MemorySecretStore, *names: str) -> Path:
+    """A config of ``names``, each a provider on the emulator with its secret stored."""
+    write_config(path, {name: emulator_provider(emu) for name in names})
+    for name in names:
+        store.set(name, emu.client_secret)
+    return path
+
+
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
     return tmp_path / "config.toml"
@@ -137,3 +145,10 @@ def doctor(store: MemorySecretStore) -> Callable[..., DoctorReport]:
         return run_doctor(path, make_deps(store, **overrides), names)
 
     return run
+
+
+def result_of(report: DoctorReport, scope: str, check_id: str) -> CheckResult:
+    """The one result for ``(scope, check_id)``; a missing or repeated one fails the test."""
+    found = [r for r in report.results if r.scope == scope and r.id == check_id]
+    assert len(found) == 1, (scope, check_id, found)
+    return found[0]

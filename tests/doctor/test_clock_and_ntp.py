@@ -7,15 +7,22 @@ against the emulator is in test_console_e2e.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from duoctl.doctor.checks_clock import clock_result
-from duoctl.doctor.model import Status
+from duoctl.doctor.model import DoctorReport, Status
 from duoctl.doctor.ntp import ntp_synchronised
 from duoctl.duoclient import Skew, duo_time
+from duoctl.emulator import Emulator
+from duoctl.secrets.memory import MemorySecretStore
 from support.fake_tools import fake_timedatectl
+
+from .conftest import healthy_providers
+
+Doctor = Callable[..., DoctorReport]
 
 # ---- unit: the measurement and the verdict ---------------------------------------------------
 
@@ -100,3 +107,19 @@ def test_no_timedatectl_is_unknown(tmp_path: Path) -> None:
 def test_a_hung_timedatectl_is_unknown(tmp_path: Path) -> None:
     tool = fake_timedatectl(tmp_path / "bin", "exec sleep 30") / "timedatectl"
     assert ntp_synchronised((str(tool),), timeout=0.2) is None
+
+
+def test_ntp_is_asked_once_for_every_provider(
+    config_path: Path, emu: Emulator, store: MemorySecretStore, doctor: Doctor
+) -> None:
+    healthy_providers(config_path, emu, store, "a", "b")
+    asked: list[int] = []
+
+    def ntp_status() -> bool | None:
+        asked.append(1)
+        return True
+
+    report = doctor(config_path, ntp_status=ntp_status)
+    clocks = [r for r in report.results if r.id == "clock"]
+    assert [r.data["ntp_synchronised"] for r in clocks] == [True, True]
+    assert len(asked) == 1

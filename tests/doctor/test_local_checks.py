@@ -17,14 +17,14 @@ from duoctl.errors import CredentialUnreadable, ProviderNotFound, SecretStoreErr
 from duoctl.secrets import BackendInfo
 from duoctl.secrets.memory import MemorySecretStore
 
-from .conftest import emulator_provider, write_config
+from .conftest import emulator_provider, result_of, write_config
 
 Doctor = Callable[..., DoctorReport]
 CLIENT_ID = "DIABCDEFGHIJKLMNOPQR"
 
 
 def g(report: DoctorReport, check_id: str) -> tuple[Status, str, str | None]:
-    result = report.get(GLOBAL_SCOPE, check_id)
+    result = result_of(report, GLOBAL_SCOPE, check_id)
     return result.status, result.detail, result.fix
 
 
@@ -41,7 +41,7 @@ def test_healthy_local_checks_are_ok(emu_config: Path, doctor: Doctor) -> None:
         "mfa.enabled",
         "mfa.providers",
     ):
-        assert report.get(GLOBAL_SCOPE, check_id).status is Status.OK, check_id
+        assert result_of(report, GLOBAL_SCOPE, check_id).status is Status.OK, check_id
     detail = g(report, "mfa.enabled")[1]
     assert "SameSite is Lax" in detail
 
@@ -128,21 +128,21 @@ def test_missing_secret_fails_and_skips_credentials(
 ) -> None:
     store.delete("prod")
     report = doctor(emu_config)
-    secret = report.get("provider:prod", "secret")
+    secret = result_of(report, "provider:prod", "secret")
     assert secret.status is Status.FAIL
     assert secret.fix == "store it again: duoctl provider edit prod --rotate-secret"
     for check_id in ("clock", "credentials"):
-        result = report.get("provider:prod", check_id)
+        result = result_of(report, "provider:prod", check_id)
         assert result.status is Status.SKIPPED
         assert result.detail == "skipped: 'Client Secret' failed"
         assert result.fix == "fix 'Client Secret' first"
     # The network path is still checked: a missing secret says nothing about it.
-    assert report.get("provider:prod", "tls").status is Status.OK
+    assert result_of(report, "provider:prod", "tls").status is Status.OK
 
 
 def test_malformed_secret_fails(emu_config: Path, store: MemorySecretStore, doctor: Doctor) -> None:
     store.set("prod", "too-short")
-    result = doctor(emu_config).get("provider:prod", "secret")
+    result = result_of(doctor(emu_config), "provider:prod", "secret")
     assert result.status is Status.FAIL
     assert "too-short" not in result.detail  # never echo what is in the keyring
     assert result.fix is not None
@@ -158,7 +158,7 @@ def test_orphaned_secret_warns(emu_config: Path, doctor: Doctor) -> None:
     assert "old-prod" in detail
     assert fix is not None
     assert "secret-tool clear service 'duoctl:/etc/x.toml' username old-prod" in fix
-    assert report.get(GLOBAL_SCOPE, "secrets.orphans").data["orphans"] == ["old-prod"]
+    assert result_of(report, GLOBAL_SCOPE, "secrets.orphans").data["orphans"] == ["old-prod"]
 
 
 def test_disabled_provider_secret_is_not_orphaned(
@@ -197,7 +197,7 @@ def test_unusable_backend_fails_and_skips_secrets(
     assert fix is not None
     assert "Secret Service" in fix
     assert g(report, "secrets.orphans")[0] is Status.SKIPPED
-    secret = report.get("provider:prod", "secret")
+    secret = result_of(report, "provider:prod", "secret")
     assert secret.status is Status.SKIPPED
     assert secret.fix == "fix 'Secret store' first"
 
@@ -211,7 +211,7 @@ def test_plaintext_backend_warns(emu_config: Path, emu: Emulator, doctor: Doctor
     assert "plain text" in detail
     assert fix is not None
     assert "Secret Service" in fix
-    assert report.get("provider:prod", "credentials").status is Status.OK
+    assert result_of(report, "provider:prod", "credentials").status is Status.OK
 
 
 class _HungStore(MemorySecretStore):
@@ -275,7 +275,7 @@ def test_hung_keyring_is_asked_once(
     assert fix is not None
     assert "unlock" in fix
     for name in ("a", "b"):
-        secret = report.get(f"provider:{name}", "secret")
+        secret = result_of(report, f"provider:{name}", "secret")
         assert secret.status is Status.SKIPPED
         assert secret.detail == "skipped: 'Secret store' failed"
         assert secret.fix == "fix 'Secret store' first"
@@ -317,10 +317,10 @@ def test_named_disabled_provider_is_checked_with_a_warning(
     store.set("spare", emu.client_secret)
     report = doctor(config_path, names=("spare",))
     assert report.providers == ("spare",)
-    enabled = report.get("provider:spare", "enabled")
+    enabled = result_of(report, "provider:spare", "enabled")
     assert enabled.status is Status.WARN
     assert enabled.fix == "duoctl provider enable spare"
-    assert report.get("provider:spare", "credentials").status is Status.OK
+    assert result_of(report, "provider:spare", "credentials").status is Status.OK
 
 
 def test_unknown_named_provider_raises(emu_config: Path, doctor: Doctor) -> None:
@@ -356,7 +356,7 @@ def test_a_locked_store_fails_once_on_the_secret_store_row(
     assert detail.startswith("the OS keyring is locked")
     assert "for provider 'a'" in detail
     assert fix == "unlock"
-    assert report.get("provider:b", "secret").data == {"needs": "secrets.backend"}
+    assert result_of(report, "provider:b", "secret").data == {"needs": "secrets.backend"}
 
 
 def test_a_damaged_entry_is_that_providers_failure_only(
@@ -367,9 +367,9 @@ def test_a_damaged_entry_is_that_providers_failure_only(
     store.set("b", emu.client_secret)
     report = doctor(config_path, secrets=store)
     assert g(report, "secrets.backend")[0] is Status.OK
-    assert report.get("provider:a", "secret").status is Status.FAIL
-    assert report.get("provider:b", "secret").status is Status.OK
-    assert report.get("provider:b", "credentials").status is Status.OK
+    assert result_of(report, "provider:a", "secret").status is Status.FAIL
+    assert result_of(report, "provider:b", "secret").status is Status.OK
+    assert result_of(report, "provider:b", "credentials").status is Status.OK
 
 
 @pytest.mark.parametrize(

@@ -29,14 +29,14 @@ from duoctl.emulator import Emulator
 from duoctl.errors import DuoProtocolError
 from duoctl.secrets.memory import MemorySecretStore
 
-from .conftest import emulator_provider, write_config
+from .conftest import emulator_provider, healthy_providers, result_of, write_config
 
 Doctor = Callable[..., DoctorReport]
 NETWORK_STEPS = ("dns", "tcp", "tls", "clock", "credentials")
 
 
 def p(report: DoctorReport, check_id: str, name: str = "prod") -> tuple[Status, str, str | None]:
-    result = report.get(f"provider:{name}", check_id)
+    result = result_of(report, f"provider:{name}", check_id)
     return result.status, result.detail, result.fix
 
 
@@ -48,7 +48,7 @@ def assert_skipped_after(report: DoctorReport, cause: str, check_ids: tuple[str,
         title = TITLES[cause]
         assert detail == f"skipped: '{title}' failed"
         assert fix == f"fix '{title}' first"
-        assert report.get("provider:prod", check_id).data["needs"] == cause
+        assert result_of(report, "provider:prod", check_id).data["needs"] == cause
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_all_green(emu_config: Path, doctor: Doctor) -> None:
     detail = p(report, "tls")[1]
     assert "CN=localhost" in detail
     assert "issued by CN=duoctl emulator throwaway CA" in detail
-    assert report.get("provider:prod", "tls").data["days_left"] is not None
+    assert result_of(report, "provider:prod", "tls").data["days_left"] is not None
     assert p(report, "credentials")[1].startswith("Duo accepted Client ID")
 
 
@@ -209,7 +209,7 @@ def test_expired_certificate(emu_config: Path, emu: Emulator, doctor: Doctor) ->
     assert "has expired" in detail
     assert fix is not None
     assert "clock" in fix
-    assert report.get("provider:prod", "tls").data["verify_code"] == 10
+    assert result_of(report, "provider:prod", "tls").data["verify_code"] == 10
     assert_skipped_after(report, "tls", ("clock", "credentials"))
 
 
@@ -316,9 +316,9 @@ def test_wrong_secret(emu_config: Path, store: MemorySecretStore, doctor: Doctor
     assert fix is not None
     assert "--rotate-secret" in fix
     assert "clock" in fix
-    assert report.get("provider:prod", "credentials").data["error_kind"] == "duo_credentials"
+    assert result_of(report, "provider:prod", "credentials").data["error_kind"] == "duo_credentials"
     # Duo's FAIL body still carries its time: the clock is measured from it.
-    clock = report.get("provider:prod", "clock")
+    clock = result_of(report, "provider:prod", "clock")
     assert clock.status is Status.OK
     assert abs(clock.data["skew_seconds"]) < 10
 
@@ -346,7 +346,7 @@ def test_health_check_server_error_is_not_a_credentials_verdict(
     status, detail, fix = p(report, "credentials")
     assert status is Status.FAIL
     assert detail.startswith("not checked: the health check failed")
-    assert report.get("provider:prod", "credentials").data["error_kind"] != "duo_credentials"
+    assert result_of(report, "provider:prod", "credentials").data["error_kind"] != "duo_credentials"
     assert fix
 
 
@@ -358,7 +358,7 @@ def test_health_check_that_never_answers_is_bounded(
     status, detail, _ = p(report, "credentials")
     assert status is Status.FAIL
     assert "did not answer the health check within 1 s" in detail
-    assert report.get("provider:prod", "credentials").data["error_kind"] == "timeout"
+    assert result_of(report, "provider:prod", "credentials").data["error_kind"] == "timeout"
 
 
 @pytest.mark.parametrize(
@@ -379,7 +379,7 @@ def test_clock_skew(
     assert f"s {word} Duo's" in detail
     assert fix is not None
     assert "NTP" in fix
-    assert abs(report.get("provider:prod", "clock").data["skew_seconds"] - skew) < 3
+    assert abs(result_of(report, "provider:prod", "clock").data["skew_seconds"] - skew) < 3
     assert p(report, "credentials")[0] is Status.OK
 
 
@@ -432,9 +432,7 @@ def test_progress_callback_sees_every_result(emu_config: Path, store: MemorySecr
 def test_a_bug_in_one_provider_is_contained(
     config_path: Path, emu: Emulator, store: MemorySecretStore, doctor: Doctor
 ) -> None:
-    write_config(config_path, {"a": emulator_provider(emu), "b": emulator_provider(emu)})
-    store.set("a", emu.client_secret)
-    store.set("b", emu.client_secret)
+    healthy_providers(config_path, emu, store, "a", "b")
 
     def factory(**kwargs: Any) -> Any:
         if kwargs["client_secret"] == emu.client_secret and kwargs["host"] == emu.api_host:
@@ -467,7 +465,7 @@ def test_certificate_names_are_cleaned_before_display(
     write_config(config_path, {"prod": provider})
     store.set("prod", "A" * 40)
     report = doctor(config_path)
-    tls = report.get("provider:prod", "tls")
+    tls = result_of(report, "provider:prod", "tls")
     assert tls.status is Status.OK, tls.detail
     # The printable text stays; the control characters that made it an escape go.
     assert "CN=]0;owned[2Jlocalhost" in tls.detail

@@ -3,16 +3,15 @@
 Imported at every CLI start, so nothing beyond typer is imported at module level.
 
 Exit status: 0 when nothing failed (warnings allowed), 10 (``ChecksFailed``) when a check
-failed, or with ``--strict`` when any check warned. In text mode the report is printed and
-``ChecksFailed`` goes to the CLI edge, which adds the one-line error and its fix on stderr.
-In ``--json`` mode the edge would print a second (error) document, so the report envelope
-itself carries ``"ok": false`` plus the usual ``"error"`` block, and the command exits 10
-directly: stdout holds exactly one JSON document either way.
+failed, or with ``--strict`` when any check warned. ``ChecksFailed`` goes to the CLI edge,
+which prints the one-line error and its fix on stderr (text mode, after the report) or one
+envelope on stdout (``--json``: the report as the error's data, so stdout holds exactly one
+JSON document either way).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,7 +24,9 @@ if TYPE_CHECKING:
     from duoctl.errors import ChecksFailed
 
 
-def _failure(report: DoctorReport, strict: bool) -> ChecksFailed | None:
+def _failure(
+    report: DoctorReport, strict: bool, data: dict[str, Any] | None
+) -> ChecksFailed | None:
     from duoctl.doctor.render import problem_label
     from duoctl.errors import ChecksFailed
 
@@ -38,7 +39,8 @@ def _failure(report: DoctorReport, strict: bool) -> ChecksFailed | None:
         message = f"doctor: {len(failed)} check(s) failed: {labels}"
     else:
         message = f"doctor --strict: {len(problems)} check(s) warned: {labels}"
-    return ChecksFailed(message, hint="apply each listed fix, then run 'duoctl doctor' again")
+    hint = "apply each listed fix, then run 'duoctl doctor' again"
+    return ChecksFailed(message, hint=hint, data=data)
 
 
 def _one_provider_for_one_secret(state: AppState, named: list[str]) -> None:
@@ -113,14 +115,14 @@ def doctor(
             on_progress=progress.update if progress is not None else None,
             mfa_disabled_expected=expect_mfa_disabled,
         )
-    failure = _failure(report, strict)
-    if json_output:
+    data = report.to_dict(strict=strict) if json_output else None
+    failure = _failure(report, strict, data)
+    if data is not None:
         if failure is not None:
-            failure.data = report.to_dict(strict=strict)
             raise failure  # the CLI edge prints the one envelope: report and error together
         from duoctl.output import envelope
 
-        streams.json(envelope("doctor", report.to_dict(strict=strict)))
+        streams.json(envelope("doctor", data))
         return
     print_report(report, streams.console, strict=strict)
     if failure is not None:

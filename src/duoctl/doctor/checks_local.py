@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from duoctl.config.model import SCHEMA_VERSION, Config, config_from_data
 from duoctl.config.reader import decode_text, parse_text, read_bytes
+from duoctl.doctor.chain import ChainRun, Step
 from duoctl.doctor.model import (
     GLOBAL_SCOPE,
     CheckResult,
-    Status,
     fail,
     fix_first,
     ok,
@@ -28,8 +28,6 @@ from duoctl.mfa import (
     NO_PROVIDER_WARNING,
     same_site_for,
 )
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -105,92 +103,99 @@ def _permissions(path: Path) -> CheckResult:
     return ok(GLOBAL_SCOPE, check_id, "private (no group/other access)")
 
 
-def check_config(path: Path) -> ConfigChecks:
-    """config.found -> config.permissions, config.parse -> config.schema -> config.valid."""
-    results: list[CheckResult] = []
+@dataclass
+class _ConfigContext:
+    path: Path
+    raw: bytes | None = None
+    data: dict[str, Any] | None = None
+    config: Config | None = None
+    # Why the checks after config.found are skipped: the file is missing, or unreadable.
+    found_skip_reason: str = "skipped: there is no config file"
+
+
+def _found(c: _ConfigContext, _: float) -> list[CheckResult]:
     # The same bounded read and parse as every command: a FIFO, a device, a huge or deeply
     # nested file is a finding here too, not a hang or an internal error.
     try:
-        raw = read_bytes(path)
+        c.raw = read_bytes(c.path)
     except ConfigError as exc:
-        raw, detail, reason = None, exc.message, "skipped: the config file cannot be read"
+        c.found_skip_reason = "skipped: the config file cannot be read"
         fix = exc.hint or "make the config file a regular file readable by you"
-    else:
-        detail, reason = f"no config file at {path}", "skipped: there is no config file"
-        fix = (
-            "add a provider with 'duoctl provider add NAME ...', or point --config / "
-            "DUOCTL_CONFIG at the right file"
-        )
-    if raw is None:
-        results.append(fail(GLOBAL_SCOPE, "config.found", detail, fix))
-        for check_id in ("config.permissions", "config.parse", "config.schema", "config.valid"):
-            results.append(skipped(GLOBAL_SCOPE, check_id, reason, fix_first("config.found")))
-        return ConfigChecks(results, None)
-    results.append(ok(GLOBAL_SCOPE, "config.found", f"{path}", path=str(path)))
-
-    results.append(_permissions(path))
-
-    data: dict[str, Any] | None
-    try:
-        data = parse_text(path, decode_text(path, raw))
-    except ConfigError as exc:
-        data, parse_error = None, exc
-    if data is None:
-        results.append(
+        return [fail(GLOBAL_SCOPE, "config.found", exc.message, fix)]
+    if c.raw is None:
+        return [
             fail(
                 GLOBAL_SCOPE,
-                "config.parse",
-                parse_error.message,
-                parse_error.hint or "fix the TOML syntax at that line and column",
+                "config.found",
+                f"no config file at {c.path}",
+                "add a provider with 'duoctl provider add NAME ...', or point --config / "
+                "DUOCTL_CONFIG at the right file",
             )
-        )
-        reason = "skipped: the config file does not parse"
-        for check_id in ("config.schema", "config.valid"):
-            results.append(skipped(GLOBAL_SCOPE, check_id, reason, fix_first("config.parse")))
-        return ConfigChecks(results, None)
-    results.append(ok(GLOBAL_SCOPE, "config.parse", "valid TOML"))
+        ]
+    return [ok(GLOBAL_SCOPE, "config.found", f"{c.path}", path=str(c.path))]
 
-    schema = _schema_result(path, data)
-    results.append(schema)
-    schema_ok = schema.status is Status.OK
-    if not schema_ok:
-        results.append(
-            skipped(
-                GLOBAL_SCOPE,
-                "config.valid",
-                "skipped: values cannot be checked against an unknown schema",
-                fix_first("config.schema"),
-            )
-        )
-        return ConfigChecks(results, None)
 
+def _parse(c: _ConfigContext, _: float) -> list[CheckResult]:
+    assert c.raw is not None  # config.found passed
     try:
-        config = config_from_data(path, data)
+        c.data = parse_text(c.path, decode_text(c.path, c.raw))
     except ConfigError as exc:
-        results.append(
-            fail(
-                GLOBAL_SCOPE,
-                "config.valid",
-                exc.message,
-                exc.hint or f"edit {path} and fix that key",
-            )
-        )
-        return ConfigChecks(results, None)
+        fix = exc.hint or "fix the TOML syntax at that line and column"
+        return [fail(GLOBAL_SCOPE, "config.parse", exc.message, fix)]
+    return [ok(GLOBAL_SCOPE, "config.parse", "valid TOML")]
+
+
+def _values(c: _ConfigContext, _: float) -> list[CheckResult]:
+    assert c.data is not None  # config.parse passed
+    try:
+        config = config_from_data(c.path, c.data)
+    except ConfigError as exc:
+        fix = exc.hint or f"edit {c.path} and fix that key"
+        return [fail(GLOBAL_SCOPE, "config.valid", exc.message, fix)]
+    c.config = config
     count = len(config.providers)
     if config.unknown_top_level:
-        results.append(
+        return [
             warn(
                 GLOBAL_SCOPE,
                 "config.valid",
                 f"{count} provider(s); unknown top-level keys are ignored: "
                 + ", ".join(config.unknown_top_level),
-                f"remove or correct those keys in {path} (a typo there changes nothing)",
+                f"remove or correct those keys in {c.path} (a typo there changes nothing)",
                 unknown_keys=list(config.unknown_top_level),
             )
-        )
-    else:
-        results.append(ok(GLOBAL_SCOPE, "config.valid", f"{count} provider(s) configured"))
-    return ConfigChecks(results, config)
+        ]
+    return [ok(GLOBAL_SCOPE, "config.valid", f"{count} provider(s) configured")]
+
+
+_CONFIG_STEPS: tuple[Step[_ConfigContext], ...] = (
+    Step("config.found", _found),
+    Step("config.permissions", lambda c, _: [_permissions(c.path)], needs=("config.found",)),
+    Step("config.parse", _parse, needs=("config.found",)),
+    Step(
+        "config.schema",
+        lambda c, _: [_schema_result(c.path, c.data or {})],
+        needs=("config.parse",),
+    ),
+    Step("config.valid", _values, needs=("config.schema",)),
+)
+# What a check skipped after each of these failing says.
+_SKIP_REASONS = {
+    "config.parse": "skipped: the config file does not parse",
+    "config.schema": "skipped: values cannot be checked against an unknown schema",
+}
+
+
+def check_config(path: Path) -> ConfigChecks:
+    """config.found -> config.permissions, config.parse -> config.schema -> config.valid."""
+    context = _ConfigContext(path)
+
+    def skip(check_id: str, cause: CheckResult) -> CheckResult:
+        reason = _SKIP_REASONS.get(cause.id, context.found_skip_reason)
+        return skipped(GLOBAL_SCOPE, check_id, reason, fix_first(cause.id))
+
+    results = ChainRun(_CONFIG_STEPS, context, GLOBAL_SCOPE, skip=skip).run()
+    return ConfigChecks(results, context.config)
 
 
 def check_mfa(config: Config | None, *, disabled_expected: bool = False) -> list[CheckResult]:
@@ -212,86 +217,78 @@ def check_mfa(config: Config | None, *, disabled_expected: bool = False) -> list
             skipped(GLOBAL_SCOPE, "mfa.providers", reason, "fix the config checks first"),
             skipped(GLOBAL_SCOPE, "mfa.failmode", reason, "fix the config checks first"),
         ]
-    results: list[CheckResult] = []
+    return [
+        _mfa_enabled(config, disabled_expected),
+        _mfa_providers(config, disabled_expected),
+        check_failmode(config),
+    ]
+
+
+def _mfa_enabled(config: Config, disabled_expected: bool) -> CheckResult:
     same_site = same_site_for(config.external_mfa_enabled)
     if config.external_mfa_enabled and disabled_expected:
-        results.append(
-            warn(
-                GLOBAL_SCOPE,
-                "mfa.enabled",
-                f"external MFA is enabled (SameSite {same_site}), but --expect-mfa-disabled "
-                "says it should be off here",
-                "duoctl mfa disable, if it should be off; else run doctor without "
-                "--expect-mfa-disabled",
-                session_cookie_samesite=same_site,
-                expected="disabled",
-            )
+        return warn(
+            GLOBAL_SCOPE,
+            "mfa.enabled",
+            f"external MFA is enabled (SameSite {same_site}), but --expect-mfa-disabled "
+            "says it should be off here",
+            "duoctl mfa disable, if it should be off; else run doctor without "
+            "--expect-mfa-disabled",
+            session_cookie_samesite=same_site,
+            expected="disabled",
         )
-    elif config.external_mfa_enabled:
-        results.append(
-            ok(
-                GLOBAL_SCOPE,
-                "mfa.enabled",
-                f"enabled; the session cookie's SameSite is {same_site} (relaxed from Strict), "
-                "so a firewall must deny unauthorized access to the server",
-                session_cookie_samesite=same_site,
-            )
+    if config.external_mfa_enabled:
+        return ok(
+            GLOBAL_SCOPE,
+            "mfa.enabled",
+            f"enabled; the session cookie's SameSite is {same_site} (relaxed from Strict), "
+            "so a firewall must deny unauthorized access to the server",
+            session_cookie_samesite=same_site,
         )
-    elif disabled_expected:
-        results.append(
-            ok(
-                GLOBAL_SCOPE,
-                "mfa.enabled",
-                f"external MFA is disabled, as expected (--expect-mfa-disabled); SameSite "
-                f"stays {same_site}",
-                session_cookie_samesite=same_site,
-                expected="disabled",
-            )
+    if disabled_expected:
+        return ok(
+            GLOBAL_SCOPE,
+            "mfa.enabled",
+            f"external MFA is disabled, as expected (--expect-mfa-disabled); SameSite "
+            f"stays {same_site}",
+            session_cookie_samesite=same_site,
+            expected="disabled",
         )
-    else:
-        results.append(
-            fail(
-                GLOBAL_SCOPE,
-                "mfa.enabled",
-                f"external MFA is disabled: logins never reach Duo (SameSite stays {same_site})",
-                "duoctl mfa enable (the session cookie's SameSite then becomes Lax); if it is "
-                "meant to be off here, run doctor --expect-mfa-disabled",
-                session_cookie_samesite=same_site,
-            )
-        )
+    return fail(
+        GLOBAL_SCOPE,
+        "mfa.enabled",
+        f"external MFA is disabled: logins never reach Duo (SameSite stays {same_site})",
+        "duoctl mfa enable (the session cookie's SameSite then becomes Lax); if it is "
+        "meant to be off here, run doctor --expect-mfa-disabled",
+        session_cookie_samesite=same_site,
+    )
+
+
+def _mfa_providers(config: Config, disabled_expected: bool) -> CheckResult:
     names = [p.name for p in config.enabled_providers()]
     if names:
-        results.append(
-            ok(
-                GLOBAL_SCOPE,
-                "mfa.providers",
-                f"{len(names)} enabled: " + ", ".join(names),
-                enabled=names,
-            )
+        return ok(
+            GLOBAL_SCOPE,
+            "mfa.providers",
+            f"{len(names)} enabled: " + ", ".join(names),
+            enabled=names,
         )
-    elif disabled_expected and not config.external_mfa_enabled:
-        results.append(
-            ok(
-                GLOBAL_SCOPE,
-                "mfa.providers",
-                "none enabled; fine while external MFA is off (add and enable one before "
-                "'duoctl mfa enable')",
-                enabled=[],
-            )
+    if disabled_expected and not config.external_mfa_enabled:
+        return ok(
+            GLOBAL_SCOPE,
+            "mfa.providers",
+            "none enabled; fine while external MFA is off (add and enable one before "
+            "'duoctl mfa enable')",
+            enabled=[],
         )
-    else:
-        detail, _, fix = NO_PROVIDER_WARNING.partition(" (")
-        results.append(
-            fail(
-                GLOBAL_SCOPE,
-                "mfa.providers",
-                detail,
-                fix.rstrip(")") or "duoctl provider add NAME ...",
-                enabled=[],
-            )
-        )
-    results.append(check_failmode(config))
-    return results
+    detail, _, fix = NO_PROVIDER_WARNING.partition(" (")
+    return fail(
+        GLOBAL_SCOPE,
+        "mfa.providers",
+        detail,
+        fix.rstrip(")") or "duoctl provider add NAME ...",
+        enabled=[],
+    )
 
 
 def check_failmode(config: Config) -> CheckResult:

@@ -16,7 +16,6 @@ import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
 
 from duoctl.config.model import Provider
 from duoctl.deadline import call_with_deadline
@@ -30,6 +29,7 @@ from duoctl.duoclient import (
     health_check,
     proxy_in_use,
 )
+from duoctl.endpoint import endpoint_host
 from duoctl.errors import DuoCredentialsRejected, DuoctlError, ValidationError
 from duoctl.field_failures import NOT_WEB_SDK_CAUSE
 from duoctl.output import safe_text
@@ -38,7 +38,6 @@ from duoctl.validation import is_duo_api_host
 
 Resolver = Callable[[str, int], list[str]]
 
-_T = TypeVar("_T")
 
 CERT_WARN_DAYS = 30
 # The health check never follows a redirect; the SDK only insists on a non-empty value.
@@ -77,11 +76,9 @@ def duo_pinned_bundle() -> Path | None:
     return None
 
 
-def _bounded(call: Callable[[], _T], timeout: float, what: str) -> _T:
-    def timed_out() -> TimeoutError:
-        return TimeoutError(f"{what} did not finish within {timeout:g} s")
-
-    return call_with_deadline(call, timeout, timed_out, name=f"doctor-{what}")
+def too_slow(what: str, timeout: float) -> Callable[[], TimeoutError]:
+    """The error :func:`call_with_deadline` raises when ``what`` outlasts its time."""
+    return lambda: TimeoutError(f"{what} did not finish within {timeout:g} s")
 
 
 def check_endpoint(scope: str, provider: Provider) -> CheckResult:
@@ -104,11 +101,7 @@ def check_proxy(scope: str, provider: Provider, environ: Mapping[str, str]) -> C
     proxy = proxy_in_use(environ, provider.endpoint)
     if proxy is None:
         return ok(scope, "proxy", "no proxy variable applies: Duo traffic goes direct")
-    host = (
-        provider.endpoint.rsplit(":", 1)[0]
-        if not provider.endpoint.startswith("[")
-        else (provider.endpoint[1:].partition("]")[0])
-    )
+    host = endpoint_host(provider.endpoint)
     return fail(
         scope,
         "proxy",
@@ -127,7 +120,9 @@ def check_dns(
         "(/etc/resolv.conf); try: getent hosts " + host
     )
     try:
-        addresses = _bounded(lambda: resolver(host, port), timeout, "DNS")
+        addresses = call_with_deadline(
+            lambda: resolver(host, port), timeout, too_slow("DNS", timeout)
+        )
     except TimeoutError:
         return fail(scope, "dns", f"resolving {host} took longer than {timeout:g} s", fix), []
     except OSError as exc:
@@ -164,8 +159,10 @@ def check_tcp(
     scope: str, port: int, addresses: Sequence[str], timeout: float
 ) -> tuple[CheckResult, str | None]:
     try:
-        address, errors = _bounded(
-            lambda: _connect_any(addresses, port, timeout), timeout + 0.5, "TCP"
+        address, errors = call_with_deadline(
+            lambda: _connect_any(addresses, port, timeout),
+            timeout + 0.5,
+            too_slow("TCP", timeout + 0.5),
         )
     except TimeoutError:
         address, errors = None, dict.fromkeys(addresses, f"no answer within {timeout:g} s")
@@ -213,31 +210,24 @@ def _handshake(
         return dict(cert or {}), tls.version()
 
 
-def check_tls(
-    scope: str,
-    *,
-    host: str,
-    port: int,
-    address: str,
-    ca_bundle: str | None,
-    provider_name: str,
-    timeout: float,
-    now: float,
-    warn_days: float = CERT_WARN_DAYS,
-) -> CheckResult:
+def _trust(
+    scope: str, ca_bundle: str | None, provider_name: str
+) -> tuple[ssl.SSLContext, Path, str] | CheckResult:
+    """The context verifying the endpoint, the CA file in it and how to name that file; or
+    the failure to build it."""
     if ca_bundle is not None:
         cafile: Path | None = Path(ca_bundle).expanduser()
         ca_label = f"the provider's CA bundle {ca_bundle}"
     else:
         cafile = duo_pinned_bundle()
         ca_label = "Duo's pinned CA bundle"
-        if cafile is None:
-            return fail(
-                scope,
-                "tls",
-                "cannot find duo_universal/ca_certs.pem (Duo's pinned CA bundle)",
-                "reinstall duoctl: its duo_universal dependency is incomplete",
-            )
+    if cafile is None:
+        return fail(
+            scope,
+            "tls",
+            "cannot find duo_universal/ca_certs.pem (Duo's pinned CA bundle)",
+            "reinstall duoctl: its duo_universal dependency is incomplete",
+        )
     try:
         context = ssl.create_default_context(cafile=str(cafile))
     except (OSError, ssl.SSLError) as exc:
@@ -250,31 +240,35 @@ def check_tls(
     # requests (what the Duo SDK uses) does not set Python 3.13's VERIFY_X509_STRICT; match it,
     # so doctor and test-login never disagree about the same certificate.
     context.verify_flags &= ~getattr(ssl, "VERIFY_X509_STRICT", 0)
+    return context, cafile, ca_label
+
+
+def check_tls(
+    scope: str,
+    *,
+    host: str,
+    port: int,
+    address: str,
+    ca_bundle: str | None,
+    provider_name: str,
+    timeout: float,
+    now: float,
+    warn_days: float = CERT_WARN_DAYS,
+) -> CheckResult:
+    trust = _trust(scope, ca_bundle, provider_name)
+    if isinstance(trust, CheckResult):
+        return trust
+    context, cafile, ca_label = trust
     where = _hostport(address, port)
     try:
-        cert, version = _bounded(
-            lambda: _handshake(host, port, address, context, timeout), timeout + 0.5, "TLS"
+        cert, version = call_with_deadline(
+            lambda: _handshake(host, port, address, context, timeout),
+            timeout + 0.5,
+            too_slow("TLS", timeout + 0.5),
         )
     except ssl.SSLCertVerificationError as exc:
-        if ca_bundle is None and cafile is not None and exc.verify_code in _X509_UNTRUSTED:
-            # Duo's pinned bundle refused it: interception, or a bundle older than Duo's CA?
-            try:
-                presented = _bounded(
-                    lambda: look_at_chain(host, port, address, timeout), 2 * timeout + 0.5, "TLS"
-                )
-            except TimeoutError:
-                presented = None
-            detail, fix, extra = explain_untrusted(host, presented, pinned_bundle_info(cafile))
-            message = safe_text(exc.verify_message or exc, limit=MESSAGE_LIMIT)
-            return fail(
-                scope,
-                "tls",
-                f"{detail} ({message})",
-                fix,
-                verify_code=exc.verify_code,
-                verify_message=message,
-                **extra,
-            )
+        if ca_bundle is None and exc.verify_code in _X509_UNTRUSTED:
+            return _pinned_refusal(scope, exc, host, port, address, cafile, timeout)
         return _verify_failure(scope, exc, host, ca_label, ca_bundle, provider_name)
     except TimeoutError:
         return fail(
@@ -299,6 +293,52 @@ def check_tls(
             f"TLS handshake with {where} failed: {exc.strerror or type(exc).__name__}",
             "a firewall or proxy may be cutting the connection: check the network path to Duo",
         )
+    return _certificate_result(scope, cert, version, cafile, ca_label, ca_bundle, now, warn_days)
+
+
+def _pinned_refusal(
+    scope: str,
+    exc: ssl.SSLCertVerificationError,
+    host: str,
+    port: int,
+    address: str,
+    cafile: Path,
+    timeout: float,
+) -> CheckResult:
+    """Duo's pinned bundle refused the certificate: interception, or a bundle older than
+    Duo's CA? A second look at the chain presented tells which."""
+    try:
+        presented = call_with_deadline(
+            lambda: look_at_chain(host, port, address, timeout),
+            2 * timeout + 0.5,
+            too_slow("TLS", 2 * timeout + 0.5),
+        )
+    except TimeoutError:
+        presented = None
+    detail, fix, extra = explain_untrusted(host, presented, pinned_bundle_info(cafile))
+    message = safe_text(exc.verify_message or exc, limit=MESSAGE_LIMIT)
+    return fail(
+        scope,
+        "tls",
+        f"{detail} ({message})",
+        fix,
+        verify_code=exc.verify_code,
+        verify_message=message,
+        **extra,
+    )
+
+
+def _certificate_result(
+    scope: str,
+    cert: dict[str, object],
+    version: str | None,
+    cafile: Path,
+    ca_label: str,
+    ca_bundle: str | None,
+    now: float,
+    warn_days: float,
+) -> CheckResult:
+    """A verified certificate: who it names, who issued it, and how long it has left."""
     subject = _name(cert.get("subject"))
     issuer = _name(cert.get("issuer"))
     not_after_text = safe_text(cert.get("notAfter", ""), limit=NAME_LIMIT)
@@ -315,7 +355,7 @@ def check_tls(
         "tls_version": version,
         "verified_against": str(cafile),
     }
-    if ca_bundle is None and cafile is not None:
+    if ca_bundle is None:
         pinned = pinned_bundle_info(cafile)
         data |= {"pinned_bundle_source": pinned.source, "pinned_bundle_newest_ca": pinned.newest_ca}
     remaining = _remaining_text(days_left)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
 
 from duoctl.config.model import Config, Provider
 from duoctl.deadline import call_with_deadline
@@ -19,11 +18,9 @@ from duoctl.doctor.model import (
     warn,
 )
 from duoctl.errors import CredentialUnreadable, SecretStoreError, ValidationError
-from duoctl.secrets import BACKEND_KEYRING, BackendInfo, SecretStore
+from duoctl.secrets import BACKEND_KEYRING, BackendInfo, SecretRead, SecretStore
 from duoctl.secrets.credfiles import SUFFIXES
 from duoctl.validation import validate_client_secret
-
-_T = TypeVar("_T")
 
 FIX_NO_STORE = (
     "on a server: systemd-creds (as root) or DUOCTL_SECRET_BACKEND=encrypted-file (see "
@@ -35,24 +32,23 @@ class StoreTimeout(SecretStoreError):
     """The store did not answer within doctor's budget."""
 
 
-def bounded_store_call(call: Callable[[], _T], timeout: float, what: str) -> _T:
-    """A store call cut off at ``timeout``: the store's own limit may exceed doctor's budget."""
-
-    def timed_out() -> SecretStoreError:
-        return StoreTimeout(
-            f"the secret store did not answer within {timeout:g} s while trying to {what}",
-            hint="a keyring may be locked (unlock it) or its D-Bus service hung; a file "
-            "store may sit on a dead filesystem",
-        )
-
-    return call_with_deadline(call, timeout, timed_out, name=f"doctor-secrets-{what}")
+def store_too_slow(what: str, timeout: float) -> Callable[[], StoreTimeout]:
+    """The error :func:`call_with_deadline` raises when the store outlasts doctor's budget
+    (the store's own limit may be longer)."""
+    return lambda: StoreTimeout(
+        f"the secret store did not answer within {timeout:g} s while trying to {what}",
+        hint="a keyring may be locked (unlock it) or its D-Bus service hung; a file "
+        "store may sit on a dead filesystem",
+    )
 
 
 def check_backend(secrets: SecretStore, timeout: float) -> tuple[CheckResult, BackendInfo | None]:
     """secrets.backend; the info is None when secrets cannot be read at all."""
     check_id = "secrets.backend"
     try:
-        info = bounded_store_call(secrets.backend, timeout, "find a backend")
+        info = call_with_deadline(
+            secrets.backend, timeout, store_too_slow("find a backend", timeout)
+        )
     except SecretStoreError as exc:
         return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_STORE), None
     data = {"backend": info.backend, "implementation": info.name, "location": info.location}
@@ -92,7 +88,9 @@ def check_store_files(
             GLOBAL_SCOPE, check_id, "skipped: no usable secret store", fix_first("secrets.backend")
         )
     try:
-        problems = bounded_store_call(secrets.problems, timeout, "inspect its files")
+        problems = call_with_deadline(
+            secrets.problems, timeout, store_too_slow("inspect its files", timeout)
+        )
     except SecretStoreError as exc:
         return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_STORE)
     if not problems:
@@ -112,39 +110,66 @@ def check_store_files(
     )
 
 
-def check_secret(
-    secrets: SecretStore, provider: Provider, info: BackendInfo | None, timeout: float
-) -> tuple[CheckResult, str | None]:
-    """The provider's ``secret`` check and the secret itself (for the health check only).
+# Each provider's ``secret`` check and the secret itself (for the health check only).
+SecretChecks = dict[str, tuple[CheckResult, str | None]]
 
-    The secret never goes into the result: only whether it is there and well-formed.
+
+def check_secrets(
+    secrets: SecretStore, providers: Sequence[Provider], info: BackendInfo | None, timeout: float
+) -> tuple[SecretChecks, CheckResult | None]:
+    """Every provider's ``secret`` check, from one read of the store (one keyring
+    connection for them all), and the store's refusal if it refused.
+
+    A refusal (locked, hung, broken) is the store's failure, not a provider's: it comes back
+    on its own, against the first provider asked about, and no secret is checked. A damaged
+    entry is only that provider's failure. The secret never goes into a result: only
+    whether it is there and well-formed.
     """
-    scope = provider_scope(provider.name)
     if info is None:
-        return (
-            skipped(
-                scope, "secret", "skipped: no usable secret store", fix_first("secrets.backend")
-            ),
-            None,
-        )
+        reason, fix = "skipped: no usable secret store", fix_first("secrets.backend")
+        return {
+            p.name: (skipped(provider_scope(p.name), "secret", reason, fix), None)
+            for p in providers
+        }, None
+    if not providers:
+        return {}, None
+    names = [p.name for p in providers]
     try:
-        secret = bounded_store_call(
-            lambda: secrets.get(provider.name), timeout, "read the client secret"
+        read = call_with_deadline(
+            lambda: secrets.get_many(names),
+            timeout,
+            store_too_slow("read the client secrets", timeout),
         )
     except SecretStoreError as exc:
-        timed_out = isinstance(exc, StoreTimeout)
-        result = fail(
-            scope,
+        refusal = fail(
+            provider_scope(names[0]),
             "secret",
             exc.message,
             exc.hint or FIX_NO_STORE,
-            timed_out=timed_out,
-            # Locked, hung or broken: the store's failure, not this entry's (a damaged one).
-            store_failed=not isinstance(exc, CredentialUnreadable),
+            timed_out=isinstance(exc, StoreTimeout),
+            store_failed=True,
+        )
+        return {}, refusal
+    return {p.name: _judge_secret(p, info, read.get(p.name)) for p in providers}, None
+
+
+def _judge_secret(
+    provider: Provider, info: BackendInfo, value: SecretRead
+) -> tuple[CheckResult, str | None]:
+    scope = provider_scope(provider.name)
+    rotate = f"duoctl provider edit {provider.name} --rotate-secret"
+    if isinstance(value, CredentialUnreadable):
+        # A damaged entry: this provider's failure, not the store's.
+        result = fail(
+            scope,
+            "secret",
+            value.message,
+            value.hint or FIX_NO_STORE,
+            timed_out=False,
+            store_failed=False,
         )
         return result, None
-    rotate = f"duoctl provider edit {provider.name} --rotate-secret"
-    if secret is None:
+    if value is None:
         return (
             fail(
                 scope,
@@ -155,10 +180,10 @@ def check_secret(
             None,
         )
     try:
-        validate_client_secret(secret)
+        validate_client_secret(value)
     except ValidationError as exc:
         return fail(scope, "secret", f"the stored secret is unusable: {exc.message}", rotate), None
-    return ok(scope, "secret", f"present in {info.label} (40 characters)"), secret
+    return ok(scope, "secret", f"present in {info.label} (40 characters)"), value
 
 
 def check_orphans(
@@ -181,7 +206,9 @@ def check_orphans(
             "fix the config checks first",
         )
     try:
-        names = bounded_store_call(secrets.names, timeout, "list stored secrets")
+        names = call_with_deadline(
+            secrets.names, timeout, store_too_slow("list stored secrets", timeout)
+        )
     except SecretStoreError as exc:
         return fail(GLOBAL_SCOPE, check_id, exc.message, exc.hint or FIX_NO_STORE)
     if names is None:

@@ -156,12 +156,6 @@ class DoctorReport:
     def for_scope(self, scope: str) -> list[CheckResult]:
         return [r for r in self.results if r.scope == scope]
 
-    def get(self, scope: str, check_id: str) -> CheckResult:
-        for result in self.results:
-            if result.scope == scope and result.id == check_id:
-                return result
-        raise KeyError((scope, check_id))
-
     def counts(self) -> dict[str, int]:
         counts = {status.value: 0 for status in Status}
         for result in self.results:

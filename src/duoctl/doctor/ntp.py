@@ -8,6 +8,7 @@ never a guess: chrony or ntpd may still keep the clock.
 from __future__ import annotations
 
 import subprocess
+import threading
 from collections.abc import Callable, Sequence
 
 NtpStatus = Callable[[], bool | None]  # True synchronised, False not, None unknown
@@ -35,3 +36,18 @@ def ntp_synchronised(command: Sequence[str] = COMMAND, timeout: float = TIMEOUT)
 
 def describe(synchronised: bool | None) -> str:
     return {True: "yes", False: "no", None: "unknown"}[synchronised]
+
+
+def asked_once(status: NtpStatus) -> NtpStatus:
+    """``status``, asked at most once however many providers' clock checks want it: the
+    machine has one clock, and each question costs a process (timedatectl, ~20 ms)."""
+    lock = threading.Lock()
+    answer: list[bool | None] = []
+
+    def ask() -> bool | None:
+        with lock:
+            if not answer:
+                answer.append(status())
+            return answer[0]
+
+    return ask

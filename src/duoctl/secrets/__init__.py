@@ -12,7 +12,11 @@ imported on the start-up path; each backend is imported when it is used.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Protocol
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeAlias
+
+if TYPE_CHECKING:
+    from duoctl.errors import CredentialUnreadable
 
 BACKEND_AUTO = "auto"
 BACKEND_KEYRING = "keyring"
@@ -59,10 +63,35 @@ class StoreProblem(NamedTuple):
     fix: str
 
 
+# One entry as get_many reads it: the secret, None when there is none, or why it is unreadable.
+SecretRead: TypeAlias = "str | CredentialUnreadable | None"
+
+
+def get_each(get: Callable[[str], str | None], names: Sequence[str]) -> dict[str, SecretRead]:
+    """:meth:`SecretStore.get_many` one ``get`` a name: for stores where that costs nothing
+    more (a file each, a dict)."""
+    from duoctl.errors import CredentialUnreadable
+
+    read: dict[str, SecretRead] = {}
+    for name in names:
+        try:
+            read[name] = get(name)
+        except CredentialUnreadable as exc:
+            read[name] = exc
+    return read
+
+
 class SecretStore(Protocol):
     """What the core needs from a secret store; one instance serves one config file."""
 
     def get(self, name: str) -> str | None: ...
+
+    def get_many(self, names: Sequence[str]) -> dict[str, SecretRead]:
+        """Each name's secret (None when absent), read the cheapest way the store allows: a
+        keyring answers them all on one connection. An entry that cannot be decrypted is
+        that entry's :class:`CredentialUnreadable`; a store that refuses (locked, hung)
+        raises, as :meth:`get` does."""
+        ...
 
     def set(self, name: str, secret: str) -> None: ...
 

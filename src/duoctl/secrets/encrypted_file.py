@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,13 @@ from duoctl.errors import CredentialUnreadable, SecretStoreError
 from duoctl.fileio import create_exclusively, ensure_private_dir
 from duoctl.paths import credentials_dir
 from duoctl.secret_input import PASSPHRASE_FILE_ENV
-from duoctl.secrets import BACKEND_ENCRYPTED_FILE, BackendInfo, StoreProblem
+from duoctl.secrets import (
+    BACKEND_ENCRYPTED_FILE,
+    BackendInfo,
+    SecretRead,
+    StoreProblem,
+    get_each,
+)
 from duoctl.secrets.credfiles import SUFFIXES, CredentialDir
 
 KEY_FILE = "encrypted-file.key"
@@ -113,6 +119,9 @@ class EncryptedFileStore:
             return plain.decode("utf-8")
         except UnicodeDecodeError:
             raise CredentialUnreadable(f"{path} does not hold a Client Secret") from None
+
+    def get_many(self, names: Sequence[str]) -> dict[str, SecretRead]:
+        return get_each(self.get, names)
 
     def set(self, name: str, secret: str) -> None:
         key = self._unlock(create=True)

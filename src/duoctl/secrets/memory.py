@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from duoctl.secrets import BackendInfo, StoreProblem, provider_names
+from collections.abc import Sequence
+
+from duoctl.secrets import BackendInfo, SecretRead, StoreProblem, get_each, provider_names
 
 
 class MemorySecretStore:
@@ -17,6 +19,9 @@ class MemorySecretStore:
 
     def get(self, name: str) -> str | None:
         return self._items.get(name)
+
+    def get_many(self, names: Sequence[str]) -> dict[str, SecretRead]:
+        return get_each(self.get, names)
 
     def set(self, name: str, secret: str) -> None:
         self._items[name] = secret
@@ -55,6 +60,9 @@ class OneShotSecretStore:
 
     def get(self, name: str) -> str | None:
         return self._secret
+
+    def get_many(self, names: Sequence[str]) -> dict[str, SecretRead]:
+        return get_each(self.get, names)
 
     def set(self, name: str, secret: str) -> None:
         from duoctl.errors import SecretStoreError

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,6 +26,7 @@ from duoctl.secrets import (
     BACKEND_KEYRING,
     BACKEND_SYSTEMD_CREDS,
     BackendInfo,
+    SecretRead,
     SecretStore,
     StoreProblem,
 )
@@ -210,6 +211,9 @@ class SelectedStore:
 
     def get(self, name: str) -> str | None:
         return self.store().get(name)
+
+    def get_many(self, names: Sequence[str]) -> dict[str, SecretRead]:
+        return self.store().get_many(names)
 
     def set(self, name: str, secret: str) -> None:
         self.store().set(name, secret)

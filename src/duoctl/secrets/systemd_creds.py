@@ -16,12 +16,18 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from duoctl.errors import CredentialUnreadable, SecretStoreError
 from duoctl.paths import credentials_dir
-from duoctl.secrets import BACKEND_SYSTEMD_CREDS, BackendInfo, StoreProblem
+from duoctl.secrets import (
+    BACKEND_SYSTEMD_CREDS,
+    BackendInfo,
+    SecretRead,
+    StoreProblem,
+    get_each,
+)
 from duoctl.secrets.bounded import TIMEOUT_ENV, timeout_from_env
 from duoctl.secrets.credfiles import SUFFIXES, CredentialDir
 
@@ -107,6 +113,9 @@ class SystemdCredsStore:
         path = self.files.file_for(name)
         out = self._run(["decrypt", f"--name={credential_name(name)}", str(path), "-"], data=b"")
         return _decode_secret(out, path)
+
+    def get_many(self, names: Sequence[str]) -> dict[str, SecretRead]:
+        return get_each(self.get, names)
 
     def set(self, name: str, secret: str) -> None:
         self.backend()
