@@ -14,6 +14,7 @@ import pytest
 from admin.conftest import Admin
 from duoctl.admin import permissions
 from duoctl.emulator import EmulatedUser, Emulator, Outcome
+from duoctl.emulator.server import SeenRequest
 from duoctl.emulator.users import Phone
 from duoctl.errors import ExitCode
 from testlogin.conftest import add_provider_via_cli
@@ -266,12 +267,28 @@ def test_explain_gives_up_after_its_wait_and_says_where_to_look(
     assert "duoctl logs --user dan" in login.stderr
 
 
+def test_explain_without_read_log_refuses_before_the_login(with_provider: Admin) -> None:
+    # The operator learns the credential cannot explain anything before a push is sent.
+    with_provider.emulator.admin_permissions.discard(permissions.READ_LOG)
+    login = _login(with_provider, "dan", "--explain")
+    assert login.code == ExitCode.PERMISSION, login.stderr
+    assert "'Grant read log'" in login.stderr
+    assert _decisions(with_provider.emulator) == {}
+
+
 def test_explain_that_cannot_read_the_log_keeps_the_logins_exit_code(
     with_provider: Admin,
 ) -> None:
-    # README: "The exit code stays the login's (6 or 9)". An Admin API failure while looking
-    # for the record (here a grant taken away) must not replace Duo's deny with exit 14.
-    with_provider.emulator.admin_permissions.discard(permissions.READ_LOG)
+    # README: "The exit code stays the login's (6 or 9)". The grant is taken away once the
+    # preflight passed, when Duo decides the login: the lookup after it fails with 14, and
+    # that must not replace Duo's deny.
+    emu = with_provider.emulator
+
+    def revoke_on_decision(seen: SeenRequest) -> None:
+        if seen.decision is not None:
+            emu.admin_permissions.discard(permissions.READ_LOG)
+
+    emu._on_request = revoke_on_decision
     login = _login(with_provider, "dan", "--explain", "--json")
     assert login.code == ExitCode.DUO_DENIED, login.stderr
     envelope = json.loads(login.stdout)
@@ -281,6 +298,15 @@ def test_explain_that_cannot_read_the_log_keeps_the_logins_exit_code(
     said = " ".join(login.stderr.split())
     assert "--explain could not read Duo's record:" in said
     assert "'Grant read log'" in said
+
+
+def test_explain_found_drops_the_hint_to_go_and_look(with_provider: Admin) -> None:
+    login = _login(with_provider, "dan", "--explain")
+    assert login.code == ExitCode.DUO_DENIED, login.stderr
+    assert "Duo's record (matched by txid)" in login.stderr
+    assert "see the Duo Admin Panel's authentication log" not in login.stderr
+    plain = _login(with_provider, "dan")
+    assert "see the Duo Admin Panel's authentication log" in plain.stderr
 
 
 @pytest.mark.parametrize("args", [["user", "show", ""], ["logs", "--user", " "]], ids=" ".join)

@@ -61,6 +61,14 @@ class Explanation:
         }
 
 
+def preflight(session: AdminSession, *, clock: Callable[[], float] = time.time) -> None:
+    """Prove, before a login, that its explanation can be read: Duo accepts the credential
+    and it may read the log (one record of the last minute: the cheapest log read). Raises
+    the Admin API's error (8, 14, 7...) so the operator fixes it before a push is sent."""
+    now_ms = int(clock() * 1000)
+    session.authentication_log(mintime_ms=now_ms - 60_000, maxtime_ms=now_ms, limit=1)
+
+
 def explain(
     session: AdminSession,
     *,

@@ -280,8 +280,13 @@ def cmd_test_login(
         timeout=timeout,
         network_timeout=network_timeout,
     )
-    # Fail before the login, not after it, when --explain cannot work (no credential).
+    # Fail before the login, not after it, when --explain cannot work: no credential, one
+    # Duo rejects, or one without "Grant read log".
     admin = state.admin_session() if explain else None
+    if admin is not None:
+        from duoctl.admin.explain import preflight
+
+        preflight(admin)
     started = datetime.datetime.now(datetime.UTC)
     deps = LoginDeps(
         config_path=state.config_path,
@@ -348,7 +353,9 @@ def _explained(
             state.streams.status(safe_text(line))
         found = explanation.to_dict()
     data = {**(failure.data or {}), "explanation": found}
-    return type(failure)(failure.message, hint=failure.hint, data=data)
+    # Once Duo's record is shown, "see the authentication log" would send them in a circle.
+    hint = None if found.get("found") else failure.hint
+    return type(failure)(failure.message, hint=hint, data=data)
 
 
 def _txid(data: dict[str, Any] | None) -> str | None:
