@@ -77,4 +77,7 @@ def clock_result(scope: str, measured: Skew | None, ntp: bool | None) -> CheckRe
             fix,
             **data,
         )
-    return ok(scope, "clock", f"within {max(amount, 1):.0f} s of Duo's; {sync}", **data)
+    if amount < 0.5:
+        return ok(scope, "clock", f"in step with Duo's (within 1 s); {sync}", **data)
+    # The direction even when harmless: a clock drifting one way is worth seeing early.
+    return ok(scope, "clock", f"{detail}, within what logins tolerate; {sync}", **data)
