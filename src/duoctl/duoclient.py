@@ -357,8 +357,11 @@ def _classify_body(
             hint="codes are single-use and expire quickly; start the login again",
         )
     if isinstance(code, int) and code >= 50000:
+        # Duo's codes carry the HTTP status in their first three digits (50301: 503).
+        status = answer.status if answer is not None else code // 100
         return DuoUnreachable(
-            f"Duo reported a server error during {action}: {message} {detail}".strip(),
+            f"Duo reported a server error (HTTP {status}) during {action}: "
+            f"{message} {detail}".strip(),
             hint=OUTAGE_HINT,
         )
     return DuoProtocolError(

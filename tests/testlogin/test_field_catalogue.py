@@ -151,7 +151,7 @@ def test_a_json_5xx_is_an_outage_too(provider: Provider) -> None:
     result = provider.test_login("--port", str(free_port()))
 
     assert result.code == ExitCode.DUO_UNREACHABLE, result.stderr
-    assert "Duo reported a server error during the health check" in result.stderr
+    assert "Duo reported a server error (HTTP 503) during the health check" in result.stderr
     assert FAILMODE_WORDS in result.stderr
 
 
