@@ -165,6 +165,8 @@ def test_split_endpoint(value: str, split: tuple[str, int]) -> None:
         # A fully qualified name's trailing dot is a valid host name.
         ("api-1234abcd.duosecurity.com.", "api-1234abcd.duosecurity.com."),
         ("[::1]:443", "[::1]:443"),
+        # A label may end in an upper-case X (nothing is stripped before the label check).
+        ("duo-X:8443", "duo-x:8443"),
     ],
 )
 def test_validate_endpoint_accepts_and_normalises(value: str, stored: str) -> None:

@@ -246,3 +246,33 @@ def test_backend_with_files(tmp_path: Path, entries: tuple[str, ...], backend: s
 
 def test_backend_with_files_of_no_directory_is_none(tmp_path: Path) -> None:
     assert backend_with_files(tmp_path / "missing") is None
+
+
+def test_only_dot_tmp_files_are_leftovers(creds: CredentialDir) -> None:
+    creds.write("prod", b"sealed")
+    for entry in (".notes", "draft.tmp"):
+        (creds.directory / entry).write_bytes(b"")
+        (creds.directory / entry).chmod(0o600)
+    assert creds.problems() == []
+
+
+def test_problems_still_reports_the_directory_when_it_cannot_be_listed(
+    creds: CredentialDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen by stat but not listable (no read permission, for a plain user; root reads
+    # anyway, so a seam refuses):
+    # what is known is still reported, nothing raises.
+    creds.write("prod", b"sealed")
+    creds.directory.chmod(0o711)
+
+    def refuse(path: object) -> list[str]:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(credfiles_module.os, "listdir", refuse)
+    assert creds.problems() == [
+        StoreProblem(
+            "fail",
+            f"{creds.directory} is open to others (mode 0711)",
+            f"chmod 700 {creds.directory}",
+        )
+    ]

@@ -202,3 +202,18 @@ def test_backend_info(tmp_path: Path) -> None:
         backend="encrypted-file",
         location=str(store.files.directory),
     )
+
+
+def test_the_system_store_lives_in_the_system_credentials_dir(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    store = EncryptedFileStore(config, passphrase=lambda _confirm: PASSPHRASE, system=True)
+    assert store.files.directory == credentials_dir(config, system=True)
+    assert store.files.directory != credentials_dir(config, system=False)
+
+
+def test_delete_removes_that_providers_file(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _plant_vector(store, VECTOR_KEY_FILE)
+    assert store.delete("prod") is True
+    assert not store.files.file_for("prod").exists()
+    assert store.get("prod") is None
