@@ -408,8 +408,9 @@ def id_token_claims(auth: AuthFacts, faults: Faults | None = None) -> dict[str, 
 
 
 def test_id_token_has_duos_shape() -> None:
-    # The claims of Duo's documented token response (https://duo.com/docs/oauthapi, "Token
-    # Response"); the keys are Duo's opaque IDs, checked for their form below.
+    # The claim names and nesting of Duo's documented token response
+    # (https://duo.com/docs/oauthapi, "Token Response"), filled with what the emulator knows;
+    # the user and device keys are Duo's opaque IDs, checked for their form below.
     claims = id_token_claims(facts(allowed=True))
     context = claims["auth_context"]
     user_key = context["user"].pop("key")
