@@ -66,13 +66,13 @@ def encode(claims: Mapping[str, Any], secret: str) -> str:
 class JtiCache:
     """Assertion IDs already used, remembered until their assertion expires.
 
-    A dict answers "seen before?" in O(1); a heap ordered by expiry lets each claim drop the
+    A set answers "seen before?" in O(1); a heap ordered by expiry lets each claim drop the
     expired entries it finds at the front, so a claim costs O(log n) amortised however many
-    IDs are remembered (rebuilding the dict on every claim made sustained load decay).
+    IDs are remembered (rebuilding the collection on every claim made sustained load decay).
     """
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], float] = {}
+        self._seen: set[tuple[str, str]] = set()
         self._expiries: list[tuple[float, tuple[str, str]]] = []
         self._lock = threading.Lock()
 
@@ -87,7 +87,7 @@ class JtiCache:
             key = (client_id, jti)
             if key in self._seen:
                 return False
-            self._seen[key] = exp
+            self._seen.add(key)
             heapq.heappush(self._expiries, (exp, key))
             return True
 
@@ -95,7 +95,7 @@ class JtiCache:
         # A key is in the heap exactly once (a replay is refused before it is pushed again).
         while self._expiries and self._expiries[0][0] < now:
             _, key = heapq.heappop(self._expiries)
-            del self._seen[key]
+            self._seen.remove(key)
 
 
 def numeric_claim(value: Any) -> float | None:
