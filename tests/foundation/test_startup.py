@@ -78,10 +78,28 @@ NOT_ON_THE_LIST_PATH = (
 )
 
 
-def test_provider_list_loads_only_its_own_command(config_path: Path) -> None:
-    report, _stdout = _probe(config_path, ["provider", "list"])
+@pytest.mark.parametrize("args", [["provider", "list"], ["mfa", "status"]])
+def test_plain_read_commands_load_neither_typer_nor_rich_in_a_pipe(
+    config_path: Path, args: list[str]
+) -> None:
+    """They run without typer (cli/plain.py), and in a pipe write plain text: no rich
+    Console to build. Their Typer modules stay unloaded too."""
+    report, _stdout = _probe(config_path, args)
     assert report["code"] == 0
     modules = report["modules"]
     assert isinstance(modules, list)
-    assert "duoctl.cli.provider_cmd" in modules
+    assert sorted(m for m in modules if m.split(".")[0] == "typer") == []
+    assert "rich.console" not in modules
+    assert "duoctl.cli.provider_cmd" not in modules
     assert sorted(set(modules).intersection(NOT_ON_THE_LIST_PATH)) == []
+
+
+def test_other_command_lines_still_go_through_typer(config_path: Path) -> None:
+    """Help is typer's: the plain path takes only the exact shapes it knows."""
+    report, stdout = _probe(config_path, ["provider", "list", "--help"])
+    assert report["code"] == 0
+    assert "--json" in stdout
+    modules = report["modules"]
+    assert isinstance(modules, list)
+    assert "typer" in modules
+    assert "duoctl.cli.provider_cmd" in modules

@@ -13,10 +13,14 @@ import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duoctl.admin import authlog
-from duoctl.admin.session import AdminSession
+
+# Annotations only: `test-login` imports this for --explain's default, and the session
+# module (the Admin API client) would cost it ~5 ms on every start.
+if TYPE_CHECKING:
+    from duoctl.admin.session import AdminSession
 
 DEFAULT_WAIT = authlog.LOG_DELAY + 30.0
 POLL_EVERY = 10.0

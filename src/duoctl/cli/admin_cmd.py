@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -64,7 +63,7 @@ def login(
     skey = validate_admin_skey(
         read_client_secret(
             from_stdin=skey_stdin,
-            stdin=sys.stdin,
+            streams=state.streams,
             label="Admin API secret key",
             notify=state.streams.warn,
             env_name=ADMIN_SKEY_ENV,
@@ -133,7 +132,7 @@ def status_(ctx: typer.Context, json_output: JsonOption = False) -> None:
         for permission, granted in status.granted.items()
     ]
     state.streams.status(f"Duo accepts the Admin API credential {status.ikey} at {status.host}")
-    from duoctl.cli.tables import print_table
+    from duoctl.tables import print_table
 
     print_table(state.streams.console, ("Permission", "Granted", "Disables"), rows)
 

@@ -106,7 +106,7 @@ def _render_logs(
             "attempt about 2 minutes after it happens)"
         )
         return
-    from duoctl.cli.tables import print_table
+    from duoctl.tables import print_table
 
     print_table(
         state.streams.console,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -22,20 +21,9 @@ HELP = "Manage Duo Security MFA providers.\n\nExample: duoctl provider list"
 GROUP = CommandGroup("provider", HELP)
 
 
-def _provider_dict(provider: Provider) -> dict[str, Any]:
-    return {
-        "name": provider.name,
-        "type": provider.type,
-        "enabled": provider.enabled,
-        "endpoint": provider.endpoint,
-        "client_id": provider.client_id,
-        "ca_bundle": provider.ca_bundle,
-    }
-
-
 def _view_dict(view: ProviderView) -> dict[str, Any]:
     return {
-        **_provider_dict(view.provider),
+        **view.provider.to_dict(),
         "secret_present": view.secret_present,
         "secret_backend": view.backend,
         "secret_store": view.store,
@@ -94,7 +82,7 @@ def add(
     for note in prepared.notes:
         state.streams.status(note)
     secret = read_client_secret(
-        from_stdin=client_secret_stdin, stdin=sys.stdin, notify=state.streams.warn
+        from_stdin=client_secret_stdin, streams=state.streams, notify=state.streams.warn
     )
     if verify:
         from duoctl.duoclient import DEFAULT_NETWORK_TIMEOUT
@@ -179,34 +167,9 @@ def list_(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
     Example: duoctl provider list --json
     """
-    from duoctl.config.store import load_config
+    from duoctl.cli.plain import provider_list
 
-    state: AppState = ctx.obj
-    config = load_config(state.config_path)
-    if json_output:
-        from duoctl.output import envelope
-
-        state.streams.json(
-            envelope(
-                "provider list",
-                {
-                    "config": str(config.path),
-                    "providers": [_provider_dict(p) for p in config.providers.values()],
-                },
-            )
-        )
-        return
-    if not config.providers:
-        state.streams.status(f"no providers in {config.path}")
-        return
-    rows = [
-        (p.name, "yes" if p.enabled else "no", p.endpoint, p.client_id, p.ca_bundle or "Duo")
-        for p in config.providers.values()
-    ]
-    from duoctl.cli.tables import print_table
-
-    headers = ("Name", "Enabled", "Endpoint", "Client ID", "CA bundle")
-    print_table(state.streams.console, headers, rows)
+    provider_list(ctx.obj, json_output)
 
 
 @GROUP.command("show")
@@ -395,7 +358,7 @@ def edit(
     new_secret = (
         read_client_secret(
             from_stdin=client_secret_stdin,
-            stdin=sys.stdin,
+            streams=state.streams,
             label="New Client Secret",
             notify=state.streams.warn,
         )

@@ -15,7 +15,7 @@ from duoctl.cli.secret_options import SecretStdin, take_one_shot_secret
 from duoctl.cli.state import AppState
 from duoctl.duoclient import DEFAULT_LOGIN_WAIT, DEFAULT_NETWORK_TIMEOUT
 from duoctl.errors import DuoDenied, DuoTimeout
-from duoctl.output import safe_text
+from duoctl.output import render, safe_text
 from duoctl.testlogin.progress import Progress
 
 if TYPE_CHECKING:
@@ -115,24 +115,12 @@ def _render(state: AppState, result: LoginResult, json_output: bool, command: st
             f"Duo denied the login for {result.username!r}"
             + (f": {safe_text(result.status_msg)}" if result.status_msg else ""),
             hint="see the Duo Admin Panel's authentication log for this user",
-            data=result.to_json(),
+            data=result.to_dict(),
         )
     )
-    if json_output:
-        if denied is not None:
-            raise denied  # the CLI edge prints the one envelope: claims and error together
-        from duoctl.output import envelope
-
-        state.streams.json(envelope(command, result.to_json()))
-        return
-    from rich.table import Table
-
-    table = Table(show_header=False, show_edge=False)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    for key, value in result.rows():
-        table.add_row(key, safe_text(value))
-    state.streams.console.print(table)
+    if json_output and denied is not None:
+        raise denied  # the CLI edge prints the one envelope: claims and error together
+    render(state.streams, command, result, json_output=json_output)
     if denied is not None:
         raise denied
 
