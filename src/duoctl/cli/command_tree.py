@@ -28,7 +28,7 @@ _COMMAND_MODULES = {
     "provider": "provider_cmd",
     "mfa": "mfa_cmd",
     "test-login": "testlogin_cmd",
-    "demo": "testlogin_cmd",
+    "demo": "demo_cmd",
     "doctor": "doctor_cmd",
     "emulator": "emulator_cmd",
     "config": "config_cmd",
