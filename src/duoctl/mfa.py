@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from duoctl.config.store import load_config
 
@@ -43,6 +43,7 @@ class MfaStatus:
 
     headers = None  # text is "label: value" lines
     empty = ""
+    notes: ClassVar[tuple[str, ...]] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {

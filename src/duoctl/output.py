@@ -134,7 +134,7 @@ class Streams:
             self._stdin_tty = _isatty(self.stdin)
         return self._stdin_tty
 
-    def _err_is_terminal(self) -> bool:
+    def err_is_terminal(self) -> bool:
         if self._err_tty is None:
             self._err_tty = _isatty(self.err)
         return self._err_tty
@@ -205,7 +205,7 @@ class Streams:
     def _say(self, text: str, style: str | None = None) -> None:
         # Plain text where no terminal shows it: no colour to add, no width to fold to, and
         # a rich Console costs 15-28 ms to build (most of a status line's cost in a script).
-        if self._err_is_terminal():
+        if self.err_is_terminal():
             self.err_console.print(text, style=style, markup=False)
         else:
             self.err.write(text + "\n")
@@ -223,8 +223,9 @@ class Result(Protocol):
     """What a command found or did, ready for either renderer (pipx's result.py).
 
     ``to_dict()`` is the JSON envelope's "data". ``rows()`` is the text: under ``headers``
-    a table, without them one "label: value" line a row. ``empty`` is said on stderr in
-    place of an empty table; ``warnings`` go to stderr after the text.
+    a table, without them one "label: value" line a row (a row of one field: the value
+    alone, for ``$(...)``). ``empty`` is said on stderr in place of an empty table; ``notes``
+    and then ``warnings`` go to stderr after the text.
     """
 
     @property
@@ -232,6 +233,9 @@ class Result(Protocol):
 
     @property
     def empty(self) -> str: ...
+
+    @property
+    def notes(self) -> tuple[str, ...]: ...
 
     @property
     def warnings(self) -> tuple[str, ...]: ...
@@ -248,11 +252,13 @@ def render(streams: Streams, command: str, result: Result, *, json_output: bool)
         return
     rows = result.rows()
     if result.headers is None:
-        for label, value in rows:
-            streams.line(f"{label}: {value}")
+        for row in rows:
+            streams.line(": ".join(row))
     elif rows:
         streams.table(result.headers, rows)
     else:
         streams.status(result.empty)
+    for note in result.notes:
+        streams.status(note)
     for warning in result.warnings:
         streams.warn(warning)

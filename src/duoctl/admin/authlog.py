@@ -105,6 +105,58 @@ class Listing:
     pages: int = 0
 
 
+class LogsResult:
+    """`duoctl logs`'s result (duoctl.output.render): a listing and the window it covers."""
+
+    headers = ("Time (UTC)", "User", "Result", "Reason", "Factor", "Access IP", "Txid")
+    warnings: tuple[str, ...] = ()
+
+    def __init__(self, listing: Listing, start: datetime.datetime, until: datetime.datetime):
+        self.listing = listing
+        self.start = start
+        self.until = until
+
+    @property
+    def empty(self) -> str:
+        return (
+            f"no authentication attempts since {self.start:%Y-%m-%d %H:%M:%S} UTC (Duo shows "
+            "an attempt about 2 minutes after it happens)"
+        )
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        listing = self.listing
+        if listing.complete or not listing.attempts:
+            return ()
+        return (
+            f"showing the newest {len(listing.attempts)}: stopped at "
+            f"{listing.stopped_because}; narrow --since or raise --limit",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.start.isoformat(),
+            "until": self.until.isoformat(),
+            "complete": self.listing.complete,
+            "stopped_because": self.listing.stopped_because,
+            "attempts": [a.to_dict() for a in self.listing.attempts],
+        }
+
+    def rows(self) -> list[tuple[str, ...]]:
+        from duoctl.output import safe_text  # every field but the time came from Duo
+
+        return [
+            (
+                "-" if a.time is None else f"{a.time:%Y-%m-%d %H:%M:%S}",
+                *(
+                    safe_text(value or "-")
+                    for value in (a.user, a.result, a.reason, a.factor, a.access_ip, a.txid)
+                ),
+            )
+            for a in self.listing.attempts
+        ]
+
+
 _SINCE = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 

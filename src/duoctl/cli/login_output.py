@@ -22,7 +22,7 @@ class CliProgress(Progress):
     def __init__(self, streams: Streams, quiet: bool) -> None:
         self._streams = streams
         self._quiet = quiet
-        self._live = not quiet and streams.err.isatty()
+        self._live = not quiet and streams.err_is_terminal()
         self._status: Status | None = None
         self._waiting_for = "the Duo callback"
         self._port = 0

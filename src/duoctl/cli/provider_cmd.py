@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, YesOption, confirm
 from duoctl.cli.secret_options import SecretStdin
 from duoctl.cli.state import AppState
+from duoctl.output import render
 
 if TYPE_CHECKING:
     from duoctl.admin.provision import AppDeletion
     from duoctl.admin.session import AdminSession
     from duoctl.config.model import Provider
-    from duoctl.providers import ProviderView
 
 HELP = "Manage Duo Security MFA providers.\n\nExample: duoctl provider list"
 
 GROUP = CommandGroup("provider", HELP)
-
-
-def _view_dict(view: ProviderView) -> dict[str, Any]:
-    return {
-        **view.provider.to_dict(),
-        "secret_present": view.secret_present,
-        "secret_backend": view.backend,
-        "secret_store": view.store,
-        "warnings": list(view.warnings),
-    }
 
 
 def _warn_all(state: AppState, warnings: tuple[str, ...]) -> None:
@@ -186,35 +176,7 @@ def show(
 
     state: AppState = ctx.obj
     view = show_provider(state.config_path, name, state.secrets())
-    if json_output:
-        from duoctl.output import envelope
-
-        state.streams.json(envelope("provider show", _view_dict(view)))
-        return
-    _warn_all(state, view.warnings)
-    present = {
-        True: f"present in {view.store}",
-        False: f"MISSING from {view.store}",
-        None: "unknown",
-    }[view.secret_present]
-    p = view.provider
-    rows = [
-        ("Name", p.name),
-        ("Type", "Duo Security"),
-        ("Enabled", "yes" if p.enabled else "no"),
-        ("Endpoint", p.endpoint),
-        ("Client ID", p.client_id),
-        ("Client Secret", present),
-        ("CA bundle", p.ca_bundle or "Duo's pinned bundle"),
-    ]
-    from rich.table import Table
-
-    table = Table(show_header=False, show_edge=False)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    for key, value in rows:
-        table.add_row(key, value)
-    state.streams.console.print(table)
+    render(state.streams, "provider show", view, json_output=json_output)
 
 
 @GROUP.command("remove")

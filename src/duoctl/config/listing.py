@@ -11,6 +11,7 @@ from duoctl.config.store import load_config
 
 class ProviderList:
     headers = ("Name", "Enabled", "Endpoint", "Client ID", "CA bundle")
+    notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
     # A plain class, not a dataclass: it is built on `provider list`'s start-up path.

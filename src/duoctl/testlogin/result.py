@@ -42,6 +42,7 @@ class LoginResult:
 
     headers = None  # text is "label: value" lines
     empty = ""
+    notes: ClassVar[tuple[str, ...]] = ()
     warnings: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
