@@ -9,7 +9,7 @@ short.
 
 Duo makes a record visible about two minutes after the authentication ("There is an
 intentional two minute delay in availability of new authentications in the API response":
-Admin API docs, "Authentication Logs"); :data:`LOG_DELAY` is that figure.
+Admin API docs, "Authentication Logs"); :data:`duoctl.admin.log_delay.LOG_DELAY` is that figure.
 """
 
 from __future__ import annotations
@@ -19,16 +19,11 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from duoctl.admin.session import AdminSession
 from duoctl.errors import ValidationError
 
-# Annotations only: `test-login` imports this for --explain's default, and the session
-# module (the Admin API client) would cost it ~5 ms on every start.
-if TYPE_CHECKING:
-    from duoctl.admin.session import AdminSession
-
-LOG_DELAY = 120.0  # seconds before Duo shows a new record (Admin API docs, see above)
 MAX_AGE = datetime.timedelta(days=180)  # Duo keeps and serves 180 days of records
 MAX_PAGE = 1000  # Duo's largest ``limit``
 DEFAULT_BUDGET = 60.0  # seconds all the pages of one listing may take

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from duoctl.admin.explain import DEFAULT_WAIT as EXPLAIN_WAIT
+from duoctl.admin.log_delay import EXPLAIN_WAIT
 from duoctl.cli.login_output import CliProgress, render_login
 from duoctl.cli.options import JsonOption, finite_float
 from duoctl.cli.secret_options import SecretStdin, take_one_shot_secret
