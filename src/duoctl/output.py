@@ -224,7 +224,7 @@ class Result(Protocol):
 
     ``to_dict()`` is the JSON envelope's "data". ``rows()`` is the text: under ``headers``
     a table, without them one "label: value" line a row (a row of one field: the value
-    alone, for ``$(...)``). ``empty`` is said on stderr in place of an empty table; ``notes``
+    alone, for ``$(...)``). ``empty`` is said on stderr in place of no rows; ``notes``
     and then ``warnings`` go to stderr after the text.
     """
 
@@ -251,13 +251,13 @@ def render(streams: Streams, command: str, result: Result, *, json_output: bool)
         streams.json(envelope(command, result.to_dict()))
         return
     rows = result.rows()
-    if result.headers is None:
+    if not rows:
+        streams.status(result.empty)
+    elif result.headers is None:
         for row in rows:
             streams.line(": ".join(row))
-    elif rows:
-        streams.table(result.headers, rows)
     else:
-        streams.status(result.empty)
+        streams.table(result.headers, rows)
     for note in result.notes:
         streams.status(note)
     for warning in result.warnings:

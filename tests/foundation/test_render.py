@@ -121,3 +121,10 @@ def test_a_closed_stdin_cannot_prompt() -> None:
 
 def test_tests_may_say_whether_a_person_is_there() -> None:
     assert Streams(stdin=io.StringIO(), stdin_tty=True).can_prompt() is True
+
+
+def test_no_lines_says_empty_on_stderr() -> None:
+    streams, out, err = _streams()
+    render(streams, "x", Found([]), json_output=False)
+    assert out.getvalue() == ""
+    assert err.getvalue() == "nothing found\n"
