@@ -175,7 +175,7 @@ class Streams:
         Through safe_text: a value may come from a server (a status message, a device)."""
         text = safe_text(text)
         if self.out.isatty():
-            self.console.print(text, markup=False)
+            self.console.print(text, markup=False, emoji=False)
         else:
             self.out.write(text + "\n")
             self.out.flush()
@@ -206,7 +206,7 @@ class Streams:
         # Plain text where no terminal shows it: no colour to add, no width to fold to, and
         # a rich Console costs 15-28 ms to build (most of a status line's cost in a script).
         if self.err_is_terminal():
-            self.err_console.print(text, style=style, markup=False)
+            self.err_console.print(text, style=style, markup=False, emoji=False)
         else:
             self.err.write(text + "\n")
             self.err.flush()

@@ -90,10 +90,11 @@ def test_values_from_outside_are_cleaned_on_stdout() -> None:
     assert out.getvalue() == "status: ok[2J\n"
 
 
-def test_at_a_terminal_text_goes_through_rich() -> None:
+def test_at_a_terminal_text_goes_through_rich_as_it_is() -> None:
     streams, out, _err = _streams(TtyIO())
-    render(streams, "x", Found([("state", "on")]), json_output=False)
-    assert out.getvalue().strip() == "state: on"
+    # A server's text may hold rich's markup or emoji codes: shown, not interpreted.
+    render(streams, "x", Found([("state", "[bold]on[/] :smile:")]), json_output=False)
+    assert out.getvalue().strip() == "state: [bold]on[/] :smile:"
     assert streams._out_console is not None
 
 

@@ -1,4 +1,5 @@
-"""The Typer application and the one place that maps errors to exit codes."""
+"""The CLI's entry: each command line run (by cli/plain.py or by Typer), and the one place
+that maps errors to exit codes."""
 
 from __future__ import annotations
 
