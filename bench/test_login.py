@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import secret_service
+from common import BYTECODE_OFF, secret_service
 from reference_login import PROXY_VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ def main() -> int:
     ):
         config = Path(tmp) / "config.toml"
         env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-        for name in ("BROWSER", *PROXY_VARIABLES):
+        for name in ("BROWSER", *PROXY_VARIABLES, *BYTECODE_OFF):
             env.pop(name, None)
         added = subprocess.run(
             [
