@@ -9,7 +9,7 @@ import inspect
 import sys
 import threading
 
-from duoctl.emulator.cli_main import run_emulator_foreground
+from duoctl.emulator.foreground import run_emulator_foreground
 
 
 def main() -> None:

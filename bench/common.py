@@ -23,6 +23,10 @@ PYTHON = str(BIN / "python")
 DUOCTL = str(BIN / "duoctl")
 SECRET_SERVICE = ROOT / "tests" / "support" / "secret_service.sh"
 TIMEOUT = 60
+# An installed duoctl has its .pyc files (pip compiles them); with this set, every measured
+# run would compile duoctl's sources again while the libraries and the floor load theirs.
+# The unmeasured first run of each command writes them.
+BYTECODE_OFF = ("PYTHONDONTWRITEBYTECODE",)
 
 
 def provider_config(count: int) -> str:
@@ -119,7 +123,7 @@ def add_emulator_provider(config: Path, name: str, emu: Emulator, env: Mapping[s
 
 def base_env(config: Path) -> dict[str, str]:
     env = dict(os.environ)
-    for name in ("DUOCTL_CLIENT_SECRET", "DUOCTL_DEBUG", "PYTHON_KEYRING_BACKEND"):
+    for name in ("DUOCTL_CLIENT_SECRET", "DUOCTL_DEBUG", "PYTHON_KEYRING_BACKEND", *BYTECODE_OFF):
         env.pop(name, None)
     env.update({"DUOCTL_CONFIG": str(config), "NO_COLOR": "1", "COLUMNS": "200"})
     return env

@@ -123,9 +123,10 @@ class Cli:
         out, err = io.StringIO(), io.StringIO()
         store = self.store
         state = AppState(
-            streams=Streams(out=out, err=err),
+            # stdin: the runner's, holding ``input``; ``tty``: whether a person is there
+            # to answer prompts.
+            streams=Streams(out=out, err=err, stdin_tty=tty),
             secret_store_factory=lambda path, streams: store,
-            interactive=lambda: tty,  # whether a person is there to answer prompts
         )
         with self.runner.isolation(input=input, env=env) as (iso_out, iso_err, _):
             code = run([str(a) for a in args], state)

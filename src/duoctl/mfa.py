@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 from duoctl.config.reader import load_config
 
@@ -39,6 +40,27 @@ class MfaStatus:
     enabled_providers: tuple[str, ...]
     warnings: tuple[str, ...]
     failmode: str | None = None
+
+    headers = None  # text is "label: value" lines
+    empty = ""
+    notes: ClassVar[tuple[str, ...]] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "session_cookie_samesite": self.same_site,
+            "failmode": self.failmode,
+            "enabled_providers": list(self.enabled_providers),
+            "warnings": list(self.warnings),
+        }
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            ("external MFA", "enabled" if self.enabled else "disabled"),
+            ("session cookie SameSite", self.same_site),
+            ("failmode", self.failmode or "not set"),
+            ("enabled providers", ", ".join(self.enabled_providers) or "none"),
+        ]
 
 
 def same_site_for(enabled: bool) -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import IO, TYPE_CHECKING, Any, cast
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -98,14 +99,45 @@ class _Unpadded:
 
 
 class Streams:
-    """Where output goes; tests hand in StringIO objects, the CLI the real streams."""
+    """Where input comes from and output goes (gh's IOStreams, httpie's Environment).
+
+    Tests hand in StringIO objects, and a ``tty`` answer for standard input when they play a
+    person at a terminal; the CLI gets the real streams.
+    """
 
     # A plain class, not a dataclass: it is built on every command's start-up path.
-    def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None) -> None:
+    def __init__(
+        self,
+        out: IO[str] | None = None,
+        err: IO[str] | None = None,
+        stdin: IO[str] | None = None,
+        *,
+        stdin_tty: bool | None = None,
+    ) -> None:
         self.out: IO[str] = out if out is not None else sys.stdout
         self.err: IO[str] = err if err is not None else sys.stderr
+        self._stdin = stdin
+        self._stdin_tty = stdin_tty
         self._out_console: Console | None = None
         self._err_console: Console | None = None
+        self._err_tty: bool | None = None
+
+    @property
+    def stdin(self) -> IO[str]:
+        # The one current when read: a test runner may swap sys.stdin after this is built.
+        return self._stdin if self._stdin is not None else sys.stdin
+
+    def can_prompt(self) -> bool:
+        """Whether a person can answer a prompt: standard input is a terminal. A script's
+        piped input must never be read as someone's answer."""
+        if self._stdin_tty is None:
+            self._stdin_tty = _isatty(self.stdin)
+        return self._stdin_tty
+
+    def err_is_terminal(self) -> bool:
+        if self._err_tty is None:
+            self._err_tty = _isatty(self.err)
+        return self._err_tty
 
     @property
     def console(self) -> Console:
@@ -137,14 +169,96 @@ class Streams:
         self.out.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
         self.out.flush()
 
+    def line(self, text: str) -> None:
+        """One line of data on stdout: through rich at a terminal (it folds to the width),
+        written as it is elsewhere (building a rich Console costs more than the command).
+        Through safe_text: a value may come from a server (a status message, a device)."""
+        text = safe_text(text)
+        if self.out.isatty():
+            self.console.print(text, markup=False, emoji=False)
+        else:
+            self.out.write(text + "\n")
+            self.out.flush()
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        from duoctl.tables import print_table, table_lines
+
+        if self.out.isatty():
+            print_table(self.console, headers, rows)
+            return
+        head, body = table_lines(headers, rows)
+        self.out.write("".join(line + "\n" for line in (*head, *body)))
+        self.out.flush()
+
     # Everything said on stderr goes through safe_text: messages quote server answers.
     def status(self, message: str) -> None:
-        self.err_console.print(safe_text(message), markup=False)
+        self._say(safe_text(message))
 
     def warn(self, message: str) -> None:
-        self.err_console.print(f"warning: {safe_text(message)}", style="yellow", markup=False)
+        self._say(f"warning: {safe_text(message)}", style="yellow")
 
     def error(self, err: DuoctlError) -> None:
-        self.err_console.print(f"error: {safe_text(err.message)}", style="bold red", markup=False)
+        self._say(f"error: {safe_text(err.message)}", style="bold red")
         if err.hint:
-            self.err_console.print(f"  fix: {safe_text(err.hint)}", markup=False)
+            self._say(f"  fix: {safe_text(err.hint)}")
+
+    def _say(self, text: str, style: str | None = None) -> None:
+        # Plain text where no terminal shows it: no colour to add, no width to fold to, and
+        # a rich Console costs 15-28 ms to build (most of a status line's cost in a script).
+        if self.err_is_terminal():
+            self.err_console.print(text, style=style, markup=False, emoji=False)
+        else:
+            self.err.write(text + "\n")
+            self.err.flush()
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or minimal stream is no terminal
+        return False
+
+
+class Result(Protocol):
+    """What a command found or did, ready for either renderer (pipx's result.py).
+
+    ``to_dict()`` is the JSON envelope's "data". ``rows()`` is the text: under ``headers``
+    a table, without them one "label: value" line a row (a row of one field: the value
+    alone, for ``$(...)``). ``empty`` is said on stderr in place of no rows; ``notes``
+    and then ``warnings`` go to stderr after the text.
+    """
+
+    @property
+    def headers(self) -> tuple[str, ...] | None: ...
+
+    @property
+    def empty(self) -> str: ...
+
+    @property
+    def notes(self) -> tuple[str, ...]: ...
+
+    @property
+    def warnings(self) -> tuple[str, ...]: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def rows(self) -> Sequence[tuple[str, ...]]: ...
+
+
+def render(streams: Streams, command: str, result: Result, *, json_output: bool) -> None:
+    """The one renderer of every command's result: a versioned JSON envelope, or text."""
+    if json_output:
+        streams.json(envelope(command, result.to_dict()))
+        return
+    rows = result.rows()
+    if not rows:
+        streams.status(result.empty)
+    elif result.headers is None:
+        for row in rows:
+            streams.line(": ".join(row))
+    else:
+        streams.table(result.headers, rows)
+    for note in result.notes:
+        streams.status(note)
+    for warning in result.warnings:
+        streams.warn(warning)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 CONFIG_ENV = "DUOCTL_CONFIG"
 SCOPE_ENV = "DUOCTL_SCOPE"
@@ -34,6 +34,38 @@ class ConfigLocation(NamedTuple):
     path: Path
     rule: str  # which lookup rule chose it (one of the RULE_* values)
     system: bool  # the host-wide config (credential files under /var/lib/duoctl)
+
+
+class ConfigPathResult:
+    """``config path``: the path alone on stdout, so ``$(duoctl config path)`` works."""
+
+    headers = None
+    empty = ""
+    warnings: tuple[str, ...] = ()
+
+    def __init__(self, location: ConfigLocation) -> None:
+        self.location = location
+        self.exists = location.path.exists()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        exists = (
+            "it exists" if self.exists else "it does not exist yet (a write command creates it)"
+        )
+        return (f"chosen by {self.location.rule}; {exists}",)
+
+    def to_dict(self) -> dict[str, Any]:
+        path, system = self.location.path, self.location.system
+        return {
+            "path": str(path),
+            "rule": self.location.rule,
+            "exists": self.exists,
+            "scope": "system" if system else "user",
+            "credentials_dir": str(credentials_dir(path, system=system)),
+        }
+
+    def rows(self) -> list[tuple[str]]:
+        return [(str(self.location.path),)]
 
 
 def _under_root(path: Path, environ: Mapping[str, str]) -> Path:

@@ -12,6 +12,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 from duoctl.errors import ValidationError
 
@@ -79,6 +80,21 @@ class PlatformUrl:
     url: str | None
     ca_bundle: str | None
     changed: bool = True
+
+    headers = None  # `platform url show` is "label: value" lines
+    empty = ""
+    notes: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return () if self.url else (UNSET_WARNING,)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "ca_bundle": self.ca_bundle}
+
+    def rows(self) -> list[tuple[str, str]]:
+        url = ("url", self.url or "(not set)")
+        return [url, ("ca_bundle", self.ca_bundle)] if self.ca_bundle else [url]
 
     @property
     def host(self) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from duoctl.audit.record import fingerprint
 from duoctl.config.edit import ConfigEdit, edit_config
@@ -43,6 +43,35 @@ class ProviderView:
     backend: str | None = None  # its backend name ("keyring", "systemd-creds", ...)
     notes: tuple[str, ...] = ()  # how typed values were normalised (a pasted URL...)
     changed: bool = True  # False: an edit asked for what was already there
+
+    headers = None  # `provider show` is "label: value" lines
+    empty = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.provider.to_dict(),
+            "secret_present": self.secret_present,
+            "secret_backend": self.backend,
+            "secret_store": self.store,
+            "warnings": list(self.warnings),
+        }
+
+    def rows(self) -> list[tuple[str, str]]:
+        p = self.provider
+        present = {
+            True: f"present in {self.store}",
+            False: f"MISSING from {self.store}",
+            None: "unknown",
+        }[self.secret_present]
+        return [
+            ("Name", p.name),
+            ("Type", "Duo Security"),
+            ("Enabled", "yes" if p.enabled else "no"),
+            ("Endpoint", p.endpoint),
+            ("Client ID", p.client_id),
+            ("Client Secret", present),
+            ("CA bundle", p.ca_bundle or "Duo's pinned bundle"),
+        ]
 
 
 def validate_ca_bundle(value: str) -> str:

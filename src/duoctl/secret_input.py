@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import IO
+from typing import TYPE_CHECKING
 
 from duoctl.errors import SecretStoreError, ValidationError
+
+if TYPE_CHECKING:
+    from duoctl.output import Streams
 
 SECRET_ENV = "DUOCTL_CLIENT_SECRET"  # noqa: S105 (a variable name, not a secret)
 ADMIN_SKEY_ENV = "DUOCTL_ADMIN_SKEY"  # the Admin API secret key, for `admin login`
@@ -40,7 +43,7 @@ def confirmed_prompt(label: str, ask: Callable[[str], str] = _getpass) -> str:
 def read_client_secret(
     *,
     from_stdin: bool,
-    stdin: IO[str],
+    streams: Streams,
     environ: dict[str, str] | os._Environ[str] | None = None,
     prompt: Callable[[str], str] | None = None,
     label: str = "Client Secret",
@@ -57,11 +60,11 @@ def read_client_secret(
     """
     env = os.environ if environ is None else environ
     if from_stdin:
-        if stdin.isatty():
+        if streams.can_prompt():
             # A person is typing: hide it, as a prompt would (stdin would echo it).
             value = (prompt or _getpass)(f"{label}: ")
         else:
-            value = stdin.readline().rstrip("\r\n")
+            value = streams.stdin.readline().rstrip("\r\n")
         if not value:
             raise ValidationError(f"no {label} on standard input")
         return value
@@ -72,7 +75,7 @@ def read_client_secret(
         if notify is not None:
             notify(f"using the {label} from ${env_name} (unset it if that is not intended)")
         return from_env
-    if stdin.isatty():
+    if streams.can_prompt():
         ask = prompt or _getpass
         return confirmed_prompt(label, ask) if confirm else ask(f"{label}: ")
     raise ValidationError(

@@ -1,6 +1,6 @@
 """Fitting text into columns: which widths give way, and where a cell may wrap.
 
-Shared by the CLI's tables (cli/tables.py) and doctor's report (doctor/render.py), so it
+Shared by the CLI's tables (tables.py) and doctor's report (doctor/render.py), so it
 sits below both. Words wrap at spaces; a word longer than its column breaks after one of
 ``/ . - _ :`` (a path or a hostname) before it is cut anywhere.
 """

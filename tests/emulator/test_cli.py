@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from duoctl.emulator import Outcome
-from duoctl.emulator.cli_main import collect_users, run_emulator_foreground
+from duoctl.emulator.foreground import collect_users, run_emulator_foreground
 from duoctl.emulator.users import parse_user_spec
 from duoctl.errors import ValidationError
 

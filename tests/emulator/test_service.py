@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from duoctl import __version__
-from duoctl.emulator import cli_main
+from duoctl.emulator import foreground
 from duoctl.emulator.service import ServiceOptions, is_non_loopback, non_loopback_warning
 
 from .service_process import (
@@ -314,11 +314,11 @@ def test_sigterm_right_after_the_banner_stops_it_cleanly() -> None:
 def test_a_non_loopback_bind_warns_on_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests never bind beyond loopback, so the classification (tested above) is replaced, as a
     # last resort, to see that a positive one reaches stderr before the banner.
-    monkeypatch.setattr(cli_main, "is_non_loopback", lambda address: True)
+    monkeypatch.setattr(foreground, "is_non_loopback", lambda address: True)
     out, err, stop = io.StringIO(), io.StringIO(), threading.Event()
     options = ServiceOptions(json=True, bind="127.0.0.1")
     thread = threading.Thread(
-        target=cli_main.run_emulator_foreground,
+        target=foreground.run_emulator_foreground,
         args=(None, 0, False, out, err),
         kwargs={"stop": stop, "service": options},
     )

@@ -12,7 +12,7 @@ import click.types
 import pytest
 import typer
 
-from duoctl.cli.app import build_app
+from duoctl.cli.command_tree import build_app
 from duoctl.cli.options import finite_float
 from duoctl.errors import ExitCode
 from foundation.helpers import run_duoctl

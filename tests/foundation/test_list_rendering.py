@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
 
-from duoctl.cli.tables import print_table, table_layout
+from duoctl.tables import print_table, table_layout
 from duoctl.textfit import fit_widths, wrap_cell
 from foundation.helpers import ENDPOINT, config_with, provider_block, run_duoctl, write_private
 from support.terminal import run_at_terminal, split_mid_word

@@ -235,10 +235,11 @@ def test_console_script_rolls_back_the_real_keyring(
 def test_adding_into_an_inline_providers_table(
     cli: Cli, mem_store: MemorySecretStore, config_path: Path
 ) -> None:
-    # BUG (src/duoctl/config/store.py, ConfigEdit._tomlkit_add): a valid file whose providers
-    # are an inline table makes tomlkit raise ValueError("Inline tables cannot contain a
-    # table"), which reaches the user as "internal error (ValueError)", exit 1. Either add
-    # the provider or refuse with a ConfigError (exit 4); the secret must follow the outcome.
+    # A valid file whose providers are an inline table once made tomlkit raise
+    # ValueError("Inline tables cannot contain a table") in the fallback edit
+    # (config/edit.py, ConfigEdit._apply_with_tomlkit), which reached the user as "internal
+    # error (ValueError)", exit 1. Either add the provider or refuse with a ConfigError
+    # (exit 4); the secret must follow the outcome.
     text = (
         'schema_version = 1\nproviders = { p0 = { endpoint = "api-1.duosecurity.com", '
         'client_id = "DI000000000000000000" } }\n'

@@ -69,6 +69,7 @@ NOT_ON_THE_LIST_PATH = (
     "duoctl.secrets.select",
     "duoctl.cli.mfa_cmd",
     "duoctl.cli.testlogin_cmd",
+    "duoctl.cli.demo_cmd",
     "duoctl.cli.doctor_cmd",
     "duoctl.cli.emulator_cmd",
     "duoctl.cli.admin_cmd",
@@ -78,10 +79,41 @@ NOT_ON_THE_LIST_PATH = (
 )
 
 
-def test_provider_list_loads_only_its_own_command(config_path: Path) -> None:
-    report, _stdout = _probe(config_path, ["provider", "list"])
+def _loaded(config_path: Path, args: list[str], shown: str) -> list[str]:
+    """The modules a successful run of ``args`` loaded; its stdout must show ``shown``."""
+    report, stdout = _probe(config_path, args)
     assert report["code"] == 0
+    assert shown in stdout
     modules = report["modules"]
     assert isinstance(modules, list)
-    assert "duoctl.cli.provider_cmd" in modules
+    return modules
+
+
+def _packages(modules: list[str], name: str) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] == name)
+
+
+@pytest.mark.parametrize("args", [["provider", "list"], ["mfa", "status"]])
+def test_plain_read_commands_load_neither_typer_nor_rich_in_a_pipe(
+    config_path: Path, args: list[str]
+) -> None:
+    """They run without typer (cli/plain.py), and in a pipe write plain text: no rich
+    Console to build. Their Typer modules stay unloaded too."""
+    modules = _loaded(config_path, args, "p19")
+    assert _packages(modules, "typer") == []
+    assert "rich.console" not in modules
+    assert "duoctl.cli.provider_cmd" not in modules
     assert sorted(set(modules).intersection(NOT_ON_THE_LIST_PATH)) == []
+
+
+def test_other_command_lines_still_go_through_typer(config_path: Path) -> None:
+    """Help is typer's: the plain path takes only the exact shapes it knows."""
+    modules = _loaded(config_path, ["provider", "list", "--help"], "--json")
+    assert "typer" in modules
+    assert "duoctl.cli.provider_cmd" in modules
+
+
+def test_a_login_in_a_pipe_draws_nothing_with_rich(config_path: Path) -> None:
+    """test-login's and demo's progress and result are plain text when nobody watches."""
+    modules = _loaded(config_path, ["demo", "--delay", "0"], "Result: ALLOWED")
+    assert _packages(modules, "rich") == []

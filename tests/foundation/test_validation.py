@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from duoctl.config.edit import render_provider_block
+from duoctl.config.edit import render_provider_block_fields
 from duoctl.config.model import Provider, config_from_data
 from duoctl.errors import ConfigError, ValidationError
 from duoctl.validation import (
@@ -173,6 +173,7 @@ def test_rendered_provider_block_parses_back(
     name: str, endpoint: str, client_id: str, enabled: bool, ca_bundle: str | None
 ) -> None:
     provider = Provider(name, endpoint, client_id, enabled=enabled, ca_bundle=ca_bundle)
-    data = tomllib.loads(render_provider_block(provider))
+    fields = {key: value for key, value in provider.to_dict().items() if key != "name"}
+    data = tomllib.loads(render_provider_block_fields(name, fields))
     config = config_from_data(Path("c.toml"), data)
     assert config.providers == {name: provider}

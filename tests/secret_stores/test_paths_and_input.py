@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from duoctl.errors import SecretStoreError, ValidationError
+from duoctl.output import Streams
 from duoctl.paths import credentials_dir, locate_config
 from duoctl.secret_input import confirmed_prompt, read_client_secret, read_store_passphrase
 
@@ -79,7 +80,9 @@ class TtyInput(io.StringIO):
 def test_stdin_at_a_terminal_is_read_hidden() -> None:
     typist = Typist("typed-secret")
     stdin = TtyInput("would-echo\n")
-    got = read_client_secret(from_stdin=True, stdin=stdin, environ={}, prompt=typist)
+    got = read_client_secret(
+        from_stdin=True, streams=Streams(stdin=stdin), environ={}, prompt=typist
+    )
     assert got == "typed-secret"
     assert stdin.read() == "would-echo\n"  # the echoing stream was never read
 
@@ -88,7 +91,7 @@ def test_the_variable_is_announced_and_taken_out() -> None:
     heard: list[str] = []
     env = {"DUOCTL_CLIENT_SECRET": "from-env"}
     got = read_client_secret(
-        from_stdin=False, stdin=io.StringIO(), environ=env, notify=heard.append
+        from_stdin=False, streams=Streams(stdin=io.StringIO()), environ=env, notify=heard.append
     )
     assert got == "from-env"
     assert env == {}

@@ -9,7 +9,7 @@ short.
 
 Duo makes a record visible about two minutes after the authentication ("There is an
 intentional two minute delay in availability of new authentications in the API response":
-Admin API docs, "Authentication Logs"); :data:`LOG_DELAY` is that figure.
+Admin API docs, "Authentication Logs"); :data:`duoctl.admin.log_delay.LOG_DELAY` is that figure.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from typing import Any
 from duoctl.admin.session import AdminSession
 from duoctl.errors import ValidationError
 
-LOG_DELAY = 120.0  # seconds before Duo shows a new record (Admin API docs, see above)
 MAX_AGE = datetime.timedelta(days=180)  # Duo keeps and serves 180 days of records
 MAX_PAGE = 1000  # Duo's largest ``limit``
 DEFAULT_BUDGET = 60.0  # seconds all the pages of one listing may take
@@ -99,6 +98,58 @@ class Listing:
     complete: bool = True  # False: stopped at the limit, the page cap or the time budget
     stopped_because: str | None = None
     pages: int = 0
+
+
+class LogsResult:
+    """`duoctl logs`'s result (duoctl.output.render): a listing and the window it covers."""
+
+    headers = ("Time (UTC)", "User", "Result", "Reason", "Factor", "Access IP", "Txid")
+    warnings: tuple[str, ...] = ()
+
+    def __init__(self, listing: Listing, start: datetime.datetime, until: datetime.datetime):
+        self.listing = listing
+        self.start = start
+        self.until = until
+
+    @property
+    def empty(self) -> str:
+        return (
+            f"no authentication attempts since {self.start:%Y-%m-%d %H:%M:%S} UTC (Duo shows "
+            "an attempt about 2 minutes after it happens)"
+        )
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        listing = self.listing
+        if listing.complete or not listing.attempts:
+            return ()
+        return (
+            f"showing the newest {len(listing.attempts)}: stopped at "
+            f"{listing.stopped_because}; narrow --since or raise --limit",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.start.isoformat(),
+            "until": self.until.isoformat(),
+            "complete": self.listing.complete,
+            "stopped_because": self.listing.stopped_because,
+            "attempts": [a.to_dict() for a in self.listing.attempts],
+        }
+
+    def rows(self) -> list[tuple[str, ...]]:
+        from duoctl.output import safe_text  # every field but the time came from Duo
+
+        return [
+            (
+                "-" if a.time is None else f"{a.time:%Y-%m-%d %H:%M:%S}",
+                *(
+                    safe_text(value or "-")
+                    for value in (a.user, a.result, a.reason, a.factor, a.access_ip, a.txid)
+                ),
+            )
+            for a in self.listing.attempts
+        ]
 
 
 _SINCE = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)

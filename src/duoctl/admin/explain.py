@@ -3,7 +3,7 @@
 The record is found in Duo's authentication log (:mod:`duoctl.admin.authlog`) by its txid
 when the login got one (a token that says deny carries ``auth_context.txid``), else as the
 newest record of that user in that application since the login began. Duo shows a record
-about two minutes after the authentication (:data:`~duoctl.admin.authlog.LOG_DELAY`), so
+about two minutes after the authentication (:data:`~duoctl.admin.log_delay.LOG_DELAY`), so
 this polls, saying so, for up to ``wait`` seconds.
 """
 
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from duoctl.admin import authlog
+from duoctl.admin.log_delay import EXPLAIN_WAIT
 from duoctl.admin.session import AdminSession
 
-DEFAULT_WAIT = authlog.LOG_DELAY + 30.0
+DEFAULT_WAIT = EXPLAIN_WAIT
 POLL_EVERY = 10.0
 # Duo stamps a record with its own clock: look a little before the login began, so a host
 # clock a few seconds ahead of Duo's does not hide the record.

@@ -35,6 +35,42 @@ class AdminStatus(NamedTuple):
     def disabled_commands(self) -> dict[str, tuple[str, ...]]:
         return {name: permissions.COMMANDS_NEEDING.get(name, ()) for name in self.missing}
 
+    # `admin status`'s result (duoctl.output.render): a table of the permissions.
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return ("Permission", "Granted", "Disables")
+
+    @property
+    def empty(self) -> str:
+        return "no permissions were probed"
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return (f"Duo accepts the Admin API credential {self.ikey} at {self.host}",)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return ()  # what is missing is in the table
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "ikey": self.ikey,
+            "credential": "accepted",
+            "permissions": self.granted,
+            "missing": self.missing,
+            "disabled_commands": {k: list(v) for k, v in self.disabled_commands().items()},
+        }
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        disabled = self.disabled_commands()
+        return [
+            (permission, "yes", "")
+            if granted
+            else (permission, "MISSING", ", ".join(disabled.get(permission, ())))
+            for permission, granted in self.granted.items()
+        ]
+
 
 def _granted(probe: Any) -> bool:
     try:

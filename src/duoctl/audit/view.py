@@ -6,7 +6,7 @@ import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from duoctl.audit.log import audit_path, incomplete, read_trail
 from duoctl.audit.record import config_digest
@@ -39,9 +39,64 @@ def _current_digest(config_path: Path) -> str | None:
 
 @dataclass(frozen=True)
 class AuditView:
+    """`duoctl audit`'s result (duoctl.output.render): a line a record, its details below."""
+
     path: Path
     records: list[dict[str, Any]]  # each with "status": "ok" / "incomplete" / the error kind
     broken: tuple[int, str] | None
+
+    headers = None
+    notes: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def empty(self) -> str:
+        return f"no audit records in {self.path}"
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        if self.broken is None:
+            return ()
+        line, why = self.broken
+        return (
+            f"the trail is broken at record {line}: {why}; later records are not shown "
+            "(run 'duoctl audit verify')",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "records": self.records, "broken_at": self.broken}
+
+    def rows(self) -> list[tuple[str]]:
+        return [(text,) for record in self.records for text in (_line(record), *_details(record))]
+
+
+def _line(record: dict[str, Any]) -> str:
+    who = record.get("user", "?")
+    if record.get("sudo_user"):
+        who += f" (sudo from {record['sudo_user']})"
+    parts = [
+        f"#{record['seq']}",
+        str(record.get("time")),
+        who,
+        f"{record.get('host')}[{record.get('pid')}]",
+        str(record.get("command")),
+        ", ".join(record.get("targets", [])) or "-",
+        str(record["status"]),
+    ]
+    return "  ".join(parts)
+
+
+def _details(record: dict[str, Any]) -> list[str]:
+    lines = [
+        f"    {c['field']}: {c['before']!r} -> {c['after']!r}" for c in record.get("changes", [])
+    ]
+    for event in record.get("secrets", []):
+        mark = f" ({event['fingerprint']})" if "fingerprint" in event else ""
+        lines.append(f"    secret of {event['provider']}: {event['action']}{mark}")
+    for event in record.get("duo", []):
+        lines.append(
+            f"    Duo application {event['name']!r} ({event['integration_key']}): {event['action']}"
+        )
+    return lines
 
 
 def show_trail(
@@ -73,10 +128,42 @@ def show_trail(
 
 @dataclass(frozen=True)
 class Verification:
+    """`duoctl audit verify`'s result: the chain held (a broken one raises instead)."""
+
     path: Path
     records: int
     incomplete: list[int]
     torn_tail: bool
+
+    headers = None
+    empty = ""
+    notes: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        said = []
+        if self.incomplete:
+            said.append(
+                "record(s) "
+                + ", ".join(map(str, self.incomplete))
+                + " describe a change that is not what followed (interrupted before the "
+                "config was written, or the config was edited by hand)"
+            )
+        if self.torn_tail:
+            said.append("the last line is a record a killed writer never finished")
+        return tuple(said)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "records": self.records,
+            "intact": True,
+            "incomplete": self.incomplete,
+            "torn_tail": self.torn_tail,
+        }
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [("audit trail intact", f"{self.records} record(s) in {self.path}")]
 
 
 def verify_trail(config_path: Path) -> Verification:

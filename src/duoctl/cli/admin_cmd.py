@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from duoctl.cli.options import CommandGroup, JsonOption, YesOption, confirm
 from duoctl.cli.state import AppState
+from duoctl.output import render
 
 if TYPE_CHECKING:
     from duoctl.admin.status import AdminStatus
@@ -64,7 +64,7 @@ def login(
     skey = validate_admin_skey(
         read_client_secret(
             from_stdin=skey_stdin,
-            stdin=sys.stdin,
+            streams=state.streams,
             label="Admin API secret key",
             notify=state.streams.warn,
             env_name=ADMIN_SKEY_ENV,
@@ -96,17 +96,6 @@ def _say_missing(state: AppState, status: AdminStatus) -> None:
         state.streams.warn(f"the Admin API application lacks {permission!r}{what}")
 
 
-def _status_dict(status: AdminStatus) -> dict[str, Any]:
-    return {
-        "host": status.host,
-        "ikey": status.ikey,
-        "credential": "accepted",
-        "permissions": status.granted,
-        "missing": status.missing,
-        "disabled_commands": {k: list(v) for k, v in status.disabled_commands().items()},
-    }
-
-
 @GROUP.command("status")
 def status_(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """Check the stored credential with read-only calls; name the permissions it lacks.
@@ -119,23 +108,7 @@ def status_(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
     state: AppState = ctx.obj
     status = check(state.admin_session())
-    if json_output:
-        from duoctl.output import envelope
-
-        state.streams.json(envelope("admin status", _status_dict(status)))
-        return
-    rows = [
-        (
-            permission,
-            "yes" if granted else "MISSING",
-            "" if granted else ", ".join(status.disabled_commands().get(permission, ())),
-        )
-        for permission, granted in status.granted.items()
-    ]
-    state.streams.status(f"Duo accepts the Admin API credential {status.ikey} at {status.host}")
-    from duoctl.cli.tables import print_table
-
-    print_table(state.streams.console, ("Permission", "Granted", "Disables"), rows)
+    render(state.streams, "admin status", status, json_output=json_output)
 
 
 @GROUP.command("logout")

@@ -21,32 +21,11 @@ def path(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
     Example: duoctl --system config path --json
     """
-    from duoctl.paths import credentials_dir
+    from duoctl.output import render
+    from duoctl.paths import ConfigPathResult
 
     state: AppState = ctx.obj
-    location = state.location
-    exists = location.path.exists()
-    if json_output:
-        from duoctl.output import envelope
-
-        state.streams.json(
-            envelope(
-                "config path",
-                {
-                    "path": str(location.path),
-                    "rule": location.rule,
-                    "exists": exists,
-                    "scope": "system" if location.system else "user",
-                    "credentials_dir": str(credentials_dir(location.path, system=location.system)),
-                },
-            )
-        )
-        return
-    state.streams.out.write(f"{location.path}\n")
-    state.streams.status(
-        f"chosen by {location.rule}; "
-        + ("it exists" if exists else "it does not exist yet (a write command creates it)")
-    )
+    render(state.streams, "config path", ConfigPathResult(state.location), json_output=json_output)
 
 
 def register(root: typer.Typer, only: str | None = None) -> None:

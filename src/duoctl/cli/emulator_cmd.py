@@ -169,7 +169,7 @@ def emulator(
     In CI: duoctl emulator --json --state-dir DIR > banner.json & (read it with jq)
     """
     from duoctl.cli.state import AppState
-    from duoctl.emulator.cli_main import run_emulator_foreground
+    from duoctl.emulator.foreground import run_emulator_foreground
     from duoctl.emulator.service import ServiceOptions
     from duoctl.emulator.users import parse_new_user_policy
     from duoctl.errors import ValidationError

@@ -10,7 +10,7 @@ import typer
 
 from duoctl.cli.options import JsonOption
 from duoctl.cli.state import AppState
-from duoctl.output import safe_text
+from duoctl.output import render, safe_text
 
 if TYPE_CHECKING:
     from duoctl.admin.authlog import Listing
@@ -84,51 +84,9 @@ def _render_logs(
     start: datetime.datetime,
     now: datetime.datetime,
 ) -> None:
-    if json_output:
-        from duoctl.output import envelope
+    from duoctl.admin.authlog import LogsResult
 
-        state.streams.json(
-            envelope(
-                "logs",
-                {
-                    "since": start.isoformat(),
-                    "until": now.isoformat(),
-                    "complete": listing.complete,
-                    "stopped_because": listing.stopped_because,
-                    "attempts": [a.to_dict() for a in listing.attempts],
-                },
-            )
-        )
-        return
-    if not listing.attempts:
-        state.streams.status(
-            f"no authentication attempts since {start:%Y-%m-%d %H:%M:%S} UTC (Duo shows an "
-            "attempt about 2 minutes after it happens)"
-        )
-        return
-    from duoctl.cli.tables import print_table
-
-    print_table(
-        state.streams.console,
-        ("Time (UTC)", "User", "Result", "Reason", "Factor", "Access IP", "Txid"),
-        [
-            (
-                "-" if a.time is None else f"{a.time:%Y-%m-%d %H:%M:%S}",
-                safe_text(a.user or "-"),
-                safe_text(a.result or "-"),
-                safe_text(a.reason or "-"),
-                safe_text(a.factor or "-"),
-                safe_text(a.access_ip or "-"),
-                safe_text(a.txid or "-"),
-            )
-            for a in listing.attempts
-        ],
-    )
-    if not listing.complete:
-        state.streams.status(
-            f"showing the newest {len(listing.attempts)}: stopped at {listing.stopped_because}; "
-            "narrow --since or raise --limit"
-        )
+    render(state.streams, "logs", LogsResult(listing, start, now), json_output=json_output)
 
 
 def register(root: typer.Typer) -> None:

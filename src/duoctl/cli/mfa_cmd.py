@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
@@ -33,16 +33,6 @@ FailmodeOption = Annotated[
 ]
 
 
-def _status_dict(status: MfaStatus) -> dict[str, Any]:
-    return {
-        "enabled": status.enabled,
-        "session_cookie_samesite": status.same_site,
-        "failmode": status.failmode,
-        "enabled_providers": list(status.enabled_providers),
-        "warnings": list(status.warnings),
-    }
-
-
 def _failmode_choice(value: str) -> str:
     from duoctl.config.model import FAILMODE_CHOICES
     from duoctl.errors import ValidationError
@@ -70,7 +60,7 @@ def _ask_failmode(state: AppState, given: str | None, current: str | None) -> st
         return _failmode_choice(given)
     if current is not None:
         return None
-    if not state.interactive():
+    if not state.streams.can_prompt():
         raise UsageError(
             "external MFA needs a failmode, and standard input is not a terminal to ask",
             hint="pass --failmode closed (users are locked out while Duo cannot be reached) "
@@ -199,22 +189,9 @@ def status(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
     Example: duoctl mfa status --json
     """
-    from duoctl.mfa import mfa_status
+    from duoctl.cli.plain import mfa_status
 
-    state: AppState = ctx.obj
-    result = mfa_status(state.config_path)
-    if json_output:
-        from duoctl.output import envelope
-
-        state.streams.json(envelope("mfa status", _status_dict(result)))
-        return
-    out = state.streams.console
-    out.print(f"external MFA: {'enabled' if result.enabled else 'disabled'}", markup=False)
-    out.print(f"session cookie SameSite: {result.same_site}", markup=False)
-    out.print(f"failmode: {result.failmode or 'not set'}", markup=False)
-    out.print("enabled providers: " + (", ".join(result.enabled_providers) or "none"), markup=False)
-    for warning in result.warnings:
-        state.streams.warn(warning)
+    mfa_status(ctx.obj, json_output)
 
 
 def register(root: typer.Typer, only: str | None = None) -> None:

@@ -88,7 +88,7 @@ def confirm(state: AppState, question: str, *, yes: bool) -> None:
 
     if yes:
         return
-    if not state.interactive():
+    if not state.streams.can_prompt():
         raise UsageError(
             f'"{question}" needs an answer, and standard input is not a terminal',
             hint="pass --yes to confirm from a script",

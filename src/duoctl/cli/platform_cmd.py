@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,17 +10,13 @@ from duoctl.cli.options import JsonOption
 from duoctl.cli.state import AppState
 
 if TYPE_CHECKING:
-    from duoctl.platform_url import PlatformUrl
+    pass
 
 HELP = "Platform parameters Duo depends on.\n\nExample: duoctl platform url show"
 URL_HELP = (
     'The "URL Application" parameter: the https URL, with the instance\'s DNS name, that Duo '
     "sends users' browsers back to.\n\nExample: duoctl platform url set https://pam.example.com"
 )
-
-
-def _data(result: PlatformUrl) -> dict[str, Any]:
-    return {"url": result.url, "ca_bundle": result.ca_bundle, "changed": result.changed}
 
 
 def set_url(
@@ -52,21 +48,16 @@ def show_url(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
     Example: duoctl platform url show --json
     """
-    from duoctl.platform_url import UNSET_WARNING, show_platform_url
+    from duoctl.output import render
+    from duoctl.platform_url import show_platform_url
 
     state: AppState = ctx.obj
     result = show_platform_url(state.config_path)
+    render(state.streams, "platform url show", result, json_output=json_output)
     if json_output:
-        from duoctl.output import envelope
-
-        data = {k: v for k, v in _data(result).items() if k != "changed"}
-        state.streams.json(envelope("platform url show", data))
-    else:
-        state.streams.out.write(f"url: {result.url or '(not set)'}\n")
-        if result.ca_bundle:
-            state.streams.out.write(f"ca_bundle: {result.ca_bundle}\n")
-    if result.url is None:
-        state.streams.warn(UNSET_WARNING)
+        # Its JSON has no "warnings": stderr is where a script's operator sees them.
+        for warning in result.warnings:
+            state.streams.warn(warning)
 
 
 def unset_url(ctx: typer.Context) -> None:

@@ -2,45 +2,23 @@
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, YesOption, confirm
 from duoctl.cli.secret_options import SecretStdin
 from duoctl.cli.state import AppState
+from duoctl.output import render
 
 if TYPE_CHECKING:
     from duoctl.admin.provision import AppDeletion
     from duoctl.admin.session import AdminSession
     from duoctl.config.model import Provider
-    from duoctl.providers import ProviderView
 
 HELP = "Manage Duo Security MFA providers.\n\nExample: duoctl provider list"
 
 GROUP = CommandGroup("provider", HELP)
-
-
-def _provider_dict(provider: Provider) -> dict[str, Any]:
-    return {
-        "name": provider.name,
-        "type": provider.type,
-        "enabled": provider.enabled,
-        "endpoint": provider.endpoint,
-        "client_id": provider.client_id,
-        "ca_bundle": provider.ca_bundle,
-    }
-
-
-def _view_dict(view: ProviderView) -> dict[str, Any]:
-    return {
-        **_provider_dict(view.provider),
-        "secret_present": view.secret_present,
-        "secret_backend": view.backend,
-        "secret_store": view.store,
-        "warnings": list(view.warnings),
-    }
 
 
 def _warn_all(state: AppState, warnings: tuple[str, ...]) -> None:
@@ -94,7 +72,7 @@ def add(
     for note in prepared.notes:
         state.streams.status(note)
     secret = read_client_secret(
-        from_stdin=client_secret_stdin, stdin=sys.stdin, notify=state.streams.warn
+        from_stdin=client_secret_stdin, streams=state.streams, notify=state.streams.warn
     )
     if verify:
         from duoctl.duoclient import DEFAULT_NETWORK_TIMEOUT
@@ -180,34 +158,9 @@ def list_(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
     Example: duoctl provider list --json
     """
-    from duoctl.config.reader import load_config
+    from duoctl.cli.plain import provider_list
 
-    state: AppState = ctx.obj
-    config = load_config(state.config_path)
-    if json_output:
-        from duoctl.output import envelope
-
-        state.streams.json(
-            envelope(
-                "provider list",
-                {
-                    "config": str(config.path),
-                    "providers": [_provider_dict(p) for p in config.providers.values()],
-                },
-            )
-        )
-        return
-    if not config.providers:
-        state.streams.status(f"no providers in {config.path}")
-        return
-    rows = [
-        (p.name, "yes" if p.enabled else "no", p.endpoint, p.client_id, p.ca_bundle or "Duo")
-        for p in config.providers.values()
-    ]
-    from duoctl.cli.tables import print_table
-
-    headers = ("Name", "Enabled", "Endpoint", "Client ID", "CA bundle")
-    print_table(state.streams.console, headers, rows)
+    provider_list(ctx.obj, json_output)
 
 
 @GROUP.command("show")
@@ -224,35 +177,7 @@ def show(
 
     state: AppState = ctx.obj
     view = show_provider(state.config_path, name, state.secrets())
-    if json_output:
-        from duoctl.output import envelope
-
-        state.streams.json(envelope("provider show", _view_dict(view)))
-        return
-    _warn_all(state, view.warnings)
-    present = {
-        True: f"present in {view.store}",
-        False: f"MISSING from {view.store}",
-        None: "unknown",
-    }[view.secret_present]
-    p = view.provider
-    rows = [
-        ("Name", p.name),
-        ("Type", "Duo Security"),
-        ("Enabled", "yes" if p.enabled else "no"),
-        ("Endpoint", p.endpoint),
-        ("Client ID", p.client_id),
-        ("Client Secret", present),
-        ("CA bundle", p.ca_bundle or "Duo's pinned bundle"),
-    ]
-    from rich.table import Table
-
-    table = Table(show_header=False, show_edge=False)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    for key, value in rows:
-        table.add_row(key, value)
-    state.streams.console.print(table)
+    render(state.streams, "provider show", view, json_output=json_output)
 
 
 @GROUP.command("remove")
@@ -396,7 +321,7 @@ def edit(
     new_secret = (
         read_client_secret(
             from_stdin=client_secret_stdin,
-            stdin=sys.stdin,
+            streams=state.streams,
             label="New Client Secret",
             notify=state.streams.warn,
         )

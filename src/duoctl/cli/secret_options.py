@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -33,7 +32,7 @@ def take_one_shot_secret(state: AppState, from_stdin: bool) -> bool:
         return False
     source = "standard input" if from_stdin else f"${SECRET_ENV}"
     secret = read_client_secret(
-        from_stdin=from_stdin, stdin=sys.stdin, confirm=False, notify=state.streams.warn
+        from_stdin=from_stdin, streams=state.streams, confirm=False, notify=state.streams.warn
     )
     state.use_one_shot_secret(secret, f"{source}, this run only")
     return True

@@ -35,32 +35,13 @@ def status(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
     Example: duoctl --system secrets status --json
     """
-    from duoctl.secrets.select import SelectedStore
+    from duoctl.output import render
+    from duoctl.secrets.status import secrets_status
 
     state: AppState = ctx.obj
     store = state.secrets()
-    why = store.choice().why if isinstance(store, SelectedStore) else "set by the caller"
-    info = store.backend()
-    names = store.names()
-    data: dict[str, Any] = {
-        "config": str(state.config_path),
-        "backend": info.backend,
-        "implementation": info.name,
-        "location": info.location,
-        "chosen_by": why,
-        "stored": names,
-    }
-    if json_output:
-        from duoctl.output import envelope
-
-        state.streams.json(envelope("secrets status", data))
-        return
-    out = state.streams.console
-    out.print(f"backend: {info.backend} ({info.name})", markup=False)
-    out.print(f"location: {info.location}", markup=False)
-    out.print(f"chosen by: {why}", markup=False)
-    stored = "unknown (this backend cannot list)" if names is None else ", ".join(names) or "none"
-    out.print(f"secrets stored: {stored}", markup=False)
+    result = secrets_status(state.config_path, store)
+    render(state.streams, "secrets status", result, json_output=json_output)
 
 
 def _report_dict(report: MigrationReport) -> dict[str, Any]:

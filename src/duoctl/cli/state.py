@@ -31,12 +31,6 @@ def _official_client(**kwargs: Any) -> DuoClient:
     return official_client(**kwargs)
 
 
-def _stdin_is_terminal() -> bool:
-    import sys
-
-    return sys.stdin.isatty()
-
-
 class AppState:
     # A plain class, not a dataclass: it is built on every command's start-up path.
     def __init__(
@@ -44,7 +38,6 @@ class AppState:
         config_option: Path | None = None,
         streams: Streams | None = None,
         secret_store_factory: Callable[[Path, Streams], SecretStore] | None = None,
-        interactive: Callable[[], bool] = _stdin_is_terminal,
         duo_client_factory: DuoClientFactory = _official_client,
         admin_api_factory: AdminApiFactory | None = None,
     ) -> None:
@@ -53,8 +46,6 @@ class AppState:
         self.streams = streams if streams is not None else Streams()
         # None: the store the config and environment select (duoctl.secrets.select).
         self.secret_store_factory = secret_store_factory
-        # Whether a person can answer a prompt; tests decide it instead of the real stdin.
-        self.interactive = interactive
         # How Duo is reached (test-login, doctor); tests may hand in a fake Duo.
         self.duo_client_factory = duo_client_factory
         # How the Admin API is reached; None: duo_client.Admin (tests may hand in a fake).
@@ -157,7 +148,7 @@ class AppState:
     def _store_passphrase(self, confirm: bool) -> str:
         from duoctl.secret_input import read_store_passphrase
 
-        return read_store_passphrase(confirm=confirm, interactive=self.interactive())
+        return read_store_passphrase(confirm=confirm, interactive=self.streams.can_prompt())
 
 
 def _may_name_a_store(path: Path) -> bool:

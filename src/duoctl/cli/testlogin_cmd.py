@@ -1,31 +1,26 @@
-"""``duoctl test-login`` and ``duoctl demo``: parse, run the flow, render the result."""
+"""``duoctl test-login``: parse, run the flow, render the result."""
 
 from __future__ import annotations
 
 import datetime
 import enum
-import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from duoctl.admin.explain import DEFAULT_WAIT as EXPLAIN_WAIT
+from duoctl.admin.log_delay import EXPLAIN_WAIT
+from duoctl.cli.login_output import CliProgress, render_login
 from duoctl.cli.options import JsonOption, finite_float
 from duoctl.cli.secret_options import SecretStdin, take_one_shot_secret
 from duoctl.cli.state import AppState
 from duoctl.duoclient import DEFAULT_LOGIN_WAIT, DEFAULT_NETWORK_TIMEOUT
 from duoctl.errors import DuoctlError, DuoDenied, DuoTimeout
 from duoctl.output import safe_text
-from duoctl.testlogin.progress import Progress
 
 if TYPE_CHECKING:
-    from rich.status import Status
-
     from duoctl.admin.session import AdminSession
     from duoctl.duoclient import DuoClientFactory
-    from duoctl.output import Streams
     from duoctl.testlogin.browser import BrowserOpener
-    from duoctl.testlogin.result import LoginResult
 
 
 class BrowserMode(enum.StrEnum):
@@ -33,108 +28,6 @@ class BrowserMode(enum.StrEnum):
     SYSTEM = "system"
     FOLLOW = "follow"
     NONE = "none"
-
-
-class CliProgress(Progress):
-    """Renders the flow's progress on stderr; a live spinner only on a terminal."""
-
-    def __init__(self, streams: Streams, quiet: bool) -> None:
-        self._streams = streams
-        self._quiet = quiet
-        self._live = not quiet and streams.err.isatty()
-        self._status: Status | None = None
-        self._waiting_for = "the Duo callback"
-        self._port = 0
-        self._no_browser_because = "--browser none"
-
-    def no_browser(self, because: str) -> None:
-        """No browser will be opened, for this reason: said with the URL, at once."""
-        self._no_browser_because = because
-
-    def step(self, message: str) -> None:
-        if not self._quiet:
-            self._streams.status(f"- {message}")
-
-    def warn(self, message: str) -> None:
-        self._streams.warn(message)
-
-    def note(self, message: str) -> None:
-        self._streams.status(f"note: {message}")
-
-    def show_url(self, url: str, listener_port: int, opened_with: str) -> None:
-        # Always on stderr, even with --json: it is how a person gets to the prompt.
-        err = self._streams.err
-        err.write(f"Duo prompt URL (open it in a browser to approve the login):\n  {url}\n")
-        self._port = listener_port
-        if opened_with == "none":
-            # Said now, not when --timeout runs out: without a terminal nobody sees a spinner,
-            # and the login cannot complete until someone opens the URL.
-            err.write(
-                f"No browser was opened ({self._no_browser_because}): the login completes "
-                "only once the URL above is opened in a browser and the push is approved.\n"
-                + self._ssh_hint()
-            )
-        err.flush()
-        self._waiting_for = f"the Duo callback on port {listener_port}"
-
-    def _ssh_hint(self) -> str:
-        port = self._port
-        return (
-            "On a remote machine, forward the callback port first:\n"
-            f"  ssh -L {port}:localhost:{port} <user>@<this-host>\n"
-            "then open the URL on your workstation.\n"
-        )
-
-    def browser_failed(self, message: str) -> None:
-        """A browser that could not open: say so, and how to get there another way."""
-        self.warn(message)
-        self._streams.err.write(self._ssh_hint())
-        self._streams.err.flush()
-
-    def waiting(self, elapsed: float, timeout: float) -> None:
-        if not self._live:
-            return
-        text = f"waiting for {self._waiting_for}: {elapsed:4.0f} s of {timeout:.0f} s"
-        if self._status is None:
-            self._status = self._streams.err_console.status(text)
-            self._status.start()
-        else:
-            self._status.update(text)
-
-    def close(self) -> None:
-        if self._status is not None:
-            self._status.stop()
-            self._status = None
-
-
-def _render(state: AppState, result: LoginResult, json_output: bool, command: str) -> None:
-    denied = (
-        None
-        if result.allowed
-        else DuoDenied(
-            f"Duo denied the login for {result.username!r}"
-            + (f": {safe_text(result.status_msg)}" if result.status_msg else ""),
-            hint="see the Duo Admin Panel's authentication log for this user",
-            data=result.to_json(),
-        )
-    )
-    if json_output:
-        if denied is not None:
-            raise denied  # the CLI edge prints the one envelope: claims and error together
-        from duoctl.output import envelope
-
-        state.streams.json(envelope(command, result.to_json()))
-        return
-    from rich.table import Table
-
-    table = Table(show_header=False, show_edge=False)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    for key, value in result.rows():
-        table.add_row(key, safe_text(value))
-    state.streams.console.print(table)
-    if denied is not None:
-        raise denied
 
 
 def _browser(mode: BrowserMode, ca_bundle: str | None, progress: CliProgress) -> BrowserOpener:
@@ -300,7 +193,7 @@ def cmd_test_login(
             result = run_test_login(options, deps)
         finally:
             progress.close()
-        _render(state, result, json_output, "test-login")
+        render_login(state, result, json_output, "test-login")
     except (DuoDenied, DuoTimeout) as failure:
         if admin is None:
             raise
@@ -367,77 +260,5 @@ def _txid(data: dict[str, Any] | None) -> str | None:
     return txid if isinstance(txid, str) and txid else None
 
 
-def demo(
-    ctx: typer.Context,
-    outcome: Annotated[
-        str,
-        typer.Option(
-            help="How the emulated user answers: approve, deny, fraud, lockout, policy_deny, "
-            "timeout, not_enrolled."
-        ),
-    ] = "approve",
-    delay: Annotated[
-        float,
-        typer.Option(
-            help="Seconds the emulated user takes to answer.", min=0, callback=finite_float
-        ),
-    ] = 1.0,
-    username: Annotated[str, typer.Option("--username", "-u", help="Emulated Duo user.")] = "alice",
-    interactive: Annotated[
-        bool,
-        typer.Option(
-            "--interactive",
-            help="Show the emulator's Approve/Deny page in your system browser.",
-        ),
-    ] = False,
-    timeout: Annotated[
-        float,
-        typer.Option(help="Seconds to wait for the answer.", min=1, callback=finite_float),
-    ] = 60.0,
-    json_output: JsonOption = False,
-) -> None:
-    """Run the whole test-login flow against the built-in Duo emulator: no account needed.
-
-    Example: duoctl demo --outcome deny
-    """
-    from duoctl.demo import DemoOptions, run_demo
-    from duoctl.emulator.users import parse_outcome
-    from duoctl.errors import ValidationError
-
-    state: AppState = ctx.obj
-    try:
-        parsed = parse_outcome(outcome)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
-    progress = CliProgress(state.streams, quiet=json_output)
-    started = time.monotonic()
-    make_browser = None
-    if interactive:
-        from duoctl.testlogin.browser import SystemBrowser
-
-        def make_browser(_ca: str) -> BrowserOpener:
-            progress.warn("your browser will warn about the emulator's throwaway certificate")
-            return SystemBrowser(on_failure=progress.warn)
-
-    try:
-        result = run_demo(
-            DemoOptions(
-                username=username,
-                outcome=parsed,
-                delay=delay,
-                interactive=interactive,
-                timeout=timeout,
-            ),
-            progress,
-            make_browser,
-        )
-    finally:
-        progress.close()
-    if not json_output:
-        state.streams.status(f"demo finished in {time.monotonic() - started:.2f} s")
-    _render(state, result, json_output, "demo")
-
-
 def register(app: typer.Typer) -> None:
     app.command("test-login")(cmd_test_login)
-    app.command("demo")(demo)

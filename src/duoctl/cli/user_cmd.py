@@ -47,7 +47,7 @@ def user_show(
 
 
 def _render_user(state: AppState, view: UserView) -> None:
-    from duoctl.cli.tables import print_table
+    from duoctl.tables import print_table
 
     out = state.streams.console
     if not view.found:

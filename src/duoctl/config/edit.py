@@ -53,10 +53,6 @@ def provider_table_key(name: str) -> str:
     return name if _BARE_KEY.fullmatch(name) else f'"{name}"'
 
 
-def render_provider_block(provider: Provider) -> str:
-    return render_provider_block_fields(provider.name, _provider_fields(provider))
-
-
 def render_provider_block_fields(name: str, fields: dict[str, bool | str | None]) -> str:
     lines = [f"[providers.{provider_table_key(name)}]"]
     lines += [

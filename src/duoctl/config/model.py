@@ -55,6 +55,16 @@ class Provider(NamedTuple):
     ca_bundle: str | None = None
     type: str = PROVIDER_TYPE_DUO
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "enabled": self.enabled,
+            "endpoint": self.endpoint,
+            "client_id": self.client_id,
+            "ca_bundle": self.ca_bundle,
+        }
+
 
 _NO_PROVIDERS: Mapping[str, Provider] = MappingProxyType({})
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from duoctl.emulator import page
+from duoctl.emulator import prompt_pages
 from duoctl.emulator.faults import UNAUTHORIZED_OIDC_BODY, Faults
 from duoctl.emulator.grants import (
     CODE_LIFETIME,
@@ -284,7 +284,7 @@ class DuoEndpoints:
             txid = self._prompts.put(PendingPrompt(request, user), self._clock())
             return html_response(
                 200,
-                page.prompt_page(
+                prompt_pages.prompt_page(
                     username=user.name,
                     device_name=user.device_name,
                     factor=user.factor,
@@ -334,7 +334,7 @@ class DuoEndpoints:
                 decision=self._logged(request, Outcome.NOT_ENROLLED),
             )
         # enroll: Duo would start its enrollment pages; the user stays there, no redirect.
-        return html_response(200, page.enrollment_page(), reason=why)
+        return html_response(200, prompt_pages.enrollment_page(), reason=why)
 
     def _scripted_answer(self, request: AuthorizeRequest, user: EmulatedUser) -> Response:
         if user.outcome is Outcome.TIMEOUT:
@@ -342,12 +342,14 @@ class DuoEndpoints:
             self._stopping.wait(self._push_timeout)
             return Response(
                 200,
-                page.timed_out_page(),
+                prompt_pages.timed_out_page(),
                 "text/html; charset=utf-8",
                 decision=self._logged(request, Outcome.TIMEOUT, user),
             )
         if user.delay and self._stopping.wait(user.delay):
-            return html_response(503, page.error_page("Stopping", "The emulator is stopping."))
+            return html_response(
+                503, prompt_pages.error_page("Stopping", "The emulator is stopping.")
+            )
         return self._finish(request, user, user.outcome)
 
     def _finish(self, request: AuthorizeRequest, user: EmulatedUser, outcome: Outcome) -> Response:
@@ -396,12 +398,14 @@ class DuoEndpoints:
     def prompt_answer(self, form: Mapping[str, str]) -> Response:
         action = form.get("action")
         if action not in {"approve", "deny"}:
-            return html_response(400, page.error_page("Bad request", "Unknown action."))
+            return html_response(400, prompt_pages.error_page("Bad request", "Unknown action."))
         pending = self._prompts.take(form.get("txid", ""), self._clock())
         if pending is None:
             return html_response(
                 400,
-                page.error_page("Prompt expired", "This prompt was already answered or expired."),
+                prompt_pages.error_page(
+                    "Prompt expired", "This prompt was already answered or expired."
+                ),
             )
         outcome = Outcome.APPROVE if action == "approve" else Outcome.DENY
         return self._finish(pending.request, pending.user, outcome)

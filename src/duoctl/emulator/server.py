@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from duoctl.emulator import page
+from duoctl.emulator import prompt_pages
 from duoctl.emulator.admin.api import AdminAPI, is_admin_path
 from duoctl.emulator.ca import TlsContexts
 from duoctl.emulator.control import ControlAPI, is_control_path
@@ -39,7 +39,7 @@ from duoctl.emulator.endpoints import (
 )
 from duoctl.emulator.faults import PORTAL_PATH, RATE_LIMITED_BODY, Faults
 from duoctl.emulator.forms import BadBody, BodyTooLarge, parse_form, read_body
-from duoctl.emulator.page import PROMPT_PATH
+from duoctl.emulator.prompt_pages import PROMPT_PATH
 
 DEBUG_ENV = "DUOCTL_DEBUG"
 HANDSHAKE_TIMEOUT = 10.0  # seconds a new connection has to complete its TLS handshake
@@ -166,7 +166,9 @@ class _Handler(BaseHTTPRequestHandler):
             response = json_response(500, {"stat": "FAIL", "code": 50000, "message": "bug"})
         if response.is_json and faults.non_json and not control:
             # Headers (a 429's Retry-After) stay: a front end's page replaces only the body.
-            page_response = html_response(response.status, page.not_json_page(response.status))
+            page_response = html_response(
+                response.status, prompt_pages.not_json_page(response.status)
+            )
             response = dataclasses.replace(page_response, headers=response.headers)
         self._reason = response.reason
         self._decision = response.decision
@@ -205,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
         if faults.captive_portal:
             # In front of everything, as a portal sits in the network before Duo.
             if path == PORTAL_PATH:
-                return html_response(200, page.error_page("Network login", "Log in first."))
+                return html_response(200, prompt_pages.error_page("Network login", "Log in first."))
             return Response(302, b"", "text/html; charset=utf-8", PORTAL_PATH, "captive_portal")
         if faults.rate_limit is not None:
             # Before routing: a rate limiter sits in front of every endpoint, known or not.

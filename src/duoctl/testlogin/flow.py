@@ -66,7 +66,6 @@ class LoginDeps:
     browser_for: Callable[[Provider], BrowserOpener]
     progress: Progress = field(default_factory=Progress)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    config_loader: Callable[[Path], Config] = load_config
     login_name: Callable[[], str] = getpass.getuser
 
 
@@ -168,8 +167,8 @@ def _timeout_error(
     the listener (no ``ssh -L`` from a workstation): the message says both.
     """
     port = listener.port
-    refused = listener.stray_requests
-    by_reason = dict(listener.strays)
+    by_reason = listener.stray_counts()
+    refused = sum(by_reason.values())
     wrong_state = by_reason.get("wrong_state", 0)
     sent_back = browser.sent_back()
     if sent_back is False:
@@ -240,7 +239,7 @@ def _callback_error(callback: Callback, username: str) -> DuoctlError:
 
 
 def run_test_login(options: LoginOptions, deps: LoginDeps) -> LoginResult:
-    config = deps.config_loader(deps.config_path)
+    config = load_config(deps.config_path)
     try:
         return _run_test_login(options, deps, config)
     except DuoUnreachable as exc:

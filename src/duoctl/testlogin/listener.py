@@ -1,6 +1,6 @@
 """The loopback HTTP listener that receives Duo's redirect back.
 
-It is deliberately tiny and strict rather than built on ``http.server``: it reads at most a
+It is its own code, written for this one job, rather than ``http.server``: it reads at most a
 few KiB per request with a deadline (a silent or trickling client cannot hold it), answers
 only ``GET`` on the callback path with the right ``Host`` (a DNS-rebinding page cannot reach
 it), compares ``state`` in constant time, ignores stray requests without ending the flow,
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from duoctl.errors import ValidationError
-from duoctl.testlogin.pages import page
+from duoctl.testlogin.callback_pages import page
 
 MAX_REQUEST_BYTES = 8192
 HEADER_DEADLINE = 5.0
@@ -254,10 +254,10 @@ class CallbackListener:
         self._verdict = verdict
         self._verdict_ready.set()
 
-    @property
-    def stray_requests(self) -> int:
+    def stray_counts(self) -> dict[str, int]:
+        """The requests refused so far, by reason: a copy, as connection threads go on counting."""
         with self._stray_lock:
-            return sum(self.strays.values())
+            return dict(self.strays)
 
     def _count_stray(self, reason: str) -> None:
         # Its own lock: it is also called while _lock is held (an incomplete callback).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 
 def _get(data: Any, *path: str) -> Any:
@@ -39,6 +39,11 @@ class LoginResult:
     auth_time: str | None
     round_trip_seconds: float
     claims: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    headers = None  # text is "label: value" lines
+    empty = ""
+    notes: ClassVar[tuple[str, ...]] = ()
+    warnings: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def from_claims(
@@ -113,7 +118,7 @@ class LoginResult:
             ("Round trip", f"{self.round_trip_seconds:.2f} s"),
         ]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "provider": self.provider,
             "endpoint": self.endpoint,

@@ -1,4 +1,5 @@
-"""The HTML a person sees: the push-waiting prompt and the error pages.
+"""The emulated Duo prompt's HTML: the push-waiting page and the error pages. (The pages
+duoctl's own callback listener shows are testlogin/callback_pages.py.)
 
 Everything echoed from a request (user names, device names) goes through ``html.escape``:
 the user name comes from a JWT an application built from its own user's input.

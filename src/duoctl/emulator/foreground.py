@@ -1,4 +1,5 @@
-"""``duoctl emulator``'s core: run an emulator in the foreground until Ctrl+C (or SIGTERM)."""
+"""Run an emulator in the foreground until Ctrl+C (or SIGTERM): what ``duoctl emulator``
+does, kept beside the emulator (its command in cli/ only parses the options)."""
 
 from __future__ import annotations
 
