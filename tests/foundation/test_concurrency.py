@@ -27,9 +27,14 @@ PARALLEL = 20
 
 
 def _run_parallel(
-    commands: list[list[str]], config: Path, inputs: list[str] | None = None
+    commands: list[list[str]],
+    config: Path,
+    inputs: list[str] | None = None,
+    secret_timeout: float | None = None,
 ) -> list[tuple[int, str]]:
     env = child_env(config)
+    if secret_timeout is not None:
+        env["DUOCTL_SECRET_TIMEOUT"] = str(secret_timeout)
     procs = [
         subprocess.Popen(
             [DUOCTL, *args],
@@ -63,7 +68,7 @@ def test_parallel_enable_disable_and_mfa_lose_no_update(config_path: Path) -> No
 
     results = _run_parallel(commands, config_path)
 
-    assert [code for code, _ in results] == [0] * PARALLEL, results
+    assert [code for code, _ in results] == [0] * PARALLEL, [r for r in results if r[0]][:3]
     data = tomllib.loads(config_path.read_text())
     enabled = {name: p["enabled"] for name, p in data["providers"].items()}
     assert enabled == {
@@ -80,13 +85,18 @@ def test_parallel_adds_keep_every_provider_and_secret(
 ) -> None:
     service = real_keyring(config_path)
 
+    # Twenty processes on two cores ask one Secret Service at once, outside the lock: on a
+    # loaded machine one can wait past the store's 3 s deadline (a hung store's bound, which
+    # test_keyring_failures holds duoctl to). What this test proves is the lock's: no add
+    # lost; so the deadline is widened here.
     results = _run_parallel(
         [add_args(f"n{i}", cid=client_id(i)) for i in range(PARALLEL)],
         config_path,
         [secret(i) + "\n" for i in range(PARALLEL)],
+        secret_timeout=30,
     )
 
-    assert [code for code, _ in results] == [0] * PARALLEL, results
+    assert [code for code, _ in results] == [0] * PARALLEL, [r for r in results if r[0]][:3]
     providers = tomllib.loads(config_path.read_text())["providers"]
     assert {name: p["client_id"] for name, p in providers.items()} == {
         f"n{i}": client_id(i) for i in range(PARALLEL)
