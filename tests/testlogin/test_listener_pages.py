@@ -235,6 +235,31 @@ def test_an_error_callback_shows_duos_words_or_the_error(listener: CallbackListe
     assert listener.wait(WAIT) == Callback(code=None, error="server_error")
 
 
+def test_a_request_without_a_host_header_is_refused(listener: CallbackListener) -> None:
+    raw = f"GET {listener.path}?state={STATE}&duo_code={CODE} HTTP/1.1\r\n\r\n".encode()
+
+    assert exchange(listener.port, raw)[:3] == ("HTTP/1.1 400 Bad Request", "fail", "Wrong host")
+    assert listener.strays == collections.Counter({"wrong_host": 1})
+
+
+def test_the_standard_code_parameter_is_accepted_too(listener: CallbackListener) -> None:
+    # OAuth's own name for it; Duo sends duo_code (and duo_universal reads that).
+    listener.finish(Verdict(True, "Duo login allowed", "ok"))
+
+    assert exchange(listener.port, callback(listener, f"state={STATE}&code={CODE}"))[0] == (
+        "HTTP/1.1 200 OK"
+    )
+    assert listener.wait(WAIT) == Callback(code=CODE)
+
+
+def test_an_empty_error_parameter_still_counts_as_an_error(listener: CallbackListener) -> None:
+    # Fail safe: a callback that says "error" at all is never exchanged, even with a code.
+    answer = exchange(listener.port, callback(listener, f"state={STATE}&error=&duo_code={CODE}"))
+
+    assert answer == ("HTTP/1.1 200 OK", "fail", "Duo login failed", "Duo reported: ")
+    assert listener.wait(WAIT) == Callback(code=None, error="")
+
+
 def test_a_callback_pending_when_duoctl_stops_is_told_so() -> None:
     live = CallbackListener(header_deadline=1.0).start()
     live.expect_state(STATE)
