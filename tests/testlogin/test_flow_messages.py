@@ -28,7 +28,8 @@ from duoctl.errors import (
     SecretStoreError,
     ValidationError,
 )
-from duoctl.field_failures import NOT_WEB_SDK_CAUSE, UNAUTHORIZED_OIDC
+from duoctl.field_failures import NOT_WEB_SDK_CAUSE, OUTAGE_HINT, UNAUTHORIZED_OIDC
+from duoctl.mfa import set_failmode
 from duoctl.providers import add_provider, set_enabled
 from duoctl.testlogin.flow import (
     LoginDeps,
@@ -587,3 +588,40 @@ def test_a_timeout_says_which_side_went_quiet_and_what_to_do(
             "Duo never answered within 0.5 s: its prompt was still waiting for the push to "
             "be approved or denied"
         )
+
+
+class DownDuo(FakeDuo):
+    """Duo, or the path to it, failing (as a 5xx page is classified)."""
+
+    def health_check(self) -> dict[str, Any]:
+        raise DuoUnreachable(f"Duo, or the path to it, is failing: {ENDPOINT}", hint=OUTAGE_HINT)
+
+
+@pytest.mark.parametrize(
+    ("failmode", "consequence"),
+    [
+        (None, "this platform's failmode is not set ('duoctl mfa failmode closed|open')"),
+        (
+            "closed",
+            "this platform's failmode is closed: while Duo cannot be reached, nobody can log "
+            "in (users are locked out)",
+        ),
+        (
+            "open",
+            "this platform's failmode is open: while Duo cannot be reached, users log in with "
+            "their password alone, without a second factor",
+        ),
+    ],
+)
+def test_an_outage_says_what_this_platforms_users_meet_meanwhile(
+    world: World, failmode: str | None, consequence: str
+) -> None:
+    world.add("prod")
+    if failmode is not None:
+        set_failmode(world.config, failmode)
+    world.duo = DownDuo()
+
+    with pytest.raises(DuoUnreachable) as info:
+        world.run()
+
+    assert info.value.hint == f"{OUTAGE_HINT}; {consequence}"
