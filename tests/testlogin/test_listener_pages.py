@@ -398,3 +398,27 @@ def test_the_connection_cap_without_a_descriptor_limit(monkeypatch: pytest.Monke
 def test_shutting_down_a_socket_that_is_not_connected_is_harmless() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as unconnected:
         listener_module._shutdown(unconnected)  # ENOTCONN, swallowed
+
+
+def test_at_the_cap_the_oldest_silent_connection_makes_room(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The flood test's situation in miniature: a descriptor limit of 16 allows 4 connections.
+    monkeypatch.setattr(listener_module.resource, "getrlimit", lambda _which: (16, 16))
+    with CallbackListener(header_deadline=SUBPROCESS_TIMEOUT * 10) as live:
+        live.expect_state(STATE)
+        live.finish(Verdict(True, "Duo login allowed", "ok"))
+        silent = [
+            socket.create_connection(("127.0.0.1", live.port), timeout=WAIT) for _ in range(4)
+        ]
+        try:
+            answer = exchange(live.port, callback(live))
+
+            assert answer[:3] == ("HTTP/1.1 200 OK", "ok", "Duo login allowed")
+            assert live.wait(WAIT) == Callback(code=CODE)
+            # At the cap the listener keeps one slot free: the oldest went first.
+            assert live.shed_connections >= 1
+            assert read_all(silent[0]) == b""  # dropped without a word
+        finally:
+            for sock in silent:
+                sock.close()
