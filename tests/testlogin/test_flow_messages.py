@@ -625,3 +625,25 @@ def test_an_outage_says_what_this_platforms_users_meet_meanwhile(
         world.run()
 
     assert info.value.hint == f"{OUTAGE_HINT}; {consequence}"
+
+
+def test_without_username_the_login_name_is_tried_with_a_note(world: World) -> None:
+    world.add("prod")
+    deps = deps_for(world, login_name=lambda: "bob")
+
+    result = run_test_login(LoginOptions(timeout=10.0, network_timeout=10.0), deps)
+
+    assert result.username == "bob"
+    assert world.duo.exchanged == [(CODE, "bob", world.duo.exchanged[0][2])]
+    assert world.progress.notes == [
+        "no --username: testing as 'bob', this machine's login name; pass --username with "
+        "the user's Duo username if it differs"
+    ]
+
+
+def test_claims_without_a_username_report_the_one_tested(world: World) -> None:
+    # duo_universal checks preferred_username itself; without one the name sent stands.
+    world.add("prod")
+    world.duo.exchange_result = {k: v for k, v in claims().items() if k != "preferred_username"}
+
+    assert world.run().username == "alice"
