@@ -407,18 +407,23 @@ def test_at_the_cap_the_oldest_silent_connection_makes_room(
     monkeypatch.setattr(listener_module.resource, "getrlimit", lambda _which: (16, 16))
     with CallbackListener(header_deadline=SUBPROCESS_TIMEOUT * 10) as live:
         live.expect_state(STATE)
-        live.finish(Verdict(True, "Duo login allowed", "ok"))
         silent = [
             socket.create_connection(("127.0.0.1", live.port), timeout=WAIT) for _ in range(4)
         ]
+        pages: list[tuple[str, str, str, str]] = []
+        browser = threading.Thread(target=lambda: pages.append(exchange(live.port, callback(live))))
         try:
-            answer = exchange(live.port, callback(live))
-
-            assert answer[:3] == ("HTTP/1.1 200 OK", "ok", "Duo login allowed")
+            browser.start()
             assert live.wait(WAIT) == Callback(code=CODE)
-            # At the cap the listener keeps one slot free: the oldest went first.
-            assert live.shed_connections >= 1
-            assert read_all(silent[0]) == b""  # dropped without a word
+            assert read_all(silent[0]) == b""  # the oldest, dropped without a word
+            # The browser's page is held for the verdict and cannot be dropped: with it
+            # among the connections at the cap, the next one still gets in.
+            assert get(live.port, "/").status == 404
+            live.finish(Verdict(True, "Duo login allowed", "ok"))
+            browser.join(WAIT)
+
+            assert pages[0][:3] == ("HTTP/1.1 200 OK", "ok", "Duo login allowed")
+            assert live.shed_connections >= 2
         finally:
             for sock in silent:
                 sock.close()
