@@ -12,6 +12,7 @@ import errno
 import html
 import re
 import socket
+import struct
 import threading
 
 import pytest
@@ -427,3 +428,22 @@ def test_at_the_cap_the_oldest_silent_connection_makes_room(
         finally:
             for sock in silent:
                 sock.close()
+
+
+def test_a_browser_gone_before_the_verdict_leaves_no_traceback(
+    listener: CallbackListener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page cannot be delivered; that must end the connection quietly, not print a
+    # thread's traceback over test-login's output.
+    escaped: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", escaped.append)
+    with socket.create_connection(("127.0.0.1", listener.port), timeout=WAIT) as browser:
+        browser.sendall(callback(listener))
+        assert listener.wait(WAIT) == Callback(code=CODE)
+        # Closed with a reset: the listener's answer will meet a dead connection.
+        browser.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    listener.finish(Verdict(True, "Duo login allowed", "ok"))
+    listener.close()  # waits for the connection's worker to end
+
+    assert escaped == []
