@@ -447,3 +447,14 @@ def test_a_browser_gone_before_the_verdict_leaves_no_traceback(
     listener.close()  # waits for the connection's worker to end
 
     assert escaped == []
+
+
+def test_wait_keeps_waiting_past_its_first_slice(listener: CallbackListener) -> None:
+    got: list[Callback | None] = []
+    waiter = threading.Thread(target=lambda: got.append(listener.wait(WAIT, tick=0.001)))
+    waiter.start()
+    listener.finish(Verdict(True, "Duo login allowed", "ok"))
+
+    assert exchange(listener.port, callback(listener))[0] == "HTTP/1.1 200 OK"
+    waiter.join(WAIT)
+    assert got == [Callback(code=CODE)]
