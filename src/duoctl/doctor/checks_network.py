@@ -210,6 +210,18 @@ def _handshake(
         return dict(cert or {}), tls.version()
 
 
+def bounded_handshake(
+    host: str, port: int, address: str, context: ssl.SSLContext, timeout: float
+) -> tuple[dict[str, object], str | None]:
+    """:func:`_handshake` under a deadline half a second past its socket timeout: a server
+    that trickles bytes resets the socket timeout at every read, the deadline it does not."""
+    return call_with_deadline(
+        lambda: _handshake(host, port, address, context, timeout),
+        timeout + 0.5,
+        too_slow("TLS", timeout + 0.5),
+    )
+
+
 def _trust(
     scope: str, ca_bundle: str | None, provider_name: str
 ) -> tuple[ssl.SSLContext, Path, str] | CheckResult:
@@ -261,11 +273,7 @@ def check_tls(
     context, cafile, ca_label = trust
     where = _hostport(address, port)
     try:
-        cert, version = call_with_deadline(
-            lambda: _handshake(host, port, address, context, timeout),
-            timeout + 0.5,
-            too_slow("TLS", timeout + 0.5),
-        )
+        cert, version = bounded_handshake(host, port, address, context, timeout)
     except ssl.SSLCertVerificationError as exc:
         if ca_bundle is None and exc.verify_code in _X509_UNTRUSTED:
             return _pinned_refusal(scope, exc, host, port, address, cafile, timeout)

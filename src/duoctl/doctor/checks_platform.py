@@ -10,18 +10,16 @@ import math
 import ssl
 
 from duoctl.config.model import Config
-from duoctl.deadline import call_with_deadline
 from duoctl.doctor.checks_network import (
     CERT_WARN_DAYS,
     MESSAGE_LIMIT,
     Resolver,
-    _handshake,
     _hostport,
     _name,
     _remaining_text,
+    bounded_handshake,
     check_dns,
     check_tcp,
-    too_slow,
 )
 from duoctl.doctor.model import GLOBAL_SCOPE, CheckResult, fail, ok, skipped, skipped_after, warn
 from duoctl.output import safe_text
@@ -60,11 +58,7 @@ def check_tls(
         )
     where = _hostport(address, port)
     try:
-        cert, version = call_with_deadline(
-            lambda: _handshake(host, port, address, context, timeout),
-            timeout + 0.5,
-            too_slow("TLS", timeout + 0.5),
-        )
+        cert, version = bounded_handshake(host, port, address, context, timeout)
     except ssl.SSLCertVerificationError as exc:
         message = safe_text(exc.verify_message or exc, limit=MESSAGE_LIMIT)
         return fail(
