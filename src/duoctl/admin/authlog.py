@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from duoctl.admin.fields import items, mapping, seconds, text, utc
 from duoctl.admin.session import AdminSession
 from duoctl.errors import ValidationError
 
@@ -217,7 +218,7 @@ def fetch(
             applications=applications or None,
         )
         listing.pages += 1
-        listing.attempts += [attempt(r) for r in _list(page.get("authlogs")) if isinstance(r, dict)]
+        listing.attempts += [attempt(r) for r in items(page.get("authlogs")) if isinstance(r, dict)]
         next_offset = _next_offset(page)
         if next_offset is None:
             return listing
@@ -236,10 +237,10 @@ def fetch(
 
 
 def attempt(record: dict[str, Any]) -> Attempt:
-    access = _dict(record.get("access_device"))
-    app = _dict(record.get("application"))
-    auth_device = _dict(record.get("auth_device"))
-    user = _dict(record.get("user"))
+    access = mapping(record.get("access_device"))
+    app = mapping(record.get("application"))
+    auth_device = mapping(record.get("auth_device"))
+    user = mapping(record.get("user"))
     return Attempt(
         time=_time(record),
         txid=_text(record.get("txid")),
@@ -257,7 +258,7 @@ def attempt(record: dict[str, Any]) -> Attempt:
 def _next_offset(page: dict[str, Any]) -> list[str] | str | None:
     # Duo returns ["<ms>", "<txid>"] (Admin API docs); duo_client passes a list back as the
     # parameter repeated, a string as is. Anything else ends the walk.
-    offset = _dict(page.get("metadata")).get("next_offset")
+    offset = mapping(page.get("metadata")).get("next_offset")
     if isinstance(offset, list) and offset and all(isinstance(p, str | int) for p in offset):
         return [str(p) for p in offset]
     if isinstance(offset, str) and offset:
@@ -267,12 +268,9 @@ def _next_offset(page: dict[str, Any]) -> list[str] | str | None:
 
 def _time(record: dict[str, Any]) -> datetime.datetime | None:
     # v2 records carry ``timestamp`` (Unix seconds) and ``isotimestamp``.
-    stamp = record.get("timestamp")
-    if isinstance(stamp, int | float) and not isinstance(stamp, bool) and stamp > 0:
-        try:
-            return datetime.datetime.fromtimestamp(stamp, datetime.UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
+    stamp = seconds(record.get("timestamp"))
+    if stamp is not None:
+        return utc(stamp)
     iso = record.get("isotimestamp")
     if isinstance(iso, str):
         try:
@@ -288,12 +286,5 @@ def _ms(moment: datetime.datetime) -> int:
 
 
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
+    # A record's strings: an empty one says nothing either.
+    return text(value) or None

@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from duoctl.admin.fields import flag, items, seconds, text, utc
 from duoctl.admin.session import AdminSession
 from duoctl.errors import ValidationError
 
@@ -121,28 +122,28 @@ def user_view(asked: str, user: dict[str, Any]) -> UserView:
     return UserView(
         asked=asked,
         found=True,
-        username=_text(user.get("username")),
-        user_id=_text(user.get("user_id")),
-        status=_text(user.get("status")),
-        enrolled=_flag(user.get("is_enrolled")),
-        phones=tuple(_phone(p) for p in _list(user.get("phones")) if isinstance(p, dict)),
+        username=text(user.get("username")),
+        user_id=text(user.get("user_id")),
+        status=text(user.get("status")),
+        enrolled=flag(user.get("is_enrolled")),
+        phones=tuple(_phone(p) for p in items(user.get("phones")) if isinstance(p, dict)),
         last_login=_when(user.get("last_login")),
         groups=tuple(
             name
-            for g in _list(user.get("groups"))
-            if isinstance(g, dict) and (name := _text(g.get("name"))) is not None
+            for g in items(user.get("groups"))
+            if isinstance(g, dict) and (name := text(g.get("name"))) is not None
         ),
         aliases=_aliases(user.get("aliases")),
     )
 
 
 def _phone(phone: dict[str, Any]) -> PhoneView:
-    capabilities = tuple(c for c in _list(phone.get("capabilities")) if isinstance(c, str))
-    activated = _flag(phone.get("activated"))
+    capabilities = tuple(c for c in items(phone.get("capabilities")) if isinstance(c, str))
+    activated = flag(phone.get("activated"))
     return PhoneView(
-        name=_text(phone.get("name")) or _text(phone.get("number")) or "-",
-        platform=_text(phone.get("platform")) or "unknown",
-        model=_text(phone.get("model")) or "",
+        name=text(phone.get("name")) or text(phone.get("number")) or "-",
+        platform=text(phone.get("platform")) or "unknown",
+        model=text(phone.get("model")) or "",
         # Duo sends a push only to an activated Duo Mobile (Admin API docs, "Phones":
         # "activated ... Duo Mobile app is activated"; "push" in capabilities).
         push="push" in capabilities and activated is not False,
@@ -158,22 +159,6 @@ def _aliases(value: object) -> tuple[str, ...]:
     return ()
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _flag(value: object) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _when(value: object) -> datetime.datetime | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return None
-    try:
-        return datetime.datetime.fromtimestamp(value, datetime.UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
+    stamp = seconds(value)
+    return None if stamp is None else utc(stamp)
