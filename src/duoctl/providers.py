@@ -8,20 +8,19 @@ worked.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from duoctl.audit.record import fingerprint
-from duoctl.config.edit import ConfigEdit, edit_config
+from duoctl.config.edit import edit_config
 from duoctl.config.model import Provider
 from duoctl.config.reader import load_config
-from duoctl.errors import ConfigError, CredentialUnreadable, SecretStoreError, ValidationError
+from duoctl.errors import ConfigError, SecretStoreError, ValidationError
 from duoctl.lockout import refuse_lockout
 
 if TYPE_CHECKING:
     from duoctl.duoclient import DuoClientFactory, HealthResult
+from duoctl.secret_edits import SecretChange, current_secret, store_label
 from duoctl.secrets import SecretStore
 from duoctl.validation import (
     endpoint_warning,
@@ -112,46 +111,7 @@ def _warm_up(secrets: SecretStore, name: str) -> None:
     # A bounded read before anything else: an unusable, locked or hung store fails here,
     # before the config directory, its lock or any write exists. It also loads the keyring
     # library (~0.3 s) outside the config lock, so parallel duoctl processes wait far less.
-    _current(secrets, name)
-
-
-def _current(secrets: SecretStore, name: str) -> str | None:
-    """The stored secret; None also when one is there but unreadable (damaged, wrong key).
-
-    Rotating or removing a damaged secret is how it gets fixed, so that must not fail on
-    reading it first; the store itself answered, which is what the caller needs to know.
-    """
-    try:
-        return secrets.get(name)
-    except CredentialUnreadable:
-        return None
-
-
-def write_recorded(
-    edit: ConfigEdit,
-    secrets: SecretStore,
-    entry: str,
-    secret: str,
-    action: str,
-    *,
-    audit_name: str | None = None,
-    target: str | None = None,
-) -> str | None:
-    """Store ``secret`` under ``entry`` after its audit record; returns what it replaced
-    (None also for a damaged one), for the caller's rollback."""
-    previous = _current(secrets, entry)
-    edit.note_secret(audit_name or entry, action, fingerprint(secrets, secret), target=target)
-    edit.record_now()
-    secrets.set(entry, secret)
-    return previous
-
-
-def store_label(secrets: SecretStore) -> str:
-    """How messages name the store; it is already chosen by the time a secret was handled."""
-    try:
-        return secrets.backend().label
-    except SecretStoreError:
-        return "the secret store"
+    current_secret(secrets, name)
 
 
 def _validated(
@@ -194,15 +154,6 @@ def prepare_add(
     return ProviderView(provider, secret_present=None, notes=notes)
 
 
-def restore_secret(secrets: SecretStore, name: str, previous: str | None) -> None:
-    # Best effort: the original error is what the user needs to see.
-    with contextlib.suppress(SecretStoreError):
-        if previous is None:
-            secrets.delete(name)
-        else:
-            secrets.set(name, previous)
-
-
 def add_provider(
     path: Path,
     secrets: SecretStore,
@@ -223,20 +174,9 @@ def add_provider(
     if not store_checked:
         _warm_up(secrets, provider.name)
     label = store_label(secrets)
-    stored = False
-    previous: str | None = None
-    try:
-        with edit_config(path) as edit:
-            edit.add_provider(provider)
-            previous = secrets.get(provider.name)
-            edit.note_secret(provider.name, "stored", fingerprint(secrets, secret))
-            edit.record_now()
-            secrets.set(provider.name, secret)
-            stored = True
-    except BaseException:
-        if stored:
-            restore_secret(secrets, provider.name, previous)
-        raise
+    with SecretChange(secrets, provider.name) as change, edit_config(path) as edit:
+        edit.add_provider(provider)
+        change.store(edit, secret, "stored", replace_damaged=False)
     return ProviderView(
         provider, secret_present=True, warnings=_warnings_for(provider), store=label, notes=notes
     )
@@ -287,34 +227,13 @@ def remove_provider(
     # so parallel removes reach the store one at a time (a hundred at once, each warming up
     # first, starved a Secret Service past its deadline on two cores).
     secrets.preload()
-    found: Provider | None = None
-    previous: str | None = None
-    deleted = damaged = False
-    try:
-        with edit_config(path) as edit:
-            found = edit.before.provider(name)
-            edit.remove_provider(name)
-            refuse_lockout(edit.after(), what=what, force=force)
-            label = store_label(secrets)
-            try:
-                previous = secrets.get(name)
-            except CredentialUnreadable:
-                damaged = True  # unrestorable once deleted: deleted after the config write
-            if previous is not None or damaged:
-                # No fingerprint: reading the key would cost a store call under the lock,
-                # and what was deleted is named by the records that stored it.
-                edit.note_secret(name, "deleted")
-                edit.record_now()
-            if previous is not None:
-                deleted = secrets.delete(name)
-    except BaseException:
-        if deleted:
-            restore_secret(secrets, name, previous)
-        raise
-    if damaged:
-        deleted = secrets.delete(name)
-    assert found is not None
-    return Removal(found, secret_deleted=deleted, store=label)
+    with SecretChange(secrets, name) as change, edit_config(path) as edit:
+        found = edit.before.provider(name)
+        edit.remove_provider(name)
+        refuse_lockout(edit.after(), what=what, force=force)
+        label = store_label(secrets)
+        change.delete(edit)
+    return Removal(found, secret_deleted=change.deleted, store=label)
 
 
 def set_enabled(
@@ -366,22 +285,16 @@ def edit_provider(
         _warm_up(secrets, name)
         label = store_label(secrets)
     rotated = False
-    previous: str | None = None
-    try:
-        with edit_config(path) as edit:
-            current = edit.before.provider(name)
-            effective = {k: v for k, v in changes.items() if getattr(current, k) != v}
-            if effective:
-                edit.update_provider(name, **effective)
-            if secret is not None:
-                # A damaged previous secret cannot be restored on a rollback; the new one
-                # is then removed, which leaves the provider as unusable as it was.
-                previous = write_recorded(edit, secrets, name, secret, "rotated")
-                rotated = True
-    except BaseException:
-        if rotated:
-            restore_secret(secrets, name, previous)
-        raise
+    with SecretChange(secrets, name) as change, edit_config(path) as edit:
+        current = edit.before.provider(name)
+        effective = {k: v for k, v in changes.items() if getattr(current, k) != v}
+        if effective:
+            edit.update_provider(name, **effective)
+        if secret is not None:
+            # A damaged previous secret cannot be restored on a rollback; the new one is
+            # then removed, which leaves the provider as unusable as it was.
+            change.store(edit, secret, "rotated")
+            rotated = True
     updated = current._replace(**changes)  # type: ignore[arg-type]
     return ProviderView(
         updated,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from duoctl.config.edit import edit_config
 from duoctl.errors import SecretStoreError
-from duoctl.providers import store_label
+from duoctl.secret_edits import store_label
 from duoctl.secrets import SecretStore
 
 

@@ -14,7 +14,8 @@ from duoctl.config.edit import edit_config
 from duoctl.config.model import AdminCredential
 from duoctl.config.reader import load_config
 from duoctl.errors import ConfigError, CredentialUnreadable, SecretStoreError
-from duoctl.providers import restore_secret, store_label, validate_ca_bundle, write_recorded
+from duoctl.providers import validate_ca_bundle
+from duoctl.secret_edits import SecretChange, store_label
 from duoctl.secrets import ADMIN_SKEY_ENTRY, SecretStore
 from duoctl.validation import (
     normalize_pasted_endpoint,
@@ -56,30 +57,11 @@ def save(path: Path, secrets: SecretStore, credential: AdminCredential, skey: st
     """Store the credential (replacing any); returns the store's label."""
     skey = validate_admin_skey(skey)
     label = check_store(secrets)
-    stored = False
-    previous: str | None = None
-    try:
-        with edit_config(path) as edit:
-            edit.set_table(
-                "admin",
-                host=credential.host,
-                ikey=credential.ikey,
-                ca_bundle=credential.ca_bundle,
-            )
-            previous = write_recorded(
-                edit,
-                secrets,
-                SKEY_ENTRY,
-                skey,
-                "stored",
-                audit_name=_AUDIT_NAME,
-                target=AUDIT_TARGET,
-            )
-            stored = True
-    except BaseException:
-        if stored:
-            restore_secret(secrets, SKEY_ENTRY, previous)
-        raise
+    with _skey_change(secrets) as change, edit_config(path) as edit:
+        edit.set_table(
+            "admin", host=credential.host, ikey=credential.ikey, ca_bundle=credential.ca_bundle
+        )
+        change.store(edit, skey, "stored")
     return label
 
 
@@ -110,28 +92,14 @@ def remove(
     """
     if not keep_secret:
         secrets.preload()
-    deleted = damaged = False
-    previous: str | None = None
-    try:
-        with edit_config(path) as edit:
-            before = edit.before.admin
-            if before is not None:
-                edit.set_table("admin", host=None, ikey=None, ca_bundle=None)
-            if keep_secret:
-                return before, False
-            try:
-                previous = secrets.get(SKEY_ENTRY)
-            except CredentialUnreadable:
-                damaged = True  # unrestorable once deleted: deleted after the config write
-            if previous is not None or damaged:
-                edit.note_secret(_AUDIT_NAME, "deleted", target=AUDIT_TARGET)
-                edit.record_now()
-            if previous is not None:
-                deleted = secrets.delete(SKEY_ENTRY)
-    except BaseException:
-        if deleted:
-            restore_secret(secrets, SKEY_ENTRY, previous)
-        raise
-    if damaged:
-        deleted = secrets.delete(SKEY_ENTRY)
-    return before, deleted
+    with _skey_change(secrets) as change, edit_config(path) as edit:
+        before = edit.before.admin
+        if before is not None:
+            edit.set_table("admin", host=None, ikey=None, ca_bundle=None)
+        if not keep_secret:
+            change.delete(edit)
+    return before, change.deleted
+
+
+def _skey_change(secrets: SecretStore) -> SecretChange:
+    return SecretChange(secrets, SKEY_ENTRY, audit_name=_AUDIT_NAME, target=AUDIT_TARGET)

@@ -24,7 +24,8 @@ from duoctl.config.edit import edit_config
 from duoctl.config.model import Provider
 from duoctl.config.reader import load_config
 from duoctl.errors import ConfigError, DuoctlError, DuoNotFound, DuoTimeout, Interrupted
-from duoctl.providers import ProviderView, add_provider, remove_provider, store_label
+from duoctl.providers import ProviderView, add_provider, remove_provider
+from duoctl.secret_edits import store_label
 from duoctl.secrets import SecretStore
 from duoctl.validation import validate_name
 
