@@ -102,6 +102,20 @@ def test_token_with_a_client_id_other_than_the_assertions_is_refused(
     assert emu.requests_seen[-1].reason == "client_id differs from the assertion's iss"
 
 
+def test_token_without_an_assertion_is_refused_and_the_log_says_it_is_missing(
+    emu: Emulator, client: Any
+) -> None:
+    params = token_params(emu, login_code(emu, client))
+    del params["client_assertion"]
+    response = post(emu, TOKEN, data=params)
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_client",
+        "error_description": GENERIC_INVALID_CLIENT,
+    }
+    assert emu.requests_seen[-1].reason == "client_assertion is required"
+
+
 def test_redirect_mismatch_gets_duos_text_and_the_log_says_why(emu: Emulator, client: Any) -> None:
     params = token_params(emu, login_code(emu, client), redirect_uri="http://localhost:1/x")
     body = post(emu, TOKEN, data=params).json()

@@ -437,7 +437,9 @@ class DuoEndpoints:
         # client. When present it must be the same client.
         issuer = unverified_issuer(client_assertion)
         client_id = params.get("client_id") or issuer
-        if client_id != issuer:
+        # No readable assertion: _authenticate says what is wrong with it (missing, malformed)
+        # rather than the log blaming a mismatch with an issuer that was never there.
+        if issuer and client_id != issuer:
             raise Rejected("invalid_client", "client_id differs from the assertion's iss")
         secret = self._authenticate(client_id, client_assertion, TOKEN_PATH)
         code = params.get("code")
