@@ -197,6 +197,10 @@ class Streams:
     def warn(self, message: str) -> None:
         self._say(f"warning: {safe_text(message)}", style="yellow")
 
+    def caution(self, message: str) -> None:
+        """What to weigh before answering the question that follows (bold at a terminal)."""
+        self._say(f"CAUTION: {safe_text(message)}", style="bold yellow")
+
     def error(self, err: DuoctlError) -> None:
         self._say(f"error: {safe_text(err.message)}", style="bold red")
         if err.hint:

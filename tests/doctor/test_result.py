@@ -3,15 +3,12 @@ lines, the failure it ends in, and a pipe that gets plain text without rich."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 from duoctl.doctor.model import DoctorReport, fail, ok, skipped, warn
 from duoctl.doctor.result import DoctorResult
 from duoctl.errors import ExitCode
-from foundation.helpers import PROCESS_TIMEOUT_S, child_env, run_duoctl
+from foundation.helpers import run_duoctl, run_probed
 
 from .conftest import write_config
 
@@ -67,14 +64,6 @@ def test_warnings_fail_only_a_strict_run() -> None:
     assert failure.message == "doctor --strict: 1 check(s) warned: Config permissions"
 
 
-_PROBE = """
-import json, sys
-from duoctl.cli.app import run
-code = run(sys.argv[1:])
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
-"""
-
-
 def test_with_both_outputs_in_pipes_there_is_no_rich_and_no_escape(tmp_path: Path) -> None:
     # FORCE_COLOR (CI systems set it) makes rich take any stream for a terminal: a pipe is
     # told by isatty, so it still gets plain text and no live display.
@@ -92,14 +81,6 @@ def test_with_both_outputs_in_pipes_there_is_no_rich_and_no_escape(tmp_path: Pat
     assert result.stdout.startswith("This machine\n")
     assert "error: doctor --strict:" in result.stderr
     assert "\x1b" not in result.stdout + result.stderr
-    probe = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args],
-        capture_output=True,
-        text=True,
-        env=child_env(config, keyring_backend=keyring, extra=env),
-        timeout=PROCESS_TIMEOUT_S,
-        check=True,
-    )
-    report = json.loads(probe.stderr.splitlines()[-1])
-    assert report["code"] == ExitCode.CHECKS_FAILED
-    assert "rich.console" not in report["modules"]
+    probed = run_probed(args, config=config, keyring_backend=keyring, env=env)
+    assert probed.code == ExitCode.CHECKS_FAILED, probed.stderr
+    assert "rich.console" not in probed.modules
