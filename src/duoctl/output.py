@@ -284,6 +284,24 @@ def render(streams: Streams, command: str, result: Result, *, json_output: bool)
         streams.warn(warning)
 
 
+def render_outcome(
+    streams: Streams,
+    command: str,
+    result: Result,
+    failure: DuoctlError | None,
+    *,
+    json_output: bool,
+) -> None:
+    """Render a result that may end in a failure (doctor's failed checks, a denied login),
+    then raise the failure for the CLI edge to say and turn into its exit code. Under
+    --json the failure alone is raised, the result as its data: one envelope holds both."""
+    if json_output and failure is not None:
+        raise failure
+    render(streams, command, result, json_output=json_output)
+    if failure is not None:
+        raise failure
+
+
 def _text(streams: Streams, result: Block, *, after_rows: bool) -> None:
     if isinstance(result, Drawn) and streams.out.isatty():
         result.draw(streams.console)

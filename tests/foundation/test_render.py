@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from duoctl.errors import ValidationError
-from duoctl.output import Streams, render
+from duoctl.output import Streams, render, render_outcome
 
 
 class TtyIO(io.StringIO):
@@ -191,3 +191,19 @@ def test_a_drawn_result_draws_at_a_terminal_and_gives_rows_elsewhere() -> None:
     render(streams, "x", Drawing([("a line",)]), json_output=False)
     assert out.getvalue() == "a line\n"
     assert streams._out_console is None  # a pipe gets plain text, without rich
+
+
+def test_an_outcome_renders_then_raises_its_failure_and_under_json_only_raises() -> None:
+    streams, out, _err = _streams()
+    failure = ValidationError("bad")
+    with pytest.raises(ValidationError) as raised:
+        render_outcome(streams, "x", Found([("state", "on")]), failure, json_output=False)
+    assert raised.value is failure
+    assert out.getvalue() == "state: on\n"
+    streams, out, _err = _streams()
+    with pytest.raises(ValidationError):
+        # The CLI edge prints the one envelope, this result as the failure's data.
+        render_outcome(streams, "x", Found([("state", "on")]), failure, json_output=True)
+    assert out.getvalue() == ""
+    render_outcome(streams, "x", Found([("state", "on")]), None, json_output=True)
+    assert json.loads(out.getvalue())["ok"] is True

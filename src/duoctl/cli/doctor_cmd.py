@@ -77,7 +77,7 @@ def doctor(
     from duoctl.doctor.render import LiveProgress
     from duoctl.doctor.result import DoctorResult
     from duoctl.doctor.runner import DoctorDeps, run_doctor
-    from duoctl.output import render
+    from duoctl.output import render_outcome
 
     state: AppState = ctx.obj
     streams = state.streams
@@ -97,12 +97,7 @@ def doctor(
             mfa_disabled_expected=expect_mfa_disabled,
         )
     result = DoctorResult(report, strict=strict)
-    failure = result.failure()
-    if json_output and failure is not None:
-        raise failure  # the CLI edge prints the one envelope: report and error together
-    render(streams, "doctor", result, json_output=json_output)
-    if failure is not None:
-        raise failure
+    render_outcome(streams, "doctor", result, result.failure(), json_output=json_output)
 
 
 def register(app: typer.Typer) -> None:
