@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING, Any, Protocol, cast
+from typing import IO, TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -197,6 +197,10 @@ class Streams:
     def warn(self, message: str) -> None:
         self._say(f"warning: {safe_text(message)}", style="yellow")
 
+    def caution(self, message: str) -> None:
+        """What to weigh before answering the question that follows (bold at a terminal)."""
+        self._say(f"CAUTION: {safe_text(message)}", style="bold yellow")
+
     def error(self, err: DuoctlError) -> None:
         self._say(f"error: {safe_text(err.message)}", style="bold red")
         if err.hint:
@@ -219,20 +223,26 @@ def _isatty(stream: IO[str]) -> bool:
         return False
 
 
-class Result(Protocol):
-    """What a command found or did, ready for either renderer (pipx's result.py).
-
-    ``to_dict()`` is the JSON envelope's "data". ``rows()`` is the text: under ``headers``
-    a table, without them one "label: value" line a row (a row of one field: the value
-    alone, for ``$(...)``). ``empty`` is said on stderr in place of no rows; ``notes``
-    and then ``warnings`` go to stderr after the text.
-    """
+class Block(Protocol):
+    """A result's text: under ``headers`` a table of ``rows()``, without them one "label:
+    value" line a row (a row of one field: the value alone, for ``$(...)``); ``empty`` is
+    said on stderr in place of no rows."""
 
     @property
     def headers(self) -> tuple[str, ...] | None: ...
 
     @property
     def empty(self) -> str: ...
+
+    def rows(self) -> Sequence[tuple[str, ...]]: ...
+
+
+class Result(Block, Protocol):
+    """What a command found or did, ready for either renderer (pipx's result.py).
+
+    ``to_dict()`` is the JSON envelope's "data"; the rest (``Block``) is the text. ``notes``
+    go to stderr after the text, and ``warnings`` to stderr after that, with ``--json`` too.
+    """
 
     @property
     def notes(self) -> tuple[str, ...]: ...
@@ -242,23 +252,71 @@ class Result(Protocol):
 
     def to_dict(self) -> dict[str, Any]: ...
 
-    def rows(self) -> Sequence[tuple[str, ...]]: ...
+
+@runtime_checkable
+class Drawn(Protocol):
+    """A result with a layout of its own at a terminal (doctor's fitted, coloured tables);
+    its ``rows()`` are its text anywhere else."""
+
+    def draw(self, console: Console) -> None: ...
+
+
+@runtime_checkable
+class Followed(Protocol):
+    """A result whose text goes on with another's (user show: the user, then the phones):
+    that one's rows after a blank line, or its ``empty`` said; None when nothing follows."""
+
+    @property
+    def then(self) -> Block | None: ...
 
 
 def render(streams: Streams, command: str, result: Result, *, json_output: bool) -> None:
     """The one renderer of every command's result: a versioned JSON envelope, or text."""
     if json_output:
         streams.json(envelope(command, result.to_dict()))
+    else:
+        _text(streams, result, after_rows=False)
+        for note in result.notes:
+            streams.status(note)
+    # With --json too: the envelope is for the script, stderr for whoever runs it, and a
+    # warning (a broken audit trail, an unset URL) is for them.
+    for warning in result.warnings:
+        streams.warn(warning)
+
+
+def render_outcome(
+    streams: Streams,
+    command: str,
+    result: Result,
+    failure: DuoctlError | None,
+    *,
+    json_output: bool,
+) -> None:
+    """Render a result that may end in a failure (doctor's failed checks, a denied login),
+    then raise the failure for the CLI edge to say and turn into its exit code. Under
+    --json the failure alone is raised, the result as its data: one envelope holds both."""
+    if json_output and failure is not None:
+        raise failure
+    render(streams, command, result, json_output=json_output)
+    if failure is not None:
+        raise failure
+
+
+def _text(streams: Streams, result: Block, *, after_rows: bool) -> None:
+    if isinstance(result, Drawn) and streams.out.isatty():
+        result.draw(streams.console)
         return
     rows = result.rows()
     if not rows:
-        streams.status(result.empty)
-    elif result.headers is None:
-        for row in rows:
-            streams.line(": ".join(row))
+        if result.empty:
+            streams.status(result.empty)
     else:
-        streams.table(result.headers, rows)
-    for note in result.notes:
-        streams.status(note)
-    for warning in result.warnings:
-        streams.warn(warning)
+        if after_rows:
+            streams.line("")
+        if result.headers is None:
+            for row in rows:
+                streams.line(": ".join(row))
+        else:
+            streams.table(result.headers, rows)
+    if isinstance(result, Followed) and (then := result.then) is not None:
+        _text(streams, then, after_rows=bool(rows))

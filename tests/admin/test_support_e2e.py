@@ -96,9 +96,12 @@ def test_user_show_of_an_active_user_with_push(logged_in: Admin) -> None:
 
 
 def test_user_show_says_when_no_phone_can_take_a_push(logged_in: Admin) -> None:
-    data = _json(logged_in.run("user", "show", "phil", "--json").stdout)
+    shown = logged_in.run("user", "show", "phil", "--json")
+    data = _json(shown.stdout)
     assert [p["push_capable"] for p in data["phones"]] == [False]
     assert any("no phone can receive a push" in f for f in data["findings"])
+    # The findings are the result's warnings: said on stderr for whoever runs the script.
+    assert "warning: no phone can receive a push" in shown.stderr
 
 
 def test_user_show_of_an_unenrolled_user(logged_in: Admin) -> None:

@@ -4,6 +4,7 @@ duo_client.Admin: odd shapes from Duo, paging and its bounds, and explain's wait
 from __future__ import annotations
 
 import datetime
+import io
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from admin.fakes import CREDENTIAL, FakeAdmin
 from duoctl.admin import authlog, explain, users
 from duoctl.admin.session import AdminSession
 from duoctl.errors import ValidationError
+from duoctl.output import Streams, render
 
 NOW = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.UTC)
 
@@ -78,6 +80,57 @@ def test_lookup_of_nobody_is_not_found() -> None:
     view = users.lookup(session(fake), "ghost")
     assert (view.found, view.to_dict()["exists"]) == (False, False)
     assert fake.calls == [("get_users_by_name", ("ghost",), {})]
+
+
+def _shown(view: users.UserView) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    render(Streams(out=out, err=err), "user show", view, json_output=False)
+    return out.getvalue(), err.getvalue()
+
+
+def test_user_show_text_is_the_fields_then_the_phones_in_a_pipe() -> None:
+    view = users.user_view(
+        "Al",
+        {
+            "username": "al\x1b[2J",
+            "status": "active",
+            "is_enrolled": True,
+            "last_login": 1790000000,
+            "phones": [
+                {"name": "iPhone", "platform": "iOS", "capabilities": ["push"], "activated": True}
+            ],
+            "aliases": {"alias1": "a.l"},
+        },
+    )
+    out, err = _shown(view)
+    assert out.splitlines() == [
+        " Field        Value",
+        "\u2500" * 38,
+        " User         al[2J",  # Duo's text, without its control characters
+        " Status       active",
+        " Enrolled     yes",
+        " Last login   2026-09-21 14:13:20 UTC",
+        " Groups       -",
+        " Aliases      a.l",
+        "",
+        " Phone    Platform   Push   Activated   Capabilities",
+        "\u2500" * 53,
+        " iPhone   iOS        yes    yes         push",
+    ]
+    assert err == ""
+
+
+def test_user_show_without_phones_or_user_says_so_on_stderr() -> None:
+    out, err = _shown(users.user_view("nora", {"username": "nora", "is_enrolled": False}))
+    assert " Enrolled     no" in out.splitlines()
+    assert err.splitlines() == [
+        "no phones",
+        "warning: not enrolled: Duo shows enrollment (or denies, per the New User Policy) "
+        "instead of a push",
+    ]
+    out, err = _shown(users.UserView(asked="ghost", found=False))
+    assert out == ""
+    assert err.startswith("Duo has no user 'ghost'\nwarning: Duo has no user 'ghost' (nor")
 
 
 # -- authlog --------------------------------------------------------------------------------

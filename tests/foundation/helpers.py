@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,47 @@ def run_duoctl(
         check=False,
         preexec_fn=preexec_fn,
     )
+
+
+# duoctl's entry, as the console script calls it, in a fresh interpreter that then reports
+# on stderr every module the run loaded.
+_PROBE = """
+import json, sys
+from duoctl.cli.app import run
+code = run(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+@dataclass(frozen=True)
+class Probed:
+    code: int
+    stdout: str
+    stderr: str  # the run's own, without the probe's report
+    modules: list[str]
+
+
+def run_probed(
+    args: Sequence[str],
+    *,
+    config: Path | None = None,
+    keyring_backend: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Probed:
+    """Run ``duoctl ARGS`` and say which modules it imported (what a command costs)."""
+    import json
+
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=child_env(config, keyring_backend=keyring_backend, extra=env),
+        timeout=PROCESS_TIMEOUT_S,
+        check=True,
+    )
+    *lines, last = result.stderr.splitlines(keepends=True)
+    report = json.loads(last)
+    return Probed(report["code"], result.stdout, "".join(lines), report["modules"])
 
 
 def add_args(name: str, *, cid: str = CLIENT_ID, endpoint: str = ENDPOINT) -> list[str]:

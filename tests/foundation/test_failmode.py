@@ -14,7 +14,7 @@ import pytest
 
 from duoctl.audit.log import audit_path
 from duoctl.errors import ExitCode
-from foundation.helpers import run_duoctl
+from foundation.helpers import run_duoctl, run_probed
 
 OPEN_CONSEQUENCE = "users log in with their password alone, without a second factor"
 
@@ -127,3 +127,17 @@ def test_with_mfa_off_an_unset_failmode_is_no_warning(config: Path) -> None:
     report = run_duoctl(["doctor", "--json", "--expect-mfa-disabled"], config=config)
     failmode = {c["id"]: c for c in json.loads(report.stdout)["data"]["checks"]}["mfa.failmode"]
     assert failmode["status"] != "warn", failmode
+
+
+def test_in_pipes_enable_and_failmode_write_plain_lines_without_rich(config: Path) -> None:
+    enabled = run_probed(["mfa", "enable", "--yes", "--failmode", "closed"], config=config)
+    assert enabled.code == 0, enabled.stderr
+    assert enabled.stderr.startswith("CAUTION: Enabling external MFA relaxes")
+    shown = run_probed(["mfa", "failmode"], config=config)
+    assert shown.code == 0, shown.stderr
+    assert shown.stdout == (
+        "failmode: closed: while Duo cannot be reached, nobody can log in (users are locked out)\n"
+    )
+    for run in (enabled, shown):
+        assert "rich.console" not in run.modules
+        assert "\x1b" not in run.stdout + run.stderr

@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from duoctl.errors import ValidationError
-from duoctl.output import Streams, render
+from duoctl.output import Streams, render, render_outcome
 
 
 class TtyIO(io.StringIO):
@@ -46,16 +47,19 @@ def _streams(out: io.StringIO | None = None) -> tuple[Streams, io.StringIO, io.S
     return Streams(out=out, err=err), out, err
 
 
-def test_json_is_the_envelope_alone_on_stdout() -> None:
+def test_json_is_the_envelope_alone_on_stdout_and_warnings_still_on_stderr() -> None:
     streams, out, err = _streams()
-    render(streams, "thing show", Found([("a", "b")], warnings=("careful",)), json_output=True)
+    result = Found([("a", "b")], notes=("how",), warnings=("careful",))
+    render(streams, "thing show", result, json_output=True)
     assert json.loads(out.getvalue()) == {
         "duoctl": 1,
         "command": "thing show",
         "ok": True,
         "data": {"rows": [["a", "b"]]},
     }
-    assert err.getvalue() == ""
+    # The notes are about the text (how to read it); a warning is for whoever runs the
+    # script, whichever output it reads.
+    assert err.getvalue() == "warning: careful\n"
 
 
 def test_label_value_lines_then_notes_and_warnings_on_stderr() -> None:
@@ -129,3 +133,77 @@ def test_no_lines_says_empty_on_stderr() -> None:
     render(streams, "x", Found([]), json_output=False)
     assert out.getvalue() == ""
     assert err.getvalue() == "nothing found\n"
+
+
+def test_a_result_with_nothing_to_say_in_place_of_rows_says_nothing() -> None:
+    streams, out, err = _streams()
+    done = Found([], notes=("moved 3 secret(s)",))
+    done.empty = ""
+    render(streams, "x", done, json_output=False)
+    assert (out.getvalue(), err.getvalue()) == ("", "moved 3 secret(s)\n")
+
+
+class Then(Found):
+    """A result whose text goes on with another block (user show: fields, then phones)."""
+
+    def __init__(self, rows: list[tuple[str, ...]], then: Found | None) -> None:
+        super().__init__(rows, ("Field", "Value"), warnings=("careful",))
+        self.then = then
+
+
+def test_a_following_block_comes_after_a_blank_line_and_before_the_warnings() -> None:
+    streams, out, err = _streams()
+    render(streams, "x", Then([("User", "al")], Found([("p1",)], ("Phone",))), json_output=False)
+    assert out.getvalue().splitlines() == [
+        " Field   Value",
+        "\u2500" * 15,
+        " User    al",
+        "",
+        " Phone",
+        "\u2500" * 7,
+        " p1",
+    ]
+    assert err.getvalue() == "warning: careful\n"
+
+
+def test_an_empty_following_block_is_said_on_stderr_and_none_is_not() -> None:
+    streams, out, err = _streams()
+    render(streams, "x", Then([("User", "al")], Found([], ("Phone",))), json_output=False)
+    assert "\n\n" not in out.getvalue()
+    assert err.getvalue() == "nothing found\nwarning: careful\n"
+    streams, out, err = _streams()
+    render(streams, "x", Then([], None), json_output=False)
+    assert (out.getvalue(), err.getvalue()) == ("", "nothing found\nwarning: careful\n")
+
+
+class Drawing(Found):
+    """A result with its own layout at a terminal (doctor's tables)."""
+
+    def draw(self, console: Console) -> None:
+        console.file.write("drawn\n")
+
+
+def test_a_drawn_result_draws_at_a_terminal_and_gives_rows_elsewhere() -> None:
+    streams, out, _err = _streams(TtyIO())
+    render(streams, "x", Drawing([("a line",)]), json_output=False)
+    assert out.getvalue() == "drawn\n"
+    streams, out, _err = _streams()
+    render(streams, "x", Drawing([("a line",)]), json_output=False)
+    assert out.getvalue() == "a line\n"
+    assert streams._out_console is None  # a pipe gets plain text, without rich
+
+
+def test_an_outcome_renders_then_raises_its_failure_and_under_json_only_raises() -> None:
+    streams, out, _err = _streams()
+    failure = ValidationError("bad")
+    with pytest.raises(ValidationError) as raised:
+        render_outcome(streams, "x", Found([("state", "on")]), failure, json_output=False)
+    assert raised.value is failure
+    assert out.getvalue() == "state: on\n"
+    streams, out, _err = _streams()
+    with pytest.raises(ValidationError):
+        # The CLI edge prints the one envelope, this result as the failure's data.
+        render_outcome(streams, "x", Found([("state", "on")]), failure, json_output=True)
+    assert out.getvalue() == ""
+    render_outcome(streams, "x", Found([("state", "on")]), None, json_output=True)
+    assert json.loads(out.getvalue())["ok"] is True

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from foundation.helpers import PROCESS_TIMEOUT_S, child_env, config_with, write_private
+from foundation.helpers import config_with, run_probed, write_private
 
 # duo_client (the Admin API client) is imported only by the Admin API commands (issue 11).
 HEAVY = (
@@ -23,27 +20,12 @@ HEAVY = (
     "cryptography",
 )
 
-_PROBE = """
-import json, sys
-from duoctl.cli.app import run
-code = run(sys.argv[1:])
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
-"""
-
 
 def _probe(config_path: Path, args: list[str]) -> tuple[dict[str, object], str]:
     """Run duoctl in a fresh interpreter; its exit code and every module it loaded."""
     write_private(config_path, config_with(20))
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args],
-        capture_output=True,
-        text=True,
-        env=child_env(config_path),
-        timeout=PROCESS_TIMEOUT_S,
-        check=True,
-    )
-    report: dict[str, object] = json.loads(result.stderr.splitlines()[-1])
-    return report, result.stdout
+    probed = run_probed(args, config=config_path)
+    return {"code": probed.code, "modules": probed.modules}, probed.stdout
 
 
 @pytest.mark.parametrize(

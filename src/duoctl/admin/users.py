@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from duoctl.admin.fields import flag, items, seconds, text, utc
 from duoctl.admin.session import AdminSession
 from duoctl.errors import ValidationError
+from duoctl.output import safe_text
 
 # What each status means for the next login through a Duo-protected application (Admin API
 # docs, "Users": "bypass" skips the second factor, "disabled" and "locked out" deny).
@@ -86,6 +87,38 @@ class UserView:
             )
         return found
 
+    # `user show`'s result (duoctl.output.render): the fields, then the phones' table.
+    headers = ("Field", "Value")
+    notes: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def empty(self) -> str:
+        return f"Duo has no user {safe_text(self.asked)!r}"
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(self.findings())
+
+    def rows(self) -> list[tuple[str, str]]:
+        if not self.found:
+            return []
+        last = "never" if self.last_login is None else f"{self.last_login:%Y-%m-%d %H:%M:%S} UTC"
+        # Every value but the time came from Duo.
+        rows = [
+            ("User", safe_text(self.username or self.asked)),
+            ("Status", safe_text(self.status or "unknown")),
+            ("Enrolled", _yes_no(self.enrolled)),
+            ("Last login", last),
+            ("Groups", safe_text(", ".join(self.groups)) or "-"),
+        ]
+        if self.aliases:
+            rows.append(("Aliases", safe_text(", ".join(self.aliases))))
+        return rows
+
+    @property
+    def then(self) -> PhonesTable | None:
+        return PhonesTable(self.phones) if self.found else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "username": self.asked,
@@ -99,6 +132,33 @@ class UserView:
             "aliases": list(self.aliases),
             "findings": self.findings(),
         }
+
+
+@dataclass(frozen=True)
+class PhonesTable:
+    """The phones' table under `user show`'s fields (duoctl.output.Block: the JSON has the
+    phones in the user's data)."""
+
+    phones: tuple[PhoneView, ...]
+
+    headers = ("Phone", "Platform", "Push", "Activated", "Capabilities")
+    empty = "no phones"
+
+    def rows(self) -> list[tuple[str, ...]]:
+        return [
+            (
+                safe_text(p.name),
+                safe_text(p.platform),
+                "yes" if p.push else "no",
+                _yes_no(p.activated),
+                safe_text(", ".join(p.capabilities)) or "-",
+            )
+            for p in self.phones
+        ]
+
+
+def _yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
 
 
 def lookup(session: AdminSession, username: str) -> UserView:

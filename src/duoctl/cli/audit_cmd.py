@@ -41,10 +41,6 @@ def show(
     cutoff = parse_since(since, datetime.datetime.now(datetime.UTC)) if since else None
     view = show_trail(state.config_path, since=cutoff, provider=provider)
     render(state.streams, "audit", view, json_output=json_output)
-    if json_output:
-        # "broken_at" is in the data; a person running a script still hears it on stderr.
-        for warning in view.warnings:
-            state.streams.warn(warning)
 
 
 def verify(ctx: typer.Context, json_output: JsonOption = False) -> None:

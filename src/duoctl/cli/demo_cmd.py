@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from duoctl.cli.login_output import CliProgress, render_login
+from duoctl.cli.login_output import CliProgress
 from duoctl.cli.options import JsonOption, finite_float
 from duoctl.cli.state import AppState
+from duoctl.output import render_outcome
 
 if TYPE_CHECKING:
     from duoctl.testlogin.browser import BrowserOpener
@@ -83,7 +84,7 @@ def demo(
         progress.close()
     if not json_output:
         state.streams.status(f"demo finished in {time.monotonic() - started:.2f} s")
-    render_login(state, result, json_output, "demo")
+    render_outcome(state.streams, "demo", result, result.denial(), json_output=json_output)
 
 
 def register(app: typer.Typer) -> None:

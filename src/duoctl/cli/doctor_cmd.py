@@ -11,36 +11,13 @@ JSON document either way).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from duoctl.cli.options import JsonOption
 from duoctl.cli.secret_options import SecretStdin, take_one_shot_secret
 from duoctl.cli.state import AppState
-
-if TYPE_CHECKING:
-    from duoctl.doctor.model import DoctorReport
-    from duoctl.errors import ChecksFailed
-
-
-def _failure(
-    report: DoctorReport, strict: bool, data: dict[str, Any] | None
-) -> ChecksFailed | None:
-    from duoctl.doctor.render import problem_label
-    from duoctl.errors import ChecksFailed
-
-    problems = report.problems(strict=strict)
-    if not problems:
-        return None
-    failed = [r for r in problems if r.status == "fail"]
-    labels = ", ".join(problem_label(r) for r in problems)
-    if failed:
-        message = f"doctor: {len(failed)} check(s) failed: {labels}"
-    else:
-        message = f"doctor --strict: {len(problems)} check(s) warned: {labels}"
-    hint = "apply each listed fix, then run 'duoctl doctor' again"
-    return ChecksFailed(message, hint=hint, data=data)
 
 
 def _one_provider_for_one_secret(state: AppState, named: list[str]) -> None:
@@ -97,15 +74,19 @@ def doctor(
     """
     import contextlib
 
-    from duoctl.doctor.render import LiveProgress, print_report
+    from duoctl.doctor.render import LiveProgress
+    from duoctl.doctor.result import DoctorResult
     from duoctl.doctor.runner import DoctorDeps, run_doctor
+    from duoctl.output import render_outcome
 
     state: AppState = ctx.obj
     streams = state.streams
     if take_one_shot_secret(state, client_secret_stdin):
         _one_provider_for_one_secret(state, providers or [])
     deps = DoctorDeps(secrets=state.secrets(), client_factory=state.duo_client_factory)
-    live = not json_output and streams.err_console.is_terminal
+    # The live display only at a terminal: in a pipe nothing would see it, and building
+    # rich's Console for stderr would cost more than saying nothing.
+    live = not json_output and streams.err_is_terminal()
     progress = LiveProgress(streams.err_console) if live else None
     with progress if progress is not None else contextlib.nullcontext():
         report = run_doctor(
@@ -115,18 +96,8 @@ def doctor(
             on_progress=progress.update if progress is not None else None,
             mfa_disabled_expected=expect_mfa_disabled,
         )
-    data = report.to_dict(strict=strict) if json_output else None
-    failure = _failure(report, strict, data)
-    if data is not None:
-        if failure is not None:
-            raise failure  # the CLI edge prints the one envelope: report and error together
-        from duoctl.output import envelope
-
-        streams.json(envelope("doctor", data))
-        return
-    print_report(report, streams.console, strict=strict)
-    if failure is not None:
-        raise failure
+    result = DoctorResult(report, strict=strict)
+    render_outcome(streams, "doctor", result, result.failure(), json_output=json_output)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,19 +1,16 @@
-"""What `test-login` and `demo` show: the flow's progress on stderr, the result on stdout."""
+"""The progress `test-login` and `demo` show on stderr while the flow runs (their result
+is rendered by duoctl.output.render_outcome)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from duoctl.errors import DuoDenied
-from duoctl.output import render, safe_text
 from duoctl.testlogin.progress import Progress
 
 if TYPE_CHECKING:
     from rich.status import Status
 
-    from duoctl.cli.state import AppState
     from duoctl.output import Streams
-    from duoctl.testlogin.result import LoginResult
 
 
 class CliProgress(Progress):
@@ -86,21 +83,3 @@ class CliProgress(Progress):
         if self._status is not None:
             self._status.stop()
             self._status = None
-
-
-def render_login(state: AppState, result: LoginResult, json_output: bool, command: str) -> None:
-    denied = (
-        None
-        if result.allowed
-        else DuoDenied(
-            f"Duo denied the login for {result.username!r}"
-            + (f": {safe_text(result.status_msg)}" if result.status_msg else ""),
-            hint="see the Duo Admin Panel's authentication log for this user",
-            data=result.to_dict(),
-        )
-    )
-    if json_output and denied is not None:
-        raise denied  # the CLI edge prints the one envelope: claims and error together
-    render(state.streams, command, result, json_output=json_output)
-    if denied is not None:
-        raise denied

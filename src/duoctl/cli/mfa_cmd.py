@@ -67,7 +67,7 @@ def _ask_failmode(state: AppState, given: str | None, current: str | None) -> st
             "or --failmode open (they log in without a second factor)",
         )
     for mode, consequence in FAILMODE_CONSEQUENCE.items():
-        state.streams.err_console.print(f"  {mode}: {consequence}", markup=False)
+        state.streams.status(f"  {mode}: {consequence}")
     answer = typer.prompt(
         "Failmode", type=click.Choice(["closed", "open"]), err=True, show_choices=True
     )
@@ -106,9 +106,7 @@ def enable(
     refuse_lockout(
         config._replace(external_mfa_enabled=True), what="enable external MFA", force=force
     )
-    state.streams.err_console.print(
-        f"CAUTION: {SAMESITE_CAUTION}", style="bold yellow", markup=False
-    )
+    state.streams.caution(SAMESITE_CAUTION)
     if not config.enabled_providers():  # only reachable with --force
         state.streams.warn(f"--force: {NO_PROVIDER_WARNING}")
     chosen = _ask_failmode(state, failmode, config.external_mfa_failmode)
@@ -173,7 +171,7 @@ def failmode_cmd(
     if mode is None:
         current = mfa_status(state.config_path).failmode
         shown = f"{current}: {FAILMODE_CONSEQUENCE[current]}" if current else "not set"
-        state.streams.console.print(f"failmode: {shown}", markup=False)
+        state.streams.line(f"failmode: {shown}")
         return
     chosen = _failmode_choice(mode)
     if chosen == "open":

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from duoctl.cli.options import JsonOption
 from duoctl.cli.state import AppState
-
-if TYPE_CHECKING:
-    pass
 
 HELP = "Platform parameters Duo depends on.\n\nExample: duoctl platform url show"
 URL_HELP = (
@@ -54,10 +51,6 @@ def show_url(ctx: typer.Context, json_output: JsonOption = False) -> None:
     state: AppState = ctx.obj
     result = show_platform_url(state.config_path)
     render(state.streams, "platform url show", result, json_output=json_output)
-    if json_output:
-        # Its JSON has no "warnings": stderr is where a script's operator sees them.
-        for warning in result.warnings:
-            state.streams.warn(warning)
 
 
 def unset_url(ctx: typer.Context) -> None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from duoctl.cli.options import CommandGroup, JsonOption
 from duoctl.cli.state import AppState
-
-if TYPE_CHECKING:
-    from duoctl.secrets.migrate import MigrationReport
 
 HELP = (
     "Where Client Secrets are stored: keyring, systemd-creds or encrypted-file.\n\n"
@@ -44,18 +41,6 @@ def status(ctx: typer.Context, json_output: JsonOption = False) -> None:
     render(state.streams, "secrets status", result, json_output=json_output)
 
 
-def _report_dict(report: MigrationReport) -> dict[str, Any]:
-    return {
-        "from": report.source,
-        "to": report.target,
-        "copied": report.copied,
-        "already_in_target": report.already,
-        "missing": report.missing,
-        "deleted_from_source": report.deleted,
-        "left_in_source": report.left_in_source,
-    }
-
-
 @GROUP.command("migrate")
 def migrate(
     ctx: typer.Context,
@@ -78,6 +63,7 @@ def migrate(
     import os
 
     from duoctl.errors import UsageError
+    from duoctl.output import render
     from duoctl.secrets import BACKENDS
     from duoctl.secrets.migrate import MigrationReport, migrate_secrets
     from duoctl.secrets.select import BACKEND_ENV
@@ -107,52 +93,25 @@ def migrate(
         report = drop_abandoned_copies(
             state.config_path, state.store_for(stale), stale_name=stale, current_name=to
         )
-        _render(
-            state,
-            report,
-            json_output,
-            f"the secrets stay in {to}; removed {len(report.deleted)} copies that an "
-            f"interrupted move to {stale} had left there",
-        )
-        return
-    if source_name is None:
+    elif source_name is None:
         # Already done (a re-run after success, or after a kill at the very end): a
         # script that repeats the command must not fail on it.
         report = MigrationReport(source=to, target=to)
-        _render(state, report, json_output, f"the secrets are already in {to}; nothing to move")
-        return
-    report = migrate_secrets(
-        state.config_path,
-        state.store_for(source_name),
-        state.store_for(to),
-        source_name=source_name,
-        target_name=to,
-        on_step=state.streams.status,
-    )
-    if os.environ.get(BACKEND_ENV, to) != to:
-        state.streams.warn(
-            f"{BACKEND_ENV}={os.environ[BACKEND_ENV]} overrides the config: unset it, or "
-            f"duoctl keeps reading secrets from there"
-        )
-    summary = (
-        f"moved {len(report.copied)} secret(s) from {source_name} to {to} "
-        f"({len(report.already)} already there, {len(report.missing)} had none); "
-        f"deleted {len(report.deleted)} from {source_name}"
-    )
-    _render(state, report, json_output, summary)
-
-
-def _render(state: AppState, report: MigrationReport, json_output: bool, summary: str) -> None:
-    if json_output:
-        from duoctl.output import envelope
-
-        state.streams.json(envelope("secrets migrate", _report_dict(report)))
     else:
-        state.streams.status(summary)
-    for name in report.left_in_source:
-        state.streams.warn(
-            f"the secret of {name!r} is still in {report.source}: run the same command again"
+        report = migrate_secrets(
+            state.config_path,
+            state.store_for(source_name),
+            state.store_for(to),
+            source_name=source_name,
+            target_name=to,
+            on_step=state.streams.status,
         )
+        if os.environ.get(BACKEND_ENV, to) != to:
+            state.streams.warn(
+                f"{BACKEND_ENV}={os.environ[BACKEND_ENV]} overrides the config: unset it, or "
+                f"duoctl keeps reading secrets from there"
+            )
+    render(state.streams, "secrets migrate", report, json_output=json_output)
 
 
 def register(root: typer.Typer, only: str | None = None) -> None:

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from duoctl.admin.log_delay import EXPLAIN_WAIT
-from duoctl.cli.login_output import CliProgress, render_login
+from duoctl.cli.login_output import CliProgress
 from duoctl.cli.options import JsonOption, finite_float
 from duoctl.cli.secret_options import SecretStdin, take_one_shot_secret
 from duoctl.cli.state import AppState
 from duoctl.duoclient import DEFAULT_LOGIN_WAIT, DEFAULT_NETWORK_TIMEOUT
 from duoctl.errors import DuoctlError, DuoDenied, DuoTimeout
-from duoctl.output import safe_text
+from duoctl.output import render_outcome, safe_text
 
 if TYPE_CHECKING:
     from duoctl.admin.session import AdminSession
@@ -193,7 +193,9 @@ def cmd_test_login(
             result = run_test_login(options, deps)
         finally:
             progress.close()
-        render_login(state, result, json_output, "test-login")
+        render_outcome(
+            state.streams, "test-login", result, result.denial(), json_output=json_output
+        )
     except (DuoDenied, DuoTimeout) as failure:
         if admin is None:
             raise

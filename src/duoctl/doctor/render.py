@@ -1,7 +1,7 @@
-"""Human output for a doctor report: rich tables on stdout, a live spinner on stderr.
+"""Human output for a doctor report: fitted tables at a terminal or plain lines elsewhere
+on stdout, a live spinner on stderr (at a terminal only).
 
-JSON needs nothing here: :meth:`DoctorReport.to_dict` is the data, wrapped by the CLI in
-the usual envelope.
+JSON needs nothing here: :meth:`DoctorReport.to_dict` is the data (see doctor/result.py).
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def _painter(console: Console) -> Callable[[str, str], str]:
     return paint
 
 
-def _plain(title: str, results: list[CheckResult]) -> str:
+def _plain(title: str, results: list[CheckResult]) -> list[str]:
     """A section for a file or a pipe: one line a check, the fix under it, nothing padded."""
     check_w = max(len(r.title) for r in results)
     lines = [title]
@@ -151,30 +151,35 @@ def _plain(title: str, results: list[CheckResult]) -> str:
         lines.append(f"  {r.title.ljust(check_w)}  {_LABEL[r.status].ljust(7)}  {r.detail}")
         if r.fix:
             lines.append(f"  {'':{check_w}}  {'':7}  fix: {r.fix}")
-    return "".join(line.rstrip() + "\n" for line in lines)
+    return [line.rstrip() for line in lines]
 
 
-def print_report(report: DoctorReport, console: Console, *, strict: bool) -> None:
-    """Tables fitted to a terminal; plain lines anywhere else (``doctor | tee log``)."""
-    sections = [("This machine", report.for_scope(GLOBAL_SCOPE))] + [
+def _sections(report: DoctorReport) -> list[tuple[str, list[CheckResult]]]:
+    return [("This machine", report.for_scope(GLOBAL_SCOPE))] + [
         (f"Provider {name}", report.for_scope(provider_scope(name))) for name in report.providers
     ]
-    if console.is_terminal:
-        paint = _painter(console)
-        for n, (title, results) in enumerate(sections):
-            if n:
-                console.print()
-            table = _laid_out(title, results, console.width, paint)
-            if table is None:
-                console.print(_table(title, results, console.width))
-            else:
-                console.file.write(table)
-        console.print()
-        console.print(summary(report, strict=strict), markup=False, highlight=False)
-        return
-    text = "\n".join(_plain(title, results) for title, results in sections)
-    console.file.write(f"{text}\n{summary(report, strict=strict)}\n")
-    console.file.flush()
+
+
+def report_lines(report: DoctorReport, *, strict: bool) -> list[str]:
+    """The report for a file or a pipe (``doctor | tee log``): the sections' plain lines, a
+    blank line after each, then the summary."""
+    lines = [line for title, results in _sections(report) for line in (*_plain(title, results), "")]
+    return [*lines, summary(report, strict=strict)]
+
+
+def draw_report(report: DoctorReport, console: Console, *, strict: bool) -> None:
+    """The report at a terminal: tables fitted to its width, the statuses coloured."""
+    paint = _painter(console)
+    for n, (title, results) in enumerate(_sections(report)):
+        if n:
+            console.print()
+        table = _laid_out(title, results, console.width, paint)
+        if table is None:
+            console.print(_table(title, results, console.width))
+        else:
+            console.file.write(table)
+    console.print()
+    console.print(summary(report, strict=strict), markup=False, highlight=False)
 
 
 def summary(report: DoctorReport, *, strict: bool) -> str:

@@ -21,6 +21,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from duoctl.audit.record import FINGERPRINT_KEY_NAME
 from duoctl.config.edit import edit_config
@@ -33,6 +34,9 @@ _INTERNAL_ENTRIES = (FINGERPRINT_KEY_NAME, ADMIN_SKEY_ENTRY)
 
 @dataclass
 class MigrationReport:
+    """What a move did; also `secrets migrate`'s result (duoctl.output.render), whose text
+    is one summary line on stderr."""
+
     source: str
     target: str
     copied: list[str] = field(default_factory=list)  # written to the target and verified
@@ -40,6 +44,48 @@ class MigrationReport:
     missing: list[str] = field(default_factory=list)  # no secret in the source
     deleted: list[str] = field(default_factory=list)  # removed from the source afterwards
     left_in_source: list[str] = field(default_factory=list)  # could not be removed
+    # The source held copies a move to it left when stopped before switching, and the
+    # secrets stayed in the target (drop_abandoned_copies).
+    abandoned: bool = False
+
+    headers = None
+    empty = ""
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        if self.abandoned:
+            return (
+                f"the secrets stay in {self.target}; removed {len(self.deleted)} copies that "
+                f"an interrupted move to {self.source} had left there",
+            )
+        if self.source == self.target:
+            return (f"the secrets are already in {self.target}; nothing to move",)
+        return (
+            f"moved {len(self.copied)} secret(s) from {self.source} to {self.target} "
+            f"({len(self.already)} already there, {len(self.missing)} had none); "
+            f"deleted {len(self.deleted)} from {self.source}",
+        )
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(
+            f"the secret of {name!r} is still in {self.source}: run the same command again"
+            for name in self.left_in_source
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.source,
+            "to": self.target,
+            "copied": self.copied,
+            "already_in_target": self.already,
+            "missing": self.missing,
+            "deleted_from_source": self.deleted,
+            "left_in_source": self.left_in_source,
+        }
+
+    def rows(self) -> list[tuple[str, ...]]:
+        return []  # the summary (a note) is all the text: nothing for stdout
 
 
 def migrate_secrets(
@@ -141,7 +187,7 @@ def drop_abandoned_copies(
 ) -> MigrationReport:
     """Delete the copies a move to ``stale_name`` left there when it was stopped before
     switching; the secrets stay where the config points (``current_name``)."""
-    report = MigrationReport(source=stale_name, target=current_name)
+    report = MigrationReport(source=stale_name, target=current_name, abandoned=True)
     with edit_config(config_path) as edit:
         for name in edit.before.providers:
             try:

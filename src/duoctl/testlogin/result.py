@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from duoctl.errors import DuoDenied
+
 
 def _get(data: Any, *path: str) -> Any:
     for key in path:
@@ -117,6 +119,20 @@ class LoginResult:
             ("Auth time", self.auth_time or "-"),
             ("Round trip", f"{self.round_trip_seconds:.2f} s"),
         ]
+
+    def denial(self) -> DuoDenied | None:
+        """Exit 6 for a login Duo denied, carrying this result (the decoded claims) as the
+        error's data; None for an allowed one."""
+        if self.allowed:
+            return None
+        from duoctl.output import safe_text  # Duo's status message, quoted in duoctl's line
+
+        said = f": {safe_text(self.status_msg)}" if self.status_msg else ""
+        return DuoDenied(
+            f"Duo denied the login for {self.username!r}{said}",
+            hint="see the Duo Admin Panel's authentication log for this user",
+            data=self.to_dict(),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
