@@ -4,7 +4,9 @@ Scheme: service ``duoctl:<absolute config path>``, username = provider name. Two
 therefore never share a secret, and a keyring browser shows which file an entry belongs to.
 
 Every call is bounded (:mod:`duoctl.secrets.bounded`), and library errors become
-:class:`SecretStoreError` here, at the seam.
+:class:`SecretStoreError` here, at the seam. On keyring's SecretService backend the calls go
+through :mod:`duoctl.secrets.secret_service`, on the one D-Bus connection of the command's
+:class:`~duoctl.secrets.keyring_session.KeyringSession`; any other backend through keyring.
 """
 
 from __future__ import annotations
