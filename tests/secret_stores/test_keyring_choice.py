@@ -39,11 +39,9 @@ if sys.argv[1] != "none":
         def get_password(self, service, username): return None
         def set_password(self, service, username, password): pass
 
-from duoctl.secrets.keyring_store import _load_keyring
 from duoctl.secrets.keyring_session import detect
 import keyring.core
 
-_load_keyring()
 mine, connection = detect()
 theirs = keyring.core._detect_backend()
 name = lambda b: f"{type(b).__module__}.{type(b).__qualname__}"

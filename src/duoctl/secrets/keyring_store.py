@@ -26,7 +26,7 @@ from duoctl.secrets import (
     get_each,
 )
 from duoctl.secrets.bounded import bounded, timeout_from_env
-from duoctl.secrets.keyring_session import KeyringSession
+from duoctl.secrets.keyring_session import KeyringSession, load_keyring
 
 SERVICE_PREFIX = "duoctl:"
 ALLOW_PLAINTEXT_ENV = "DUOCTL_ALLOW_PLAINTEXT_KEYRING"
@@ -88,27 +88,13 @@ def keyring_backend_info(timeout: float, session: KeyringSession | None = None) 
     With ``session``, the backend found is kept there for the command's calls (and its
     connection, on the Secret Service); without, the probe closes what it opened.
     """
-    _load_keyring()
+    load_keyring()
     probe = session if session is not None else KeyringSession()
     try:
         return _bounded(lambda: classify_backend(probe.backend()), timeout, "find a backend")
     finally:
         if session is None:
             probe.close()
-
-
-def _load_keyring() -> None:
-    """Import keyring and its backend plugins, outside any deadline.
-
-    That is ~0.17 s of pure CPU that cannot hang; under load (twenty duoctl processes on two
-    cores) it alone can outlast the deadline, which is meant for a store that does not
-    answer. What stays bounded is backend detection (it talks to D-Bus) and each call.
-    """
-    import keyring.backend
-
-    load_plugins = getattr(keyring.backend, "_load_plugins", None)  # keyring's own, private
-    if callable(load_plugins):
-        load_plugins()
 
 
 def _bounded(call: Callable[[], _T], timeout: float, what: str, *, writes: bool = False) -> _T:
@@ -159,7 +145,7 @@ class KeyringSecretStore:
         self._session.close()
 
     def preload(self) -> None:
-        _load_keyring()
+        load_keyring()
 
     def problems(self) -> list[StoreProblem]:
         return []  # the keyring keeps its own files; doctor's backend check covers it
