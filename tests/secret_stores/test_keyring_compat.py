@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from keyring.backends import SecretService
 
+from duoctl.errors import SecretStoreError
 from duoctl.secrets.keyring_store import KeyringSecretStore
 from support.real_components import require_real, secret_service_available
 
@@ -46,6 +47,13 @@ def _keyring() -> SecretService.Keyring:
     return SecretService.Keyring()  # type: ignore[no-untyped-call]
 
 
+def _lookup(secret_tool: str, *attributes: str) -> str:
+    """The secret ``secret-tool lookup`` finds for these attribute/value pairs."""
+    return subprocess.run(
+        [secret_tool, "lookup", *attributes], capture_output=True, text=True, timeout=10, check=True
+    ).stdout
+
+
 def _search(secret_tool: str, service: str, username: str) -> dict[str, str]:
     """secret-tool's view of the one item for service/username: label, secret, attributes."""
     proc = subprocess.run(
@@ -59,7 +67,9 @@ def _search(secret_tool: str, service: str, username: str) -> dict[str, str]:
     lines = (proc.stdout + proc.stderr).splitlines()
     assert sum(line.startswith("[") for line in lines) == 1, lines
     fields = dict(line.split(" = ", 1) for line in lines if " = " in line)
-    return {k: v for k, v in fields.items() if k not in ("created", "modified")}
+    # Not compared: the times, and the "schema" line, which secret-tool shows for keyring's
+    # own items on some runs and not on others (neither client stores an xdg:schema).
+    return {k: v for k, v in fields.items() if k not in ("created", "modified", "schema")}
 
 
 def test_duoctl_reads_lists_and_deletes_what_keyring_stored(store: KeyringSecretStore) -> None:
@@ -80,14 +90,7 @@ def test_keyring_and_secret_tool_read_what_duoctl_stored(
     store.set("by-duoctl", SECRET_2)  # replaces the item, as keyring's set_password does
 
     assert _keyring().get_password(store.service, "by-duoctl") == SECRET_2
-    lookup = subprocess.run(
-        [secret_tool, "lookup", "service", store.service, "username", "by-duoctl"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=True,
-    )
-    assert lookup.stdout == SECRET_2
+    assert _lookup(secret_tool, "service", store.service, "username", "by-duoctl") == SECRET_2
 
 
 def test_an_item_looks_the_same_whoever_stored_it(
@@ -106,3 +109,41 @@ def test_an_item_looks_the_same_whoever_stored_it(
         "attribute.username": "by-duoctl",
     }
     assert {k: v.replace("by-keyring", "by-duoctl") for k, v in theirs.items()} == mine
+
+
+def test_keyrings_property_variables_apply(
+    tmp_path: Path, secret_tool: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # KEYRING_PROPERTY_SCHEME=KeePassXC: keyring names the attributes Title and UserName
+    # (backend.SchemeSelectable); duoctl's calls use the backend keyring configured.
+    monkeypatch.setenv("KEYRING_PROPERTY_SCHEME", "KeePassXC")
+    store = KeyringSecretStore(tmp_path / "config.toml", timeout=10)
+    store.set("by-duoctl", SECRET)
+    try:
+        assert _keyring().get_password(store.service, "by-duoctl") == SECRET
+        assert store.names() == ["by-duoctl"]
+        assert _lookup(secret_tool, "Title", store.service, "UserName", "by-duoctl") == SECRET
+    finally:
+        assert store.delete("by-duoctl") is True
+        store.close()
+
+
+def test_keyrings_preferred_collection_applies(
+    tmp_path: Path, secret_tool: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A preferred collection that does not exist: keyring fails to create it rather than
+    # fall back to the default one, and so must duoctl (a secret in the wrong collection
+    # would be one keyring never finds).
+    from keyring.errors import InitError
+
+    missing = "/org/freedesktop/secrets/collection/none"
+    monkeypatch.setenv("KEYRING_PROPERTY_PREFERRED_COLLECTION", missing)
+    store = KeyringSecretStore(tmp_path / "config.toml", timeout=10)
+    with pytest.raises(SecretStoreError) as mine:
+        store.set("by-duoctl", SECRET)
+    store.close()
+    with pytest.raises(InitError) as theirs:
+        _keyring().set_password(store.service, "by-duoctl", SECRET)
+    assert mine.value.message == (
+        f"the OS keyring failed to store the client secret: InitError: {theirs.value}"
+    )
