@@ -72,6 +72,13 @@ def test_each_command_opens_one_dbus_connection(emulator: Emulator, counted: Cou
     assert show.code == 0, show.stderr
     assert json.loads(show.stdout)["data"]["secret_present"] is True
 
+    # auto: select's probe finds the keyring, and the store it builds keeps that probe's
+    # backend and connection (no second detection).
+    auto, counts["provider show, auto"] = counted(
+        "provider", "show", NAME, "--json", DUOCTL_SECRET_BACKEND="auto"
+    )
+    assert json.loads(auto.stdout)["data"]["secret_present"] is True
+
     enable, _ = counted("mfa", "enable", "--yes", "--failmode", "closed")
     assert enable.code == 0, enable.stderr
     login, counts["test-login"] = counted(
@@ -87,7 +94,7 @@ def test_each_command_opens_one_dbus_connection(emulator: Emulator, counted: Cou
     assert "and its secret" in remove.stderr
 
     # All keyring work of a command (detection, the lock check, each read or write) on one;
-    # before, keyring opened 9, 5, 5, 6 and 6.
+    # before, keyring opened 9, 5 (auto too), 5, 6 and 6.
     assert counts == dict.fromkeys(counts, 1)
 
 
