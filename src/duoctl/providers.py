@@ -168,7 +168,7 @@ def add_provider(
 ) -> ProviderView:
     """Register the provider and store its secret, the secret rolled back if the config
     write fails. ``store_checked``: :func:`prepare_add` already had this store answer, so
-    it is not asked again outside the lock (each ask is a new D-Bus connection)."""
+    it is not asked again outside the lock (each ask is another round trip to the store)."""
     provider, notes = _validated(name, endpoint, client_id, enabled, ca_bundle)
     secret = validate_client_secret(client_secret)
     if not store_checked:

@@ -67,7 +67,11 @@ class Provider:
 
 
 def add_provider_via_cli(
-    emulator: Emulator, config: Path, name: str = PROVIDER, *extra: str
+    emulator: Emulator,
+    config: Path,
+    name: str = PROVIDER,
+    *extra: str,
+    env: dict[str, str] | None = None,
 ) -> None:
     # An explicit --config is created only in a directory that exists (a typo must not
     # make one appear): the operator's mkdir, done here.
@@ -87,6 +91,7 @@ def add_provider_via_cli(
         "--client-secret-stdin",
         *extra,
         input=emulator.client_secret + "\n",
+        env=env,
     )
     assert result.code == 0, result.stderr
     assert "secret stored in the OS keyring" in result.stderr

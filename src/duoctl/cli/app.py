@@ -40,12 +40,15 @@ def run(args: list[str], state: AppState | None = None) -> int:
     """
     import contextvars
 
-    return contextvars.copy_context().run(_run, args, state)
-
-
-def _run(args: list[str], state: AppState | None) -> int:
-    args = hoist_root_options(args)
     state = state if state is not None else AppState()
+    try:
+        return contextvars.copy_context().run(_run, args, state)
+    finally:
+        state.close()
+
+
+def _run(args: list[str], state: AppState) -> int:
+    args = hoist_root_options(args)
     streams = state.streams
     from duoctl.audit.context import current_command, current_provider
 

@@ -107,7 +107,15 @@ class AppState:
         """Serve ``secret`` for this run instead of the configured store (never stored)."""
         from duoctl.secrets.memory import OneShotSecretStore
 
+        self.close()
         self._secrets = OneShotSecretStore(secret, source)
+
+    def close(self) -> None:
+        """The command is done with its store: release what it holds open (a keyring's D-Bus
+        connection). Stores without anything to release (files, tests' fakes) have no close."""
+        close = getattr(self._secrets, "close", None)
+        if callable(close):
+            close()
 
     def store_for(self, backend: str) -> SecretStore:
         """A concrete backend for this config, whatever the config selects (migrations)."""

@@ -4,14 +4,15 @@ Scheme: service ``duoctl:<absolute config path>``, username = provider name. Two
 therefore never share a secret, and a keyring browser shows which file an entry belongs to.
 
 Every call is bounded (:mod:`duoctl.secrets.bounded`), and library errors become
-:class:`SecretStoreError` here, at the seam.
+:class:`SecretStoreError` here, at the seam. On keyring's SecretService backend the calls go
+through :mod:`duoctl.secrets.secret_service`, on the one D-Bus connection of the command's
+:class:`~duoctl.secrets.keyring_session.KeyringSession`; any other backend through keyring.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from contextlib import closing
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,9 +24,9 @@ from duoctl.secrets import (
     SecretRead,
     StoreProblem,
     get_each,
-    provider_names,
 )
 from duoctl.secrets.bounded import bounded, timeout_from_env
+from duoctl.secrets.keyring_session import KeyringSession, load_keyring
 
 SERVICE_PREFIX = "duoctl:"
 ALLOW_PLAINTEXT_ENV = "DUOCTL_ALLOW_PLAINTEXT_KEYRING"
@@ -81,31 +82,19 @@ def classify_backend(backend: object) -> BackendInfo:
     return BackendInfo(name=qual, kind=kind, backend=BACKEND_KEYRING)
 
 
-def keyring_backend_info(timeout: float) -> BackendInfo:
-    """Which keyring backend this process would use, found within ``timeout``."""
-    _load_keyring()
-    return _bounded(lambda: classify_backend(_keyring_backend()), timeout, "find a backend")
+def keyring_backend_info(timeout: float, session: KeyringSession | None = None) -> BackendInfo:
+    """Which keyring backend this process would use, found within ``timeout``.
 
-
-def _load_keyring() -> None:
-    """Import keyring and its backend plugins, outside any deadline.
-
-    That is ~0.17 s of pure CPU that cannot hang; under load (twenty duoctl processes on two
-    cores) it alone can outlast the deadline, which is meant for a store that does not
-    answer. What stays bounded is backend detection (it talks to D-Bus) and each call.
+    With ``session``, the backend found is kept there for the command's calls (and its
+    connection, on the Secret Service); without, the probe closes what it opened.
     """
-    import keyring.backend
-
-    load_plugins = getattr(keyring.backend, "_load_plugins", None)  # keyring's own, private
-    if callable(load_plugins):
-        load_plugins()
-
-
-def _keyring_backend() -> object:
-    # Imported here: keyring costs ~0.1 s and read-only commands never need it.
-    import keyring
-
-    return keyring.get_keyring()
+    load_keyring()
+    probe = session if session is not None else KeyringSession()
+    try:
+        return _bounded(lambda: classify_backend(probe.backend()), timeout, "find a backend")
+    finally:
+        if session is None:
+            probe.close()
 
 
 def _bounded(call: Callable[[], _T], timeout: float, what: str, *, writes: bool = False) -> _T:
@@ -129,8 +118,12 @@ class KeyringSecretStore:
         timeout: float | None = None,
         allow_plaintext: bool | None = None,
         warn: Callable[[str], None] | None = None,
+        session: KeyringSession | None = None,
     ) -> None:
         self.service = service_for(config_path)
+        # Shared with duoctl.secrets.select's probe when it chose this store: one detection
+        # and one D-Bus connection for the whole command.
+        self._session = session if session is not None else KeyringSession()
         self.timeout = timeout if timeout is not None else timeout_from_env()
         self.allow_plaintext = (
             allow_plaintext
@@ -143,11 +136,16 @@ class KeyringSecretStore:
 
     def backend(self) -> BackendInfo:
         if self._checked is None:
-            self._checked = keyring_backend_info(self.timeout)._replace(location=self.service)
+            info = keyring_backend_info(self.timeout, self._session)
+            self._checked = info._replace(location=self.service)
         return self._checked
 
+    def close(self) -> None:
+        """Close the store's D-Bus connection (the command is done with the store)."""
+        self._session.close()
+
     def preload(self) -> None:
-        _load_keyring()
+        load_keyring()
 
     def problems(self) -> list[StoreProblem]:
         return []  # the keyring keeps its own files; doctor's backend check covers it
@@ -172,55 +170,53 @@ class KeyringSecretStore:
                 self._warn(
                     f"secrets are stored in PLAIN TEXT by {info.name} ({ALLOW_PLAINTEXT_ENV}=1)"
                 )
-        return _keyring_backend()
+        # The backend backend() classified: checked once a command, not looked up again.
+        return self._session.backend()
 
     def get(self, name: str) -> str | None:
-        backend = self._usable_backend("read the client secret")
+        what = "read the client secret"
+        backend = self._usable_backend(what)
+        calls = self._session.calls
+        if calls is not None:
+            return _bounded(lambda: calls.get(self.service, name), self.timeout, what)
         value: object = _bounded(
             lambda: backend.get_password(self.service, name),  # type: ignore[attr-defined]
             self.timeout,
-            "read the client secret",
+            what,
         )
         return value if isinstance(value, str) else None
 
     def get_many(self, names: Sequence[str]) -> dict[str, SecretRead]:
         what = "read the client secrets"
-        backend = self._usable_backend(what)
-        if type(backend).__module__ != "keyring.backends.SecretService":
+        self._usable_backend(what)
+        calls = self._session.calls
+        if calls is None:
             return get_each(self.get, names)
-
-        def call() -> dict[str, SecretRead]:
-            # One D-Bus connection and one search for every entry of this config: keyring's
-            # get_password opens a connection per call (10-15 ms each).
-            collection = backend.get_preferred_collection()  # type: ignore[attr-defined]
-            found: dict[str, SecretRead] = dict.fromkeys(names)
-            with closing(collection.connection):
-                for item in collection.search_items({"service": self.service}):
-                    name = item.get_attributes().get("username", "")
-                    if name in found and found[name] is None:
-                        backend.unlock(item)  # type: ignore[attr-defined]
-                        found[name] = item.get_secret().decode("utf-8")
-                        # One transfer session for them all: SecretStorage opens one per
-                        # item otherwise (a Diffie-Hellman exchange each), and the search
-                        # hands the collection's session to each item it yields next
-                        # (SecretStorage 3.5.0 collection.py `search_items`, item.py
-                        # `get_secret`).
-                        collection.session = item.session
-            return found
-
-        return _bounded(call, self.timeout, what)
+        # One search for every entry of this config, on the command's connection.
+        return _bounded(lambda: calls.get_many(self.service, names), self.timeout, what)
 
     def set(self, name: str, secret: str) -> None:
-        backend = self._usable_backend("store the client secret")
+        what = "store the client secret"
+        backend = self._usable_backend(what)
+        calls = self._session.calls
+        if calls is not None:
+            _bounded(lambda: calls.set(self.service, name, secret), self.timeout, what, writes=True)
+            return
         _bounded(
             lambda: backend.set_password(self.service, name, secret),  # type: ignore[attr-defined]
             self.timeout,
-            "store the client secret",
+            what,
             writes=True,
         )
 
     def delete(self, name: str) -> bool:
-        backend = self._usable_backend("delete the client secret")
+        what = "delete the client secret"
+        backend = self._usable_backend(what)
+        calls = self._session.calls
+        if calls is not None:
+            return _bounded(
+                lambda: calls.delete(self.service, name), self.timeout, what, writes=True
+            )
 
         def call() -> bool:
             import keyring.errors
@@ -231,16 +227,12 @@ class KeyringSecretStore:
                 return False
             return True
 
-        return _bounded(call, self.timeout, "delete the client secret", writes=True)
+        return _bounded(call, self.timeout, what, writes=True)
 
     def names(self) -> list[str] | None:
-        backend = self._usable_backend("list stored secrets")
-        if type(backend).__module__ != "keyring.backends.SecretService":
+        what = "list stored secrets"
+        self._usable_backend(what)
+        calls = self._session.calls
+        if calls is None:
             return None
-
-        def call() -> list[str]:
-            collection = backend.get_preferred_collection()  # type: ignore[attr-defined]
-            items = collection.search_items({"service": self.service})
-            return provider_names([item.get_attributes().get("username", "") for item in items])
-
-        return _bounded(call, self.timeout, "list stored secrets")
+        return _bounded(lambda: calls.usernames(self.service), self.timeout, what)

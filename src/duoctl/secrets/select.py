@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from duoctl.errors import SecretStoreError
 from duoctl.paths import credentials_dir
@@ -31,6 +31,9 @@ from duoctl.secrets import (
     StoreProblem,
 )
 from duoctl.secrets.bounded import timeout_from_env
+
+if TYPE_CHECKING:
+    from duoctl.secrets.keyring_session import KeyringSession
 
 BACKEND_ENV = "DUOCTL_SECRET_BACKEND"
 
@@ -143,13 +146,17 @@ def build(
     environ: Mapping[str, str],
     warn: Callable[[str], None] | None,
     passphrase: Callable[[bool], str],
+    keyring_session: KeyringSession | None = None,
 ) -> SecretStore:
-    """The concrete store for ``backend`` (never "auto")."""
+    """The concrete store for ``backend`` (never "auto"); a keyring store uses
+    ``keyring_session`` when given (what :func:`choose` already found, and its connection)."""
     timeout = timeout_from_env(environ)
     if backend == BACKEND_KEYRING:
         from duoctl.secrets.keyring_store import KeyringSecretStore
 
-        return KeyringSecretStore(settings.config_path, timeout=timeout, warn=warn)
+        return KeyringSecretStore(
+            settings.config_path, timeout=timeout, warn=warn, session=keyring_session
+        )
     if backend == BACKEND_SYSTEMD_CREDS:
         from duoctl.secrets.systemd_creds import SystemdCredsStore
 
@@ -173,7 +180,8 @@ class SelectedStore:
     """The store :func:`choose` picks, chosen on first use (never for commands that need none).
 
     Choosing may probe the keyring (bounded, but not free): a command that never touches a
-    secret pays nothing, and one that does pays once.
+    secret pays nothing, and one that does pays once: the keyring store it builds keeps the
+    backend the probe found, and its D-Bus connection, until :meth:`close`.
     """
 
     def __init__(
@@ -189,22 +197,42 @@ class SelectedStore:
         self._warn = warn
         self._passphrase = passphrase
         self._chosen: tuple[Choice, SecretStore] | None = None
+        self._keyring: KeyringSession | None = None
 
     def choice(self) -> Choice:
         return self._resolve()[0]
 
     def _resolve(self) -> tuple[Choice, SecretStore]:
         if self._chosen is None:
-            choice = choose(self.settings, self._environ, timeout_from_env(self._environ))
+            from duoctl.secrets.keyring_session import KeyringSession
+            from duoctl.secrets.keyring_store import keyring_backend_info
+
+            if self._keyring is None:
+                self._keyring = KeyringSession()
+            session = self._keyring
+            choice = choose(
+                self.settings,
+                self._environ,
+                timeout_from_env(self._environ),
+                keyring_probe=lambda timeout: keyring_backend_info(timeout, session),
+            )
+            if choice.backend != BACKEND_KEYRING:
+                session.close()  # a probe's connection, of no use to another store
             store = build(
                 choice.backend,
                 self.settings,
                 environ=self._environ,
                 warn=self._warn,
                 passphrase=self._passphrase,
+                keyring_session=session,
             )
             self._chosen = (choice, store)
         return self._chosen
+
+    def close(self) -> None:
+        """Release what the store holds open (the keyring's D-Bus connection)."""
+        if self._keyring is not None:
+            self._keyring.close()
 
     def store(self) -> SecretStore:
         return self._resolve()[1]
