@@ -9,17 +9,22 @@ the class, not at ``open_dbus_connection``: SecretStorage imports that function 
 from __future__ import annotations
 
 import os
+from typing import Any
+
+
+def _count_connections(count_file: str) -> None:
+    from jeepney.io import blocking  # type: ignore[import-untyped]
+
+    original_init: Any = blocking.DBusConnection.__init__
+
+    def counting_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        with open(count_file, "a", encoding="utf-8") as log:
+            log.write("connection\n")
+        original_init(self, *args, **kwargs)
+
+    blocking.DBusConnection.__init__ = counting_init
+
 
 _COUNT_FILE = os.environ.get("DUOCTL_TEST_DBUS_COUNT_FILE")
-
 if _COUNT_FILE:
-    from jeepney.io import blocking
-
-    _original_init = blocking.DBusConnection.__init__
-
-    def _counting_init(self: blocking.DBusConnection, *args: object, **kwargs: object) -> None:
-        with open(_COUNT_FILE, "a", encoding="utf-8") as log:
-            log.write("connection\n")
-        _original_init(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    blocking.DBusConnection.__init__ = _counting_init  # type: ignore[method-assign]
+    _count_connections(_COUNT_FILE)
