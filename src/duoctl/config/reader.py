@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 import os
 import stat
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from duoctl.config.line_local_toml import parse_line_local
 from duoctl.config.model import Config, config_from_data
 from duoctl.errors import ConfigError
 
@@ -123,6 +123,17 @@ def _file_kind(mode: int) -> str:
 
 
 def parse_text(path: Path, text: str) -> dict[str, Any]:
+    """``text`` parsed as TOML; ConfigError with tomllib's line and column when it is not.
+
+    The usual file is read by :func:`parse_line_local`, which gives exactly tomllib's
+    result in a quarter of the time (on 10,000 providers tomllib takes 150-200 ms) and
+    gives up on anything else, which tomllib then parses or refuses with its own message.
+    """
+    data = parse_line_local(text)
+    if data is not None:
+        return data
+    import tomllib  # only here: importing it costs a read-only command ~2 ms at start-up
+
     try:
         return tomllib.loads(text)
     except RecursionError:
