@@ -48,6 +48,8 @@ def test_files_whose_lines_stand_alone_are_line_local(text: str) -> None:
         'x = [\n["a"]]\n[b]\n',
         "[[servers]]\nname = 1\n",  # an array of tables
         '["a\\u0062"]\nx = 1\n',  # an escape in a header: left to tomllib
+        "# a comment\u2028[providers.a]\n",  # str.splitlines breaks this line, TOML does not
+        'x = "\u2029[b]"\n[b]\n',
     ],
 )
 def test_files_with_multi_line_values_are_not(text: str) -> None:
@@ -89,6 +91,10 @@ NEW_FIELDS = {"type": "duo", "enabled": True, "endpoint": ENDPOINT, "client_id":
         ),  # dotted keys: [providers.a] has no header of its own
         f'providers = {{ a = {{ endpoint = "{ENDPOINT}", client_id = "{CLIENT_ID}" }} }}\n',
         f'[zzz]\nx = [\n  ["providers"],\n]\n\n[providers.a]\n{PROVIDER_A}',
+        # A line break to str.splitlines, not to TOML: the first "[providers.a]" is part of
+        # a comment, and the edit must not land in [zzz] below it.
+        f"[zzz]\n# note\u2028[providers.a]\n{PROVIDER_A}\n[providers.a]\n{PROVIDER_A}",
+        f"[zzz]\n# note\x85[providers.a]\n{PROVIDER_A}\n[providers.a]\n{PROVIDER_A}",
     ],
 )
 @pytest.mark.parametrize("operation", ["add", "disable", "remove"])
