@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import duoctl.config.edit
 import duoctl.config.model
 import duoctl.config.reader
 from duoctl.config.edit import ConfigEdit, edit_config
@@ -155,6 +156,15 @@ def test_a_write_parses_and_checks_the_file_once(
 
     monkeypatch.setattr(tomllib, "loads", counting_loads)
     monkeypatch.setattr(duoctl.config.reader, "parse_line_local", counting_fast)
+    # ...and the line-local parser's read shows what is_line_local would scan for again.
+    scans: list[str] = []
+    real_scan = duoctl.config.edit.is_line_local
+
+    def counting_scan(source: str) -> bool:
+        scans.append(source)
+        return real_scan(source)
+
+    monkeypatch.setattr(duoctl.config.edit, "is_line_local", counting_scan)
     monkeypatch.setattr(duoctl.config.model, "_provider_from", counting_check)
 
     assert "p7" in load_config(config_path).providers  # a check before the edit, as `add` does
@@ -173,6 +183,7 @@ def test_a_write_parses_and_checks_the_file_once(
     assert ("new" in after, "p7" in after) == (operation == "add", operation != "remove")
     assert after.get("p7", {}).get("enabled", True) is (operation != "disable")
     assert whole_parses == ["line-local"]
+    assert scans == []
     touched = "new" if operation == "add" else "p7"
     counts = Counter(checked)
     assert [name for name in counts if counts[name] != 1 and name != touched] == []

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from duoctl.config.line_edits import is_line_local
 from duoctl.config.line_local_toml import parse_line_local
 
 
@@ -146,6 +147,10 @@ def test_what_tomllib_refuses_is_never_answered(text: str) -> None:
         "a = '''x'''\n",
         'a = """\nx\n"""\n',
         "[[a]]\nx = 1\n",
+        # Line breaks to str.splitlines (which the line edits use), not to TOML.
+        "# a comment\u2028[a]\n",
+        'a = "\u2029"\n',
+        "a = '\x85'\n",
     ],
 )
 def test_valid_toml_outside_the_subset_is_left_to_tomllib(text: str) -> None:
@@ -169,10 +174,13 @@ _ODD_VALUES = st.sampled_from(
     ["01", "00", "+01", "1_000", "1__0", "1_", "1.5", "1e3", "0x1F", "inf", "nan", "-",
      "9999999999999999999", "1979-05-27", "07:32:00", "[1, 2]", "[]", "{ c = 1 }", "{}",
      '"esc\\t"', '"bad\\q"', '"tab\tx"', '"ctl\x01"', "'ctl\x7f'", '"""m"""', "'''m'''",
-     '"open', "'open", "truex", "True", "", "1 2", '"a" "b"', '"x"]', "'a'b'"],
+     '"open', "'open", "truex", "True", "", "1 2", '"a" "b"', '"x"]', "'a'b'",
+     '"\u2028"', "'\x85'"],
 )  # fmt: skip
 _COMMENTS = st.sampled_from(["", "", "#", " # c", "# [a]", "#\tt", '# """', "# \u00e9"])
-_ODD_COMMENTS = st.sampled_from(["# \x01", "# \x7f", "#\x00", "# \x1b"])
+_ODD_COMMENTS = st.sampled_from(
+    ["# \x01", "# \x7f", "#\x00", "# \x1b", "# \u2028[a]", "#\x85", "# \u2029", "# \x0c"]
+)
 _SEPARATORS = st.sampled_from([".", " . ", ".\t"])
 _BRACKETS = st.just("[]")
 _EQUALS = st.sampled_from(["=", " = ", "\t=\t"])
@@ -239,6 +247,17 @@ def _texts(draw: st.DrawFn) -> str:
 @example("[a.b]\nx = 1\n[a]\nx = 2\n")
 def test_generated_texts_parse_as_tomllib_or_not_at_all(text: str) -> None:
     _check_contract(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_texts())
+@example("# a comment\u2028[providers.a]\n")
+@example("a = '\x85[b]'\n")
+def test_what_it_reads_the_line_edits_may_take_line_by_line(text: str) -> None:
+    # config/edit.py proves an edit on its own lines without is_line_local's scan when this
+    # parser read the file; is_line_local refuses a triple quote on sight, even in a comment.
+    if parse_line_local(text) is not None:
+        assert is_line_local(text) or '"""' in text or "'''" in text
 
 
 # Texts from the subset alone, valid by construction (table names and key names are drawn

@@ -20,14 +20,18 @@ from typing import Any
 
 # TOML whitespace is space and tab only.
 _WS = r"[ \t]*+"
+# Characters TOML allows in comments and strings at which str.splitlines breaks a line: a
+# text holding one is not read here, so that every text read here is one whose lines the
+# edits of config/line_edits.py may take one by one (see is_line_local).
+_SPLITLINES_BREAKS = r"\x85\u2028\u2029"
 # A comment may hold anything but a control character other than tab (TOML 1.0 "Comment";
 # tomllib's ILLEGAL_COMMENT_CHARS).
-_COMMENT = r"(?:#[^\x00-\x08\x0a-\x1f\x7f]*+)?"
+_COMMENT = rf"(?:#[^\x00-\x08\x0a-\x1f\x7f{_SPLITLINES_BREAKS}]*+)?"
 # Quoted strings without an escape and without any control character: their value is the
 # text between the quotes. (TOML allows a tab in both; leaving it to tomllib keeps this
 # subset simpler to check.)
-_BASIC = r'"[^"\\\x00-\x1f\x7f]*+"'
-_LITERAL = r"'[^'\x00-\x1f\x7f]*+'"
+_BASIC = rf'"[^"\\\x00-\x1f\x7f{_SPLITLINES_BREAKS}]*+"'
+_LITERAL = rf"'[^'\x00-\x1f\x7f{_SPLITLINES_BREAKS}]*+'"
 _KEY = rf"(?:[A-Za-z0-9_-]++|{_BASIC}|{_LITERAL})"
 # A decimal integer as TOML spells it (an optional sign, no leading zero, so "+0" and "-0"
 # are 0) but without underscores, and short enough that int() reads it whatever Python's
