@@ -424,7 +424,11 @@ def _apply_by_lines_proven(
         old, new = _value_at(before, path), _value_at(expected, path)
         try:
             if old is _ABSENT:
-                if path[0] == "providers" and not _providers_by_header(text, before):
+                # The line-local parser reads no inline table and no dotted key: in a file
+                # it read, ``providers`` (a table, or the check refused it) has headers.
+                if path[0] == "providers" and not (
+                    line_local or _providers_by_header(text, before)
+                ):
                     return None
                 edited = _apply_by_lines(text, [change])
                 head, table, tail = text, edited[len(text) :], ""  # appended at the end
