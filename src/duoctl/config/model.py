@@ -181,8 +181,8 @@ def _usual_provider(name: str, raw: object) -> Provider | None:
     """``raw`` as a Provider when it passes every check of :func:`_checked_provider` by
     exact types and known keys; None sends it through those checks, which name what is wrong.
 
-    The same checks, without the messages built for each key on the way: on 10,000
-    providers that halves a load's check (~45 ms).
+    The same checks, without the messages built for each key on the way: with validation's
+    cached patterns, a check of 10,000 providers falls from ~45 ms to ~30 ms.
     """
     if type(raw) is not dict or not raw.keys() <= _PROVIDER_KEY_SET:
         return None
