@@ -180,7 +180,7 @@ def parsed_config(path: Path, text: str) -> ParsedConfig:
 
     The last result is kept: a write reads the file two or three times (a check before the
     secret is typed, the store settings, then the locked edit), nearly always unchanged in
-    between, and on 10,000 providers each parse and check costs 60-80 ms (200-250 ms where
+    between, and on 10,000 providers each parse and check costs 60-90 ms (200-250 ms where
     tomllib parses). Only the same text at the same path is answered from it, so a file
     changed meanwhile is parsed anew.
     """
