@@ -223,6 +223,8 @@ _ODD_LINES = st.one_of(
     _key_value(keys=st.one_of(_ODD_PARTS, st.sampled_from(["a.b", "a . b", "."]))),
     _key_value(equals=st.sampled_from([" ", "==", "", ":"])),
     _key_value(values=_ODD_VALUES),
+    _key_value(values=_ODD_VALUES),  # the largest family, so drawn more often
+    _key_value(values=_ODD_VALUES),
     _key_value(comments=st.one_of(_ODD_COMMENTS, st.sampled_from(["x", "]"]))),
     st.text(alphabet="[]\"'.=#ab1+-_ \t\r\x00\u00e9", max_size=12),
 )
