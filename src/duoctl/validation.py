@@ -6,7 +6,9 @@ that names the field and what is wrong, never echoing a secret.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
 from duoctl.endpoint import split_endpoint
 from duoctl.errors import ValidationError
@@ -30,8 +32,16 @@ _HOST_NAME_RE = rf"(?:{_LABEL_RE}\.)*{_LABEL_RE}"
 _DUO_HOST_RE = r"api-[a-z0-9]+(\.test)?\.(duosecurity|duofederal)\.com"
 
 
+@functools.cache
+def _fullmatch(pattern: str) -> Callable[[str], re.Match[str] | None]:
+    # Compiled on first use like re.fullmatch(pattern, ...), but found again by one cached
+    # call instead of re's own lookup: a load checks three fields of every provider, and
+    # on 10,000 that lookup alone costs ~10 ms.
+    return re.compile(pattern).fullmatch
+
+
 def validate_name(name: str) -> str:
-    if not re.fullmatch(_NAME_RE, name):
+    if not _fullmatch(_NAME_RE)(name):
         raise ValidationError(
             f"invalid provider name {name!r}: use 1-64 letters, digits, '-', '_' or '.', "
             "starting with a letter or digit",
@@ -90,7 +100,7 @@ def _fixed_key(value: str, label: str, length: int, pattern: str, rule: str, hin
             f"invalid {label}: it must be exactly {length} characters, got {len(value)}",
             hint=hint,
         )
-    if not re.fullmatch(pattern, value):
+    if not _fullmatch(pattern)(value):
         raise ValidationError(f"invalid {label}: {rule}", hint=hint)
     return value
 
@@ -108,7 +118,7 @@ def validate_endpoint(endpoint: str) -> str:
             "invalid endpoint: it is empty", hint="e.g. api-1234abcd.duosecurity.com"
         )
     host, _port = split_endpoint(value)
-    if len(host) > 253 or not re.fullmatch(_HOST_NAME_RE, host.rstrip(".")):
+    if len(host) > 253 or not _fullmatch(_HOST_NAME_RE)(host.rstrip(".")):
         # Not a host name (an IPv4 literal passes as one): an IPv6 literal, or invalid.
         # ipaddress is imported only here; loading a config checks every endpoint.
         import ipaddress
@@ -125,7 +135,7 @@ def validate_endpoint(endpoint: str) -> str:
 
 def is_duo_api_host(endpoint: str) -> bool:
     host, _ = split_endpoint(endpoint)
-    return bool(re.fullmatch(_DUO_HOST_RE, host.lower()))
+    return bool(_fullmatch(_DUO_HOST_RE)(host.lower()))
 
 
 def endpoint_warning(endpoint: str) -> str | None:

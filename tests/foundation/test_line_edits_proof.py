@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+import duoctl.config.edit
 import duoctl.config.model
+import duoctl.config.reader
 from duoctl.config.edit import ConfigEdit, edit_config
 from duoctl.config.line_edits import is_line_local
 from duoctl.config.model import Provider
@@ -47,6 +49,8 @@ def test_files_whose_lines_stand_alone_are_line_local(text: str) -> None:
         'x = [\n["a"]]\n[b]\n',
         "[[servers]]\nname = 1\n",  # an array of tables
         '["a\\u0062"]\nx = 1\n',  # an escape in a header: left to tomllib
+        "# a comment\u2028[providers.a]\n",  # str.splitlines breaks this line, TOML does not
+        'x = "\u2029[b]"\n[b]\n',
     ],
 )
 def test_files_with_multi_line_values_are_not(text: str) -> None:
@@ -88,6 +92,10 @@ NEW_FIELDS = {"type": "duo", "enabled": True, "endpoint": ENDPOINT, "client_id":
         ),  # dotted keys: [providers.a] has no header of its own
         f'providers = {{ a = {{ endpoint = "{ENDPOINT}", client_id = "{CLIENT_ID}" }} }}\n',
         f'[zzz]\nx = [\n  ["providers"],\n]\n\n[providers.a]\n{PROVIDER_A}',
+        # A line break to str.splitlines, not to TOML: the first "[providers.a]" is part of
+        # a comment, and the edit must not land in [zzz] below it.
+        f"[zzz]\n# note\u2028[providers.a]\n{PROVIDER_A}\n[providers.a]\n{PROVIDER_A}",
+        f"[zzz]\n# note\x85[providers.a]\n{PROVIDER_A}\n[providers.a]\n{PROVIDER_A}",
     ],
 )
 @pytest.mark.parametrize("operation", ["add", "disable", "remove"])
@@ -120,17 +128,25 @@ def _many(count: int) -> str:
 def test_a_write_parses_and_checks_the_file_once(
     config_path: Path, monkeypatch: pytest.MonkeyPatch, operation: str
 ) -> None:
-    # Counted, not timed: on 10,000 providers each whole-file parse costs 150-200 ms and
-    # each check of every provider ~45 ms (issue 13).
+    # Counted, not timed: on 10,000 providers each whole-file parse costs 35-200 ms (the
+    # line-local parser / tomllib) and each check of every provider ~45 ms (issue 13).
     text = _many(300)
     write_private(config_path, text.encode())
-    whole_parses: list[int] = []
+    # Either parser counts: the line-local one reads this file, and a fallback to tomllib
+    # after it would be a second pass over the whole text.
+    whole_parses: list[str] = []
     real_loads, real_check = tomllib.loads, duoctl.config.model._provider_from
+    real_fast = duoctl.config.reader.parse_line_local
 
     def counting_loads(source: str, **kwargs: Any) -> dict[str, Any]:
         if len(source) >= len(text) // 2:
-            whole_parses.append(len(source))
+            whole_parses.append("tomllib")
         return real_loads(source, **kwargs)
+
+    def counting_fast(source: str) -> dict[str, Any] | None:
+        if len(source) >= len(text) // 2:
+            whole_parses.append("line-local")
+        return real_fast(source)
 
     checked: list[str] = []
 
@@ -139,6 +155,16 @@ def test_a_write_parses_and_checks_the_file_once(
         return real_check(path, name, raw)
 
     monkeypatch.setattr(tomllib, "loads", counting_loads)
+    monkeypatch.setattr(duoctl.config.reader, "parse_line_local", counting_fast)
+    # ...and the line-local parser's read shows what is_line_local would scan for again.
+    scans: list[str] = []
+    real_scan = duoctl.config.edit.is_line_local
+
+    def counting_scan(source: str) -> bool:
+        scans.append(source)
+        return real_scan(source)
+
+    monkeypatch.setattr(duoctl.config.edit, "is_line_local", counting_scan)
     monkeypatch.setattr(duoctl.config.model, "_provider_from", counting_check)
 
     assert "p7" in load_config(config_path).providers  # a check before the edit, as `add` does
@@ -156,7 +182,8 @@ def test_a_write_parses_and_checks_the_file_once(
     after = tomllib.loads(config_path.read_text())["providers"]
     assert ("new" in after, "p7" in after) == (operation == "add", operation != "remove")
     assert after.get("p7", {}).get("enabled", True) is (operation != "disable")
-    assert len(whole_parses) == 1
+    assert whole_parses == ["line-local"]
+    assert scans == []
     touched = "new" if operation == "add" else "p7"
     counts = Counter(checked)
     assert [name for name in counts if counts[name] != 1 and name != touched] == []

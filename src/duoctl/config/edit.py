@@ -79,10 +79,12 @@ class ConfigEdit:
         # The one parse and check of this edit; _expected_data() copies before it changes.
         self._data: dict[str, Any]
         self.before: Config
+        # Whether the parse itself showed that every line stands on its own.
+        self._line_local = False
         if text is None:
             self._data, self.before = {}, Config(path=path, exists=False)
         else:
-            self._data, self.before = parsed_config(path, text)
+            self._data, self.before, self._line_local = parsed_config(path, text)
         self._changes: list[_Change] = []
         # Secret changes made under this lock, for the audit record: never the secret.
         self.secret_events: list[dict[str, str]] = []
@@ -222,7 +224,9 @@ class ConfigEdit:
     def _render(self) -> tuple[str, dict[str, Any]]:
         expected = self._expected_data()
         base = self.original if self.original is not None else NEW_FILE_HEADER
-        proven = _apply_by_lines_proven(base, self._changes, self._data, expected)
+        proven = _apply_by_lines_proven(
+            base, self._changes, self._data, expected, line_local=self._line_local
+        )
         if proven is not None:
             return proven
         try:
@@ -393,7 +397,12 @@ def _providers_by_header(text: str, before: dict[str, Any]) -> bool:
 
 
 def _apply_by_lines_proven(
-    text: str, changes: list[_Change], before: dict[str, Any], expected: dict[str, Any]
+    text: str,
+    changes: list[_Change],
+    before: dict[str, Any],
+    expected: dict[str, Any],
+    *,
+    line_local: bool = False,
 ) -> tuple[str, dict[str, Any]] | None:
     """The line-edited text and its data, proven without parsing the whole text; None when
     that cannot be shown this way (the caller then parses the result).
@@ -407,13 +416,19 @@ def _apply_by_lines_proven(
     paths = [_change_path(change) for change in changes]
     if len(set(paths)) != len(paths) or any(len(p) == 1 and p[0] == "providers" for p in paths):
         return None
-    if not is_line_local(text):
+    # ``line_local``: the text was read by config/line_local_toml.py, which reads only
+    # texts is_line_local accepts (or refuses on sight for a '"""' in a comment or a string).
+    if not line_local and not is_line_local(text):
         return None
     for change, path in zip(changes, paths, strict=True):
         old, new = _value_at(before, path), _value_at(expected, path)
         try:
             if old is _ABSENT:
-                if path[0] == "providers" and not _providers_by_header(text, before):
+                # The line-local parser reads no inline table and no dotted key: in a file
+                # it read, ``providers`` (a table, or the check refused it) has headers.
+                if path[0] == "providers" and not (
+                    line_local or _providers_by_header(text, before)
+                ):
                     return None
                 edited = _apply_by_lines(text, [change])
                 head, table, tail = text, edited[len(text) :], ""  # appended at the end

@@ -44,6 +44,7 @@ _KEY_PART = re.compile(_KEY)
 # the continuation of a multi-line value.
 _CONTINUATION = re.compile(rf"\n(?![ \t]*(?:#|\r?\n|\r?\Z|\[|{_DOTTED_KEY}[ \t]*=))")
 _BRACKET_LINE = re.compile(r"\n[ \t]*\[[^\n]*")
+_OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def _unquoted(part: str) -> str:
@@ -85,6 +86,11 @@ def is_line_local(text: str) -> bool:
     (:func:`split_table`). The caller parses the whole result when this is False.
     """
     if '"""' in text or "'''" in text:
+        return False
+    # str.splitlines, which the edits use, also breaks lines at these; TOML does not, and a
+    # comment or a string may hold the last three: "# x\u2028[providers.a]" is one comment
+    # line to TOML, and a header of [providers.a] to the edits.
+    if any(char in text for char in _OTHER_LINE_BREAKS):
         return False
     framed = "\n" + text
     if _CONTINUATION.search(framed):

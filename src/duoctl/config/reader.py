@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 import os
 import stat
-import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from duoctl.config.line_local_toml import parse_line_local
 from duoctl.config.model import Config, config_from_data
 from duoctl.errors import ConfigError
 
@@ -123,8 +123,25 @@ def _file_kind(mode: int) -> str:
 
 
 def parse_text(path: Path, text: str) -> dict[str, Any]:
+    """``text`` parsed as TOML; ConfigError with tomllib's line and column when it is not."""
+    return _parsed(path, text)[0]
+
+
+def _parsed(path: Path, text: str) -> tuple[dict[str, Any], bool]:
+    """``text`` parsed, and whether :func:`parse_line_local` read it (then every line of it
+    stands on its own).
+
+    The usual file is read by :func:`parse_line_local`, which gives exactly tomllib's
+    result in a quarter of the time (on 10,000 providers tomllib takes 150-200 ms) and
+    gives up on anything else, which tomllib then parses or refuses with its own message.
+    """
+    data = parse_line_local(text)
+    if data is not None:
+        return data, True
+    import tomllib  # only here: importing it costs a read-only command ~2 ms at start-up
+
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text), False
     except RecursionError:
         # tomllib recurses once per level of nested arrays and inline tables.
         raise ConfigError(
@@ -148,17 +165,27 @@ def parse_text(path: Path, text: str) -> dict[str, Any]:
         ) from None
 
 
+class ParsedConfig(NamedTuple):
+    data: dict[str, Any]
+    config: Config
+    # Read by parse_line_local: every line is blank, a comment, a header or a whole
+    # ``key = value``, so an edit may be proven on its own lines (is_line_local need not
+    # scan the text again).
+    line_local: bool
+
+
 @functools.lru_cache(maxsize=1)
-def parsed_config(path: Path, text: str) -> tuple[dict[str, Any], Config]:
+def parsed_config(path: Path, text: str) -> ParsedConfig:
     """``text`` parsed and checked: the raw data and the typed view. Treat both as read-only.
 
     The last result is kept: a write reads the file two or three times (a check before the
     secret is typed, the store settings, then the locked edit), nearly always unchanged in
-    between, and on 10,000 providers each parse and check costs 200-250 ms. Only the same
-    text at the same path is answered from it, so a file changed meanwhile is parsed anew.
+    between, and on 10,000 providers each parse and check costs 60-90 ms (200-250 ms where
+    tomllib parses). Only the same text at the same path is answered from it, so a file
+    changed meanwhile is parsed anew.
     """
-    data = parse_text(path, text)
-    return data, config_from_data(path, data)
+    data, line_local = _parsed(path, text)
+    return ParsedConfig(data, config_from_data(path, data), line_local)
 
 
 def load_config(path: Path) -> Config:
@@ -166,4 +193,4 @@ def load_config(path: Path) -> Config:
     text = read_text(path)
     if text is None:
         return Config(path=path, exists=False)
-    return parsed_config(path, text)[1]
+    return parsed_config(path, text).config
