@@ -16,7 +16,7 @@ from duoctl.admin.provision import AppDeletion
 from duoctl.admin.session import AdminSession
 from duoctl.admin.status import AdminStatus
 from duoctl.config.model import Provider
-from duoctl.errors import DuoctlError
+from duoctl.errors import DuoctlError, ExitCode, Interrupted
 from duoctl.outcomes.admin import AdminRemoved, AdminStored, logout
 from duoctl.outcomes.provider import ProviderRemoved, delete_app_after
 from duoctl.providers import Removal
@@ -146,4 +146,18 @@ def test_a_refused_deletion_is_the_failure_with_the_removal_as_its_data(config: 
     # application not.
     assert failure.data == removed.to_dict()
     assert failure.data["duo_application"]["deleted"] is False
+    assert result == removed
+
+
+def test_ctrl_c_during_the_deletion_says_the_provider_was_removed(config: Path) -> None:
+    fake = FakeAdmin()
+    fake.answer("delete_integration", KeyboardInterrupt())
+    removed = _removed()
+    result, failure = delete_app_after(config, _session(fake), removed)
+    assert isinstance(failure, Interrupted)
+    assert failure.exit_code == ExitCode.INTERRUPTED
+    assert f"deleting the application 'PAM production' ({IKEY})" in failure.message
+    assert failure.hint is not None
+    assert failure.hint.startswith("the provider was removed")
+    assert failure.data == removed.to_dict()
     assert result == removed

@@ -161,7 +161,7 @@ def delete_app_after(
     failure to raise after it is said (the removal stands; the error names what remains).
     Under --json the failure carries the result as its data: one envelope holds both."""
     from duoctl.admin.provision import delete_app
-    from duoctl.errors import DuoctlError
+    from duoctl.errors import DuoctlError, Interrupted
 
     app = removed.app
     assert app is not None  # only called for --delete-app
@@ -172,4 +172,13 @@ def delete_app_after(
     except DuoctlError as exc:
         exc.data = exc.data if exc.data is not None else removed.to_dict()
         return removed, exc
+    except KeyboardInterrupt:
+        # The removal stands and is said; the generic "nothing was changed" would hide it.
+        return removed, Interrupted(
+            f"interrupted (Ctrl+C) while Duo was deleting the application {app.duo_name!r} "
+            f"({app.integration_key})",
+            hint="the provider was removed; the application may remain: look for it in the "
+            "Duo Admin Panel (Applications) and delete it if it is there",
+            data=removed.to_dict(),
+        )
     return replace(removed, app_deleted=gone), None
