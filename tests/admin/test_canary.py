@@ -52,7 +52,7 @@ def test_the_admin_key_and_created_secret_appear_nowhere(
         env_login.run(*base),
         admin.run("admin", "status"),
         admin.run("admin", "status", "--json"),
-        admin.run("provider", "create", "prod"),
+        admin.run("provider", "create", "prod", "--json"),
     ]
     (app,) = [i for i in emu.integrations.all() if i.name == "prod"]
     runs += [

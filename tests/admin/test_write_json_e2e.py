@@ -77,11 +77,29 @@ def test_login_and_logout_say_what_was_stored_and_removed(admin: Admin) -> None:
     assert emu.admin_skey not in admin.outputs(login, logout, again)
 
 
-def test_remove_delete_app_names_the_application_it_deleted(logged_in: Admin) -> None:
+def test_create_then_remove_delete_app_name_the_application(logged_in: Admin) -> None:
     emu = logged_in.emulator
-    assert logged_in.run("provider", "create", "prod", "--duo-name", "PAM prod").code == 0
+    create = logged_in.run("provider", "create", "prod", "--duo-name", "PAM prod", "--json")
+    created = _data(create, "provider create")
     shown = _data(logged_in.run("provider", "show", "prod", "--json"), "provider show")
     ikey = shown["client_id"]
+    assert ikey in {i.integration_key for i in emu.integrations.all()}
+    elapsed = created.pop("health_check_ms")
+    assert isinstance(elapsed, int)
+    assert created == {
+        "changed": True,
+        "provider": shown,
+        "duo_application": {"integration_key": ikey, "name": "PAM prod"},
+    }
+    assert shown["secret_present"] is True
+    # The steps as they happened, then the outcome, on stderr; the secret nowhere.
+    assert create.stderr.splitlines()[-1] == (
+        "created provider 'prod'; the platform's form also needs its Client Secret: duoctl "
+        "provider secret reveal prod"
+    )
+    assert "4. Duo's health check accepts the new credentials" in create.stderr
+    (app,) = [i for i in emu.integrations.all() if i.name == "PAM prod"]
+    assert app.secret_key not in create.stdout + create.stderr
     removed = logged_in.run("provider", "remove", "prod", "--delete-app", "--yes", "--json")
     assert _data(removed, "provider remove") == {
         "changed": True,

@@ -12,14 +12,14 @@ import pytest
 from admin.fakes import CREDENTIAL, FakeAdmin, duo_failure
 from duoctl.admin import credentials
 from duoctl.admin.permissions import APPLICATIONS, READ_LOG, READ_RESOURCE
-from duoctl.admin.provision import AppDeletion
+from duoctl.admin.provision import AppDeletion, Created
 from duoctl.admin.session import AdminSession
 from duoctl.admin.status import AdminStatus
 from duoctl.config.model import Provider
 from duoctl.errors import DuoctlError, ExitCode, Interrupted
 from duoctl.outcomes.admin import AdminRemoved, AdminStored, logout
-from duoctl.outcomes.provider import ProviderRemoved, delete_app_after
-from duoctl.providers import Removal
+from duoctl.outcomes.provider import ProviderCreated, ProviderRemoved, delete_app_after
+from duoctl.providers import ProviderView, Removal
 from duoctl.secrets.memory import MemorySecretStore
 
 IKEY = "DIWEBSDK000000000001"
@@ -161,3 +161,22 @@ def test_ctrl_c_during_the_deletion_says_the_provider_was_removed(config: Path) 
     assert failure.hint.startswith("the provider was removed")
     assert failure.data == removed.to_dict()
     assert result == removed
+
+
+def test_a_created_provider_names_its_application_and_how_to_reveal_the_secret() -> None:
+    view = ProviderView(PROD, True, warnings=("odd host",), store="the store", backend="keyring")
+    created = ProviderCreated(Created(view, IKEY, "PAM production", 12.4))
+    assert created.to_dict() == {
+        "changed": True,
+        "provider": view.to_dict(),
+        "duo_application": {"integration_key": IKEY, "name": "PAM production"},
+        "health_check_ms": 12,
+    }
+    assert created.rows() == [
+        (
+            "created provider 'prod'; the platform's form also needs its Client Secret: "
+            "duoctl provider secret reveal prod",
+        )
+    ]
+    assert created.warnings == ("odd host",)
+    assert created.remarks_first  # as before: the warning, then the outcome

@@ -22,11 +22,6 @@ HELP = "Manage Duo Security MFA providers.\n\nExample: duoctl provider list"
 GROUP = CommandGroup("provider", HELP)
 
 
-def _warn_all(state: AppState, warnings: tuple[str, ...]) -> None:
-    for warning in warnings:
-        state.streams.warn(warning)
-
-
 @GROUP.command("add")
 def add(
     ctx: typer.Context,
@@ -110,6 +105,7 @@ def create(
         str | None,
         typer.Option("--duo-name", help="The application's name in Duo (default: NAME)."),
     ] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Create the Web SDK application in Duo (Admin API) and register it as a provider.
 
@@ -122,6 +118,7 @@ def create(
     """
     from duoctl.admin.provision import create_provider
     from duoctl.duoclient import DEFAULT_NETWORK_TIMEOUT
+    from duoctl.outcomes.provider import ProviderCreated
     from duoctl.providers import verify_credentials
     from duoctl.validation import validate_name
 
@@ -144,11 +141,7 @@ def create(
         health_check=health_check,
         notify=state.streams.status,
     )
-    _warn_all(state, created.view.warnings)
-    state.streams.status(
-        f"created provider {name!r}; the platform's form also needs its Client Secret: "
-        f"duoctl provider secret reveal {name}"
-    )
+    render(state.streams, "provider create", ProviderCreated(created), json_output=json_output)
 
 
 @GROUP.command("list")

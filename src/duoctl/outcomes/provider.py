@@ -1,4 +1,4 @@
-"""The results of `provider add`, `edit`, `enable`/`disable` and `remove`.
+"""The results of `provider add`, `create`, `edit`, `enable`/`disable` and `remove`.
 
 "provider" in each is the provider as `provider show --json` shows it (never its secret);
 its secret fields are null where the command did not consult the store.
@@ -14,7 +14,7 @@ from duoctl.providers import ProviderView
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from duoctl.admin.provision import AppDeletion
+    from duoctl.admin.provision import AppDeletion, Created
     from duoctl.admin.session import AdminSession
     from duoctl.config.model import Provider
     from duoctl.errors import DuoctlError
@@ -51,6 +51,37 @@ class ProviderAdded(_Outcome):
     def rows(self) -> list[tuple[str]]:
         p, store = self.view.provider, self.view.store
         return [(f"added provider {p.name!r} ({_switch(p.enabled)}); secret stored in {store}",)]
+
+
+@dataclass(frozen=True)
+class ProviderCreated(_Outcome):
+    """`provider create`: its steps were said as they happened; this is where they ended."""
+
+    created: Created
+    remarks_first: ClassVar[bool] = True
+    notes: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.created.view.warnings
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.created
+        return {
+            "changed": True,
+            "provider": c.view.to_dict(),
+            "duo_application": {"integration_key": c.integration_key, "name": c.duo_name},
+            "health_check_ms": round(c.health_ms),
+        }
+
+    def rows(self) -> list[tuple[str]]:
+        name = self.created.view.provider.name
+        return [
+            (
+                f"created provider {name!r}; the platform's form also needs its Client Secret: "
+                f"duoctl provider secret reveal {name}",
+            )
+        ]
 
 
 @dataclass(frozen=True)
