@@ -165,7 +165,7 @@ def test_ctrl_c_during_the_deletion_says_the_provider_was_removed(config: Path) 
 
 def test_a_created_provider_names_its_application_and_how_to_reveal_the_secret() -> None:
     view = ProviderView(PROD, True, warnings=("odd host",), store="the store", backend="keyring")
-    created = ProviderCreated(Created(view, IKEY, "PAM production", 12.4))
+    created = ProviderCreated(*Created(view, IKEY, "PAM production", 12.4))
     assert created.to_dict() == {
         "changed": True,
         "provider": view.to_dict(),

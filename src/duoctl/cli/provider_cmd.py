@@ -141,7 +141,7 @@ def create(
         health_check=health_check,
         notify=state.streams.status,
     )
-    render(state.streams, "provider create", ProviderCreated(created), json_output=json_output)
+    render(state.streams, "provider create", ProviderCreated(*created), json_output=json_output)
 
 
 @GROUP.command("list")

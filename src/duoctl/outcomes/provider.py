@@ -14,7 +14,7 @@ from duoctl.providers import ProviderView
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from duoctl.admin.provision import AppDeletion, Created
+    from duoctl.admin.provision import AppDeletion
     from duoctl.admin.session import AdminSession
     from duoctl.config.model import Provider
     from duoctl.errors import DuoctlError
@@ -54,28 +54,23 @@ class ProviderAdded(_Outcome):
 
 
 @dataclass(frozen=True)
-class ProviderCreated(_Outcome):
-    """`provider create`: its steps were said as they happened; this is where they ended."""
+class ProviderCreated(ProviderAdded):
+    """`provider create` (fields as duoctl.admin.provision.Created): its steps were said as
+    they happened; this is where they ended."""
 
-    created: Created
-    remarks_first: ClassVar[bool] = True
-    notes: ClassVar[tuple[str, ...]] = ()
-
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        return self.created.view.warnings
+    integration_key: str
+    duo_name: str
+    health_ms: float
 
     def to_dict(self) -> dict[str, Any]:
-        c = self.created
         return {
-            "changed": True,
-            "provider": c.view.to_dict(),
-            "duo_application": {"integration_key": c.integration_key, "name": c.duo_name},
-            "health_check_ms": round(c.health_ms),
+            **super().to_dict(),
+            "duo_application": {"integration_key": self.integration_key, "name": self.duo_name},
+            "health_check_ms": round(self.health_ms),
         }
 
     def rows(self) -> list[tuple[str]]:
-        name = self.created.view.provider.name
+        name = self.view.provider.name
         return [
             (
                 f"created provider {name!r}; the platform's form also needs its Client Secret: "
