@@ -7,7 +7,14 @@ from typing import Annotated
 import click
 import typer
 
-from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, YesOption, confirm
+from duoctl.cli.options import (
+    CommandGroup,
+    ForceOption,
+    JsonOption,
+    WriteJsonOption,
+    YesOption,
+    confirm,
+)
 from duoctl.cli.state import AppState
 from duoctl.output import render
 
@@ -78,7 +85,7 @@ def enable(
     yes: YesOption = False,
     force: ForceOption = False,
     failmode: FailmodeOption = None,
-    json_output: JsonOption = False,
+    json_output: WriteJsonOption = False,
 ) -> None:
     """Switch external MFA on, after showing the platform's SameSite caution.
 
@@ -123,7 +130,9 @@ def enable(
 
 
 @GROUP.command("disable")
-def disable(ctx: typer.Context, yes: YesOption = False, json_output: JsonOption = False) -> None:
+def disable(
+    ctx: typer.Context, yes: YesOption = False, json_output: WriteJsonOption = False
+) -> None:
     """Switch external MFA off (session cookie SameSite goes back to Strict).
 
     Example: duoctl mfa disable --yes
@@ -151,7 +160,7 @@ def failmode_cmd(
         typer.Argument(metavar="[closed|open]", help="Set it; without: show it."),
     ] = None,
     yes: YesOption = False,
-    json_output: JsonOption = False,
+    json_output: WriteJsonOption = False,
 ) -> None:
     """Show or set what the platform does with logins while Duo cannot be reached.
 

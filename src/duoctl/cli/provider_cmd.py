@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, YesOption, confirm
+from duoctl.cli.options import (
+    CommandGroup,
+    ForceOption,
+    JsonOption,
+    WriteJsonOption,
+    YesOption,
+    confirm,
+)
 from duoctl.cli.secret_options import SecretStdin
 from duoctl.cli.state import AppState
 from duoctl.output import render, render_outcome
@@ -42,7 +49,7 @@ def add(
             help="Run Duo's health check with these credentials first; store nothing if it fails.",
         ),
     ] = False,
-    json_output: JsonOption = False,
+    json_output: WriteJsonOption = False,
 ) -> None:
     """Register a Duo Security provider; its Client Secret goes to the secret store.
 
@@ -105,7 +112,7 @@ def create(
         str | None,
         typer.Option("--duo-name", help="The application's name in Duo (default: NAME)."),
     ] = None,
-    json_output: JsonOption = False,
+    json_output: WriteJsonOption = False,
 ) -> None:
     """Create the Web SDK application in Duo (Admin API) and register it as a provider.
 
@@ -194,7 +201,7 @@ def remove(
             "confirmation that names it).",
         ),
     ] = False,
-    json_output: JsonOption = False,
+    json_output: WriteJsonOption = False,
 ) -> None:
     """Remove a provider and its secret (--delete-app: and its application in Duo).
 
@@ -250,7 +257,7 @@ def _set_enabled(
 def enable(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Provider name.")],
-    json_output: JsonOption = False,
+    json_output: WriteJsonOption = False,
 ) -> None:
     """Switch a provider on. Example: duoctl provider enable prod"""
     _set_enabled(ctx, name, True, json_output)
@@ -261,7 +268,7 @@ def disable(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Provider name.")],
     force: ForceOption = False,
-    json_output: JsonOption = False,
+    json_output: WriteJsonOption = False,
 ) -> None:
     """Switch a provider off (kept, with its secret); refused if it is the last enabled one
     while external MFA is on, unless --force.
@@ -290,7 +297,7 @@ def edit(
         ),
     ] = False,
     client_secret_stdin: SecretStdin = False,
-    json_output: JsonOption = False,
+    json_output: WriteJsonOption = False,
 ) -> None:
     """Change a provider's endpoint, Client ID or CA bundle, or rotate its secret.
 
