@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from duoctl.cli.options import CommandGroup, JsonOption, WriteJsonOption, YesOption, confirm
+from duoctl.cli.options import CommandGroup, JsonOption, WriteJson, YesOption, confirm
 from duoctl.cli.state import AppState
 from duoctl.output import render
 
@@ -42,7 +42,7 @@ def login(
         bool,
         typer.Option("--no-verify", help="Store it without asking Duo whether it works."),
     ] = False,
-    json_output: WriteJsonOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Store the Admin API credential (one per config); its secret key goes to the secret store.
 
@@ -115,7 +115,7 @@ def logout(
             "key stays there, unused.",
         ),
     ] = False,
-    json_output: WriteJsonOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     # Raw, with "\[": Rich would read "[admin]" as markup and print "the  table".
     r"""Remove the Admin API credential: the \[admin] table and its secret key.

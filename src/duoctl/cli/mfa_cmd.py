@@ -7,14 +7,7 @@ from typing import Annotated
 import click
 import typer
 
-from duoctl.cli.options import (
-    CommandGroup,
-    ForceOption,
-    JsonOption,
-    WriteJsonOption,
-    YesOption,
-    confirm,
-)
+from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, WriteJson, YesOption, confirm
 from duoctl.cli.state import AppState
 from duoctl.output import render
 
@@ -85,7 +78,7 @@ def enable(
     yes: YesOption = False,
     force: ForceOption = False,
     failmode: FailmodeOption = None,
-    json_output: WriteJsonOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Switch external MFA on, after showing the platform's SameSite caution.
 
@@ -130,9 +123,7 @@ def enable(
 
 
 @GROUP.command("disable")
-def disable(
-    ctx: typer.Context, yes: YesOption = False, json_output: WriteJsonOption = False
-) -> None:
+def disable(ctx: typer.Context, yes: YesOption = False, json_output: WriteJson = False) -> None:
     """Switch external MFA off (session cookie SameSite goes back to Strict).
 
     Example: duoctl mfa disable --yes
@@ -160,7 +151,7 @@ def failmode_cmd(
         typer.Argument(metavar="[closed|open]", help="Set it; without: show it."),
     ] = None,
     yes: YesOption = False,
-    json_output: WriteJsonOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Show or set what the platform does with logins while Duo cannot be reached.
 

@@ -15,7 +15,7 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print a versioned JSON envelope on stdout instead of text.")
 ]
 # The write commands say their outcome on stderr either way; --json adds the data.
-WriteJsonOption = Annotated[
+WriteJson = Annotated[
     bool,
     typer.Option(
         "--json",

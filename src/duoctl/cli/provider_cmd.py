@@ -6,14 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from duoctl.cli.options import (
-    CommandGroup,
-    ForceOption,
-    JsonOption,
-    WriteJsonOption,
-    YesOption,
-    confirm,
-)
+from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, WriteJson, YesOption, confirm
 from duoctl.cli.secret_options import SecretStdin
 from duoctl.cli.state import AppState
 from duoctl.output import render, render_outcome
@@ -49,7 +42,7 @@ def add(
             help="Run Duo's health check with these credentials first; store nothing if it fails.",
         ),
     ] = False,
-    json_output: WriteJsonOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Register a Duo Security provider; its Client Secret goes to the secret store.
 
@@ -112,7 +105,7 @@ def create(
         str | None,
         typer.Option("--duo-name", help="The application's name in Duo (default: NAME)."),
     ] = None,
-    json_output: WriteJsonOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Create the Web SDK application in Duo (Admin API) and register it as a provider.
 
@@ -201,7 +194,7 @@ def remove(
             "confirmation that names it).",
         ),
     ] = False,
-    json_output: WriteJsonOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Remove a provider and its secret (--delete-app: and its application in Duo).
 
@@ -257,7 +250,7 @@ def _set_enabled(
 def enable(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Provider name.")],
-    json_output: WriteJsonOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Switch a provider on. Example: duoctl provider enable prod"""
     _set_enabled(ctx, name, True, json_output)
@@ -268,7 +261,7 @@ def disable(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Provider name.")],
     force: ForceOption = False,
-    json_output: WriteJsonOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Switch a provider off (kept, with its secret); refused if it is the last enabled one
     while external MFA is on, unless --force.
@@ -297,7 +290,7 @@ def edit(
         ),
     ] = False,
     client_secret_stdin: SecretStdin = False,
-    json_output: WriteJsonOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Change a provider's endpoint, Client ID or CA bundle, or rotate its secret.
 
