@@ -1,9 +1,9 @@
-"""The results of `admin login` and `admin logout`."""
+"""The results of `admin login` and `admin logout` (plain classes, as in outcomes/provider.py:
+cheaper to define at start-up than dataclasses)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -18,20 +18,29 @@ def _credential_dict(credential: AdminCredential) -> dict[str, Any]:
 
 
 class _Said:
+    __slots__ = ()
     headers = None
     empty = ""
-    notes: ClassVar[tuple[str, ...]] = ()
-    remarks_first: ClassVar[bool] = False
+    notes: tuple[str, ...] = ()
+    remarks_first = False
 
 
-@dataclass(frozen=True)
 class AdminStored(_Said):
     """`admin login`: ``check`` is Duo's answer (`admin status`'s data), None with --no-verify."""
 
-    credential: AdminCredential
-    store: str
-    backend: str | None
-    check: AdminStatus | None
+    __slots__ = ("backend", "check", "credential", "store")
+
+    def __init__(
+        self,
+        credential: AdminCredential,
+        store: str,
+        backend: str | None,
+        check: AdminStatus | None,
+    ) -> None:
+        self.credential = credential
+        self.store = store
+        self.backend = backend
+        self.check = check
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -63,17 +72,26 @@ class AdminStored(_Said):
         ]
 
 
-@dataclass(frozen=True)
 class AdminRemoved(_Said):
-    """`admin logout`: what was there (None: no [admin] table) and what became of the key."""
+    """`admin logout`: what was there (None: no [admin] table) and what became of the key;
+    ``store`` None: --keep-secret, the store was not touched."""
 
-    before: AdminCredential | None
-    secret_deleted: bool
-    keep_secret: bool
-    store: str | None  # None: --keep-secret, the store was not touched
-    backend: str | None
+    __slots__ = ("backend", "before", "keep_secret", "secret_deleted", "store")
+    warnings: tuple[str, ...] = ()
 
-    warnings: ClassVar[tuple[str, ...]] = ()
+    def __init__(
+        self,
+        before: AdminCredential | None,
+        secret_deleted: bool,
+        keep_secret: bool,
+        store: str | None,
+        backend: str | None,
+    ) -> None:
+        self.before = before
+        self.secret_deleted = secret_deleted
+        self.keep_secret = keep_secret
+        self.store = store
+        self.backend = backend
 
     @property
     def changed(self) -> bool:

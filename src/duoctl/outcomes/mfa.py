@@ -1,12 +1,12 @@
 """The results of `mfa enable`, `mfa disable` and `mfa failmode MODE`.
 
-"mfa" in each is the state after the command, as `mfa status --json` shows it.
+"mfa" in each is the state after the command, as `mfa status --json` shows it. Plain
+classes, not dataclasses, as in outcomes/provider.py: cheaper to define at start-up.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from duoctl.mfa import FAILMODE_CONSEQUENCE, FAILMODE_OPEN_WARNING
 
@@ -14,20 +14,23 @@ if TYPE_CHECKING:
     from duoctl.mfa import MfaStatus
 
 
-@dataclass(frozen=True)
 class MfaChanged:
-    status: MfaStatus
-    changed: bool
-    sentence: str
-    # Said after the sentence: what the new state risks (failmode open, no platform URL).
-    # Not the status's own warnings: those are `mfa status`'s, and the caution was said
-    # before the question.
-    warnings: tuple[str, ...] = ()
-
+    __slots__ = ("changed", "sentence", "status", "warnings")
     headers = None
     empty = ""
-    notes: ClassVar[tuple[str, ...]] = ()
-    remarks_first: ClassVar[bool] = False
+    notes: tuple[str, ...] = ()
+    remarks_first = False
+
+    def __init__(
+        self, status: MfaStatus, changed: bool, sentence: str, warnings: tuple[str, ...] = ()
+    ) -> None:
+        self.status = status
+        self.changed = changed
+        self.sentence = sentence
+        # Said after the sentence: what the new state risks (failmode open, no platform
+        # URL). Not the status's own warnings: those are `mfa status`'s, and the caution
+        # was said before the question.
+        self.warnings = warnings
 
     def to_dict(self) -> dict[str, Any]:
         return {"changed": self.changed, "mfa": self.status.to_dict()}
@@ -80,16 +83,17 @@ def failmode_set(after: MfaStatus, changed: bool) -> MfaChanged:
     )
 
 
-@dataclass(frozen=True)
 class FailmodeShown:
     """`mfa failmode` without a mode: a read, its line on stdout."""
 
-    failmode: str | None
-
+    __slots__ = ("failmode",)
     headers = None
     empty = ""
-    notes: ClassVar[tuple[str, ...]] = ()
-    warnings: ClassVar[tuple[str, ...]] = ()
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def __init__(self, failmode: str | None) -> None:
+        self.failmode = failmode
 
     def to_dict(self) -> dict[str, Any]:
         consequence = FAILMODE_CONSEQUENCE[self.failmode] if self.failmode else None

@@ -2,12 +2,15 @@
 
 "provider" in each is the provider as `provider show --json` shows it (never its secret);
 its secret fields are null where the command did not consult the store.
+
+Plain classes, not frozen dataclasses: every write command imports this module, and the
+five dataclasses cost ~4 ms to define (`python -X importtime`), more than the command's
+own work in `provider enable`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from duoctl.providers import ProviderView
 
@@ -28,18 +31,21 @@ def _switch(enabled: bool) -> str:
 class _Outcome:
     """What every provider write result shares: its text is status lines (output.Said)."""
 
+    __slots__ = ()
     headers = None
     empty = ""
-    remarks_first: ClassVar[bool] = False
+    remarks_first = False
 
 
-@dataclass(frozen=True)
 class ProviderAdded(_Outcome):
-    view: ProviderView
+    __slots__ = ("view",)
     # What was normalised in the typed values was said before the secret was asked for;
     # the endpoint warning is about what was typed too: said before the outcome.
-    remarks_first: ClassVar[bool] = True
-    notes: ClassVar[tuple[str, ...]] = ()
+    remarks_first = True
+    notes: tuple[str, ...] = ()
+
+    def __init__(self, view: ProviderView) -> None:
+        self.view = view
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -53,14 +59,19 @@ class ProviderAdded(_Outcome):
         return [(f"added provider {p.name!r} ({_switch(p.enabled)}); secret stored in {store}",)]
 
 
-@dataclass(frozen=True)
 class ProviderCreated(ProviderAdded):
-    """`provider create` (fields as duoctl.admin.provision.Created): its steps were said as
-    they happened; this is where they ended."""
+    """`provider create` (arguments as duoctl.admin.provision.Created): its steps were said
+    as they happened; this is where they ended."""
 
-    integration_key: str
-    duo_name: str
-    health_ms: float
+    __slots__ = ("duo_name", "health_ms", "integration_key")
+
+    def __init__(
+        self, view: ProviderView, integration_key: str, duo_name: str, health_ms: float
+    ) -> None:
+        super().__init__(view)
+        self.integration_key = integration_key
+        self.duo_name = duo_name
+        self.health_ms = health_ms
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,11 +90,13 @@ class ProviderCreated(ProviderAdded):
         ]
 
 
-@dataclass(frozen=True)
 class ProviderEdited(_Outcome):
-    view: ProviderView
-    secret_rotated: bool
-    remarks_first: ClassVar[bool] = True
+    __slots__ = ("secret_rotated", "view")
+    remarks_first = True  # its notes and warnings are about the values typed
+
+    def __init__(self, view: ProviderView, *, secret_rotated: bool) -> None:
+        self.view = view
+        self.secret_rotated = secret_rotated
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -109,14 +122,16 @@ class ProviderEdited(_Outcome):
         return [(f"updated provider {name!r}{rotated}",)]
 
 
-@dataclass(frozen=True)
 class ProviderSwitched(_Outcome):
     """`provider enable` / `disable`: the config alone changes, the store is not asked."""
 
-    provider: Provider
-    changed: bool
-    notes: ClassVar[tuple[str, ...]] = ()
-    warnings: ClassVar[tuple[str, ...]] = ()
+    __slots__ = ("changed", "provider")
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def __init__(self, provider: Provider, changed: bool) -> None:
+        self.provider = provider
+        self.changed = changed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,17 +145,28 @@ class ProviderSwitched(_Outcome):
         return [(f"provider {self.provider.name!r} is {word}{already}",)]
 
 
-@dataclass(frozen=True)
 class ProviderRemoved(_Outcome):
     """`provider remove`; with --delete-app, what became of its Duo application
     (``app_deleted`` None: not attempted, or it failed and the error says so)."""
 
-    removal: Removal
-    keep_secret: bool
-    app: AppDeletion | None = None
-    app_deleted: bool | None = None
-    notes: ClassVar[tuple[str, ...]] = ()
-    warnings: ClassVar[tuple[str, ...]] = ()
+    __slots__ = ("app", "app_deleted", "keep_secret", "removal")
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        removal: Removal,
+        keep_secret: bool,
+        app: AppDeletion | None = None,
+        app_deleted: bool | None = None,
+    ) -> None:
+        self.removal = removal
+        self.keep_secret = keep_secret
+        self.app = app
+        self.app_deleted = app_deleted
+
+    def with_app_deleted(self, deleted: bool) -> ProviderRemoved:
+        return ProviderRemoved(self.removal, self.keep_secret, self.app, deleted)
 
     def to_dict(self) -> dict[str, Any]:
         r = self.removal
@@ -192,7 +218,7 @@ def delete_app_after(
     app = removed.app
     assert app is not None  # only called for --delete-app
     if not app.exists:
-        return replace(removed, app_deleted=False), None
+        return removed.with_app_deleted(False), None
     try:
         gone = delete_app(path, session, app, removed.removal.provider.name)
     except DuoctlError as exc:
@@ -207,4 +233,4 @@ def delete_app_after(
             "Duo Admin Panel (Applications) and delete it if it is there",
             data=removed.to_dict(),
         )
-    return replace(removed, app_deleted=gone), None
+    return removed.with_app_deleted(gone), None
