@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from duoctl.config.reader import load_config
+
+if TYPE_CHECKING:
+    from duoctl.config.model import Config
 
 SAMESITE_CAUTION = (
     "Enabling external MFA relaxes the session cookie's SameSite attribute from Strict to Lax. "
@@ -81,7 +84,10 @@ def _status(enabled: bool, enabled_providers: tuple[str, ...], failmode: str | N
 
 
 def mfa_status(path: Path) -> MfaStatus:
-    config = load_config(path)
+    return status_of(load_config(path))
+
+
+def status_of(config: Config) -> MfaStatus:
     names = tuple(p.name for p in config.enabled_providers())
     return _status(config.external_mfa_enabled, names, config.external_mfa_failmode)
 
@@ -104,13 +110,14 @@ def set_external_mfa(
     return _status(enabled, names, after.external_mfa_failmode)
 
 
-def set_failmode(path: Path, failmode: str) -> MfaStatus:
-    """Set the failmode alone (a locked, audited edit; nothing written when unchanged)."""
+def set_failmode(path: Path, failmode: str) -> tuple[MfaStatus, bool]:
+    """Set the failmode alone (a locked, audited edit; nothing written when unchanged);
+    returns the status after it and whether it changed."""
     from duoctl.config.edit import edit_config
 
     with edit_config(path) as edit:
-        if failmode != edit.before.external_mfa_failmode:
+        changed = failmode != edit.before.external_mfa_failmode
+        if changed:
             edit.set_failmode(failmode)
         after = edit.after()
-    names = tuple(p.name for p in after.enabled_providers())
-    return _status(after.external_mfa_enabled, names, after.external_mfa_failmode)
+    return status_of(after), changed

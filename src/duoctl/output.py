@@ -270,11 +270,28 @@ class Followed(Protocol):
     def then(self) -> Block | None: ...
 
 
+@runtime_checkable
+class Said(Protocol):
+    """A result whose text is status, said on stderr (a write command's outcome: "added
+    provider 'prod'"): what was done is not data, so in text mode stdout stays empty, and
+    under --json it holds the envelope alone while the text is still said on stderr.
+
+    ``remarks_first``: its notes and warnings are about what was typed (a pasted URL, an
+    odd endpoint), said before the outcome; otherwise after it, as for any result.
+    """
+
+    @property
+    def remarks_first(self) -> bool: ...
+
+
 def render(streams: Streams, command: str, result: Result, *, json_output: bool) -> None:
     """The one renderer of every command's result: a versioned JSON envelope, or text."""
     if json_output:
         streams.json(envelope(command, result.to_dict()))
-    else:
+    if isinstance(result, Said):
+        _say(streams, result, first=result.remarks_first)
+        return
+    if not json_output:
         _text(streams, result, after_rows=False)
         for note in result.notes:
             streams.status(note)
@@ -300,6 +317,22 @@ def render_outcome(
     render(streams, command, result, json_output=json_output)
     if failure is not None:
         raise failure
+
+
+def _say(streams: Streams, result: Result, *, first: bool) -> None:
+    if first:
+        _remarks(streams, result)
+    for row in result.rows():
+        streams.status(": ".join(row))
+    if not first:
+        _remarks(streams, result)
+
+
+def _remarks(streams: Streams, result: Result) -> None:
+    for note in result.notes:
+        streams.status(note)
+    for warning in result.warnings:
+        streams.warn(warning)
 
 
 def _text(streams: Streams, result: Block, *, after_rows: bool) -> None:

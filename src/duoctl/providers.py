@@ -20,7 +20,7 @@ from duoctl.lockout import refuse_lockout
 
 if TYPE_CHECKING:
     from duoctl.duoclient import DuoClientFactory, HealthResult
-from duoctl.secret_edits import SecretChange, current_secret, store_label
+from duoctl.secret_edits import SecretChange, current_secret, store_names
 from duoctl.secrets import SecretStore
 from duoctl.validation import (
     endpoint_warning,
@@ -42,6 +42,7 @@ class ProviderView:
     backend: str | None = None  # its backend name ("keyring", "systemd-creds", ...)
     notes: tuple[str, ...] = ()  # how typed values were normalised (a pasted URL...)
     changed: bool = True  # False: an edit asked for what was already there
+    changed_fields: tuple[str, ...] = ()  # an edit's: the config fields it changed
 
     headers = None  # `provider show` is "label: value" lines
     empty = ""
@@ -173,12 +174,17 @@ def add_provider(
     secret = validate_client_secret(client_secret)
     if not store_checked:
         _warm_up(secrets, provider.name)
-    label = store_label(secrets)
+    label, backend = store_names(secrets)
     with SecretChange(secrets, provider.name) as change, edit_config(path) as edit:
         edit.add_provider(provider)
         change.store(edit, secret, "stored", replace_damaged=False)
     return ProviderView(
-        provider, secret_present=True, warnings=_warnings_for(provider), store=label, notes=notes
+        provider,
+        secret_present=True,
+        warnings=_warnings_for(provider),
+        store=label,
+        backend=backend,
+        notes=notes,
     )
 
 
@@ -205,6 +211,7 @@ class Removal:
     provider: Provider
     secret_deleted: bool  # False: there was none (or --keep-secret left it)
     store: str | None  # the store's label; None when it was not consulted
+    backend: str | None = None  # its backend's name, when it was consulted
 
 
 def remove_provider(
@@ -231,9 +238,9 @@ def remove_provider(
         found = edit.before.provider(name)
         edit.remove_provider(name)
         refuse_lockout(edit.after(), what=what, force=force)
-        label = store_label(secrets)
+        label, backend = store_names(secrets)
         change.delete(edit)
-    return Removal(found, secret_deleted=change.deleted, store=label)
+    return Removal(found, secret_deleted=change.deleted, store=label, backend=backend)
 
 
 def set_enabled(
@@ -281,9 +288,10 @@ def edit_provider(
             hint="give --endpoint, --client-id, --ca-bundle, --clear-ca-bundle or --rotate-secret",
         )
     label: str | None = None
+    backend: str | None = None
     if secret is not None:
         _warm_up(secrets, name)
-        label = store_label(secrets)
+        label, backend = store_names(secrets)
     rotated = False
     with SecretChange(secrets, name) as change, edit_config(path) as edit:
         current = edit.before.provider(name)
@@ -301,8 +309,10 @@ def edit_provider(
         secret_present=True if rotated else None,
         warnings=_warnings_for(updated),
         store=label,
+        backend=backend,
         notes=notes,
         changed=bool(effective) or rotated,
+        changed_fields=tuple(effective),
     )
 
 

@@ -35,10 +35,17 @@ def current_secret(secrets: SecretStore, entry: str) -> str | None:
 
 def store_label(secrets: SecretStore) -> str:
     """How messages name the store; it is already chosen by the time a secret was handled."""
+    return store_names(secrets)[0]
+
+
+def store_names(secrets: SecretStore) -> tuple[str, str | None]:
+    """The store's label and its backend's name (--json's "secret_backend"); the backend is
+    None when the store cannot say."""
     try:
-        return secrets.backend().label
+        info = secrets.backend()
     except SecretStoreError:
-        return "the secret store"
+        return "the secret store", None
+    return info.label, info.backend
 
 
 def restore_secret(secrets: SecretStore, entry: str, previous: str | None) -> None:

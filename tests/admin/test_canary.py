@@ -48,11 +48,11 @@ def test_the_admin_key_and_created_secret_appear_nowhere(
         admin.login(wrong),  # rejected by Duo: 8
         admin.login(canary + "x"),  # the wrong length: 3
         admin.login(canary[:-1] + "!"),  # a character that is not allowed: 3
-        admin.login(),
+        admin.login(None, "--json"),
         env_login.run(*base),
         admin.run("admin", "status"),
         admin.run("admin", "status", "--json"),
-        admin.run("provider", "create", "prod"),
+        admin.run("provider", "create", "prod", "--json"),
     ]
     (app,) = [i for i in emu.integrations.all() if i.name == "prod"]
     runs += [
@@ -60,8 +60,8 @@ def test_the_admin_key_and_created_secret_appear_nowhere(
         admin.run("provider", "show", "prod", "--json"),
         admin.run("audit"),
         admin.run("audit", "--json"),
-        admin.run("provider", "remove", "prod", "--delete-app", "--yes"),
-        admin.run("admin", "logout", "--yes"),
+        admin.run("provider", "remove", "prod", "--delete-app", "--yes", "--json"),
+        admin.run("admin", "logout", "--yes", "--json"),
     ]
     codes = [r.code for r in runs]
     assert codes == [8, 3, 3, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0], [r.stderr for r in runs]

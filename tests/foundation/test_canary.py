@@ -25,16 +25,17 @@ def _canary() -> str:
 def _steps(first: str, second: str) -> list[tuple[list[str], str, dict[str, str]]]:
     """(argv, stdin, extra env) for each command; the secret never appears in argv."""
     rotate = ["provider", "edit", "prod", "--rotate-secret"]
+    # Some steps with --json: the envelope says what was stored where, never the secret.
     return [
         (add_args("prod"), first + "\n", {}),
-        (add_args("envy")[:-1], "", {"DUOCTL_CLIENT_SECRET": first}),
+        ([*add_args("envy")[:-1], "--json"], "", {"DUOCTL_CLIENT_SECRET": first}),
         # Error paths with the secret in hand: duplicate, bad client ID, bad secret length.
-        (add_args("prod"), first + "\n", {}),
+        ([*add_args("prod"), "--json"], first + "\n", {}),
         (add_args("bad", cid="DI123"), first + "\n", {}),
         (add_args("long"), first + "x\n", {}),
         (add_args("bang"), first[:-1] + "!\n", {}),
         ([*rotate, "--client-secret-stdin"], second + "\n", {}),
-        (rotate, "", {"DUOCTL_CLIENT_SECRET": second}),
+        ([*rotate, "--json"], "", {"DUOCTL_CLIENT_SECRET": second}),
         (["provider", "show", "prod"], "", {}),
         (["provider", "show", "prod", "--json"], "", {}),
         (["provider", "list"], "", {}),
@@ -43,9 +44,13 @@ def _steps(first: str, second: str) -> list[tuple[list[str], str, dict[str, str]
         (["mfa", "status"], "", {}),
         (["mfa", "status", "--json"], "", {}),
         (["provider", "show", "ghost", "--json"], "", {"DUOCTL_CLIENT_SECRET": first}),
-        (["provider", "remove", "envy", "--yes"], "", {}),
+        (["provider", "remove", "envy", "--yes", "--json"], "", {}),
         # prod is now the last enabled provider: --force, as the lockout guard wants.
-        (["provider", "disable", "prod", "--force"], "", {"DUOCTL_CLIENT_SECRET": second}),
+        (
+            ["provider", "disable", "prod", "--force", "--json"],
+            "",
+            {"DUOCTL_CLIENT_SECRET": second},
+        ),
     ]
 
 

@@ -207,3 +207,44 @@ def test_an_outcome_renders_then_raises_its_failure_and_under_json_only_raises()
     assert out.getvalue() == ""
     render_outcome(streams, "x", Found([("state", "on")]), None, json_output=True)
     assert json.loads(out.getvalue())["ok"] is True
+
+
+class Done(Found):
+    """A write command's result (output.Said): its text is status, said on stderr."""
+
+    def __init__(self, rows: list[tuple[str, ...]], *, remarks_first: bool) -> None:
+        super().__init__(rows, notes=("how",), warnings=("careful",))
+        self.remarks_first = remarks_first
+
+
+@pytest.mark.parametrize(
+    ("remarks_first", "said"),
+    [
+        (False, "added 'x'\nhow\nwarning: careful\n"),
+        (True, "how\nwarning: careful\nadded 'x'\n"),
+    ],
+)
+def test_a_said_result_is_status_on_stderr_in_its_order_and_stdout_stays_empty(
+    remarks_first: bool, said: str
+) -> None:
+    streams, out, err = _streams()
+    render(streams, "x add", Done([("added 'x'",)], remarks_first=remarks_first), json_output=False)
+    assert (out.getvalue(), err.getvalue()) == ("", said)
+
+
+def test_a_said_result_under_json_is_the_envelope_on_stdout_and_the_same_text_on_stderr() -> None:
+    streams, out, err = _streams()
+    render(streams, "x add", Done([("added 'x'",)], remarks_first=False), json_output=True)
+    assert json.loads(out.getvalue()) == {
+        "duoctl": 1,
+        "command": "x add",
+        "ok": True,
+        "data": {"rows": [["added 'x'"]]},
+    }
+    assert err.getvalue() == "added 'x'\nhow\nwarning: careful\n"
+
+
+def test_a_said_result_is_cleaned_like_any_status() -> None:
+    streams, _out, err = _streams()
+    render(streams, "x", Done([("ok\x1b[2J",)], remarks_first=False), json_output=False)
+    assert err.getvalue().splitlines()[0] == "ok[2J"

@@ -15,7 +15,7 @@ from duoctl.config.model import AdminCredential
 from duoctl.config.reader import load_config
 from duoctl.errors import ConfigError, CredentialUnreadable, SecretStoreError
 from duoctl.providers import validate_ca_bundle
-from duoctl.secret_edits import SecretChange, store_label
+from duoctl.secret_edits import SecretChange, store_label, store_names
 from duoctl.secrets import ADMIN_SKEY_ENTRY, SecretStore
 from duoctl.validation import (
     normalize_pasted_endpoint,
@@ -45,16 +45,19 @@ def validated(
     return credential, (note,) if note else ()
 
 
-def check_store(secrets: SecretStore) -> str:
-    """A bounded read before a secret is asked for: a store that cannot work fails now."""
+def check_store(secrets: SecretStore) -> tuple[str, str | None]:
+    """A bounded read before a secret is asked for: a store that cannot work fails now.
+    Returns the store's label and backend name."""
     # A damaged old key is no obstacle: the login replaces it, which is its fix.
     with contextlib.suppress(CredentialUnreadable):
         secrets.get(SKEY_ENTRY)
-    return store_label(secrets)
+    return store_names(secrets)
 
 
-def save(path: Path, secrets: SecretStore, credential: AdminCredential, skey: str) -> str:
-    """Store the credential (replacing any); returns the store's label."""
+def save(
+    path: Path, secrets: SecretStore, credential: AdminCredential, skey: str
+) -> tuple[str, str | None]:
+    """Store the credential (replacing any); returns the store's label and backend name."""
     skey = validate_admin_skey(skey)
     label = check_store(secrets)
     with _skey_change(secrets) as change, edit_config(path) as edit:

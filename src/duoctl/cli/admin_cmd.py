@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from duoctl.cli.options import CommandGroup, JsonOption, YesOption, confirm
+from duoctl.cli.options import CommandGroup, JsonOption, WriteJson, YesOption, confirm
 from duoctl.cli.state import AppState
 from duoctl.output import render
 
@@ -42,6 +42,7 @@ def login(
         bool,
         typer.Option("--no-verify", help="Store it without asking Duo whether it works."),
     ] = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Store the Admin API credential (one per config); its secret key goes to the secret store.
 
@@ -52,6 +53,7 @@ def login(
     Example: duoctl admin login --host api-1234abcd.duosecurity.com --ikey DIXXXXXXXXXXXXXXXXXX
     """
     from duoctl.admin import credentials
+    from duoctl.outcomes.admin import AdminStored
     from duoctl.secret_input import ADMIN_SKEY_ENV, read_client_secret
     from duoctl.validation import validate_admin_skey
 
@@ -81,19 +83,9 @@ def login(
             credential, skey, notify=state.streams.status, factory=state.admin_api_factory
         )
         status = check(session)
-    label = credentials.save(path, state.secrets(), credential, skey)
-    state.streams.status(
-        f"stored the Admin API credential for {credential.host} ({credential.ikey}); "
-        f"secret key in {label}"
-    )
-    if status is not None:
-        _say_missing(state, status)
-
-
-def _say_missing(state: AppState, status: AdminStatus) -> None:
-    for permission, commands in status.disabled_commands().items():
-        what = f": {', '.join(commands)} will not work" if commands else ""
-        state.streams.warn(f"the Admin API application lacks {permission!r}{what}")
+    label, backend = credentials.save(path, state.secrets(), credential, skey)
+    result = AdminStored(credential, label, backend, status)
+    render(state.streams, "admin login", result, json_output=json_output)
 
 
 @GROUP.command("status")
@@ -123,28 +115,20 @@ def logout(
             "key stays there, unused.",
         ),
     ] = False,
+    json_output: WriteJson = False,
 ) -> None:
     # Raw, with "\[": Rich would read "[admin]" as markup and print "the  table".
     r"""Remove the Admin API credential: the \[admin] table and its secret key.
 
     Example: duoctl admin logout --yes
     """
-    from duoctl.admin import credentials
+    from duoctl.outcomes.admin import logout as remove_credential
 
     state: AppState = ctx.obj
-    path = state.config_path
     what = "" if keep_secret else " and its secret key"
     confirm(state, f"Remove the Admin API credential{what}?", yes=yes)
-    before, deleted = credentials.remove(path, state.secrets(), keep_secret=keep_secret)
-    if before is None and not deleted:
-        state.streams.status("no Admin API credential was stored; nothing changed")
-        return
-    where = f" for {before.host} ({before.ikey})" if before is not None else ""
-    if keep_secret:
-        key = "; the secret store was not touched (--keep-secret)"
-    else:
-        key = " and its secret key" if deleted else "; it had no secret key in the store"
-    state.streams.status(f"removed the Admin API credential{where}{key}")
+    result = remove_credential(state.config_path, state.secrets(), keep_secret=keep_secret)
+    render(state.streams, "admin logout", result, json_output=json_output)
 
 
 def register(root: typer.Typer, only: str | None = None) -> None:

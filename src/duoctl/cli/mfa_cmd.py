@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import click
 import typer
 
-from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, YesOption, confirm
+from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, WriteJson, YesOption, confirm
 from duoctl.cli.state import AppState
-
-if TYPE_CHECKING:
-    from duoctl.mfa import MfaStatus
+from duoctl.output import render
 
 HELP = (
     'The "Enable external Multi-Factor Authentication application" system parameter.'
@@ -80,6 +78,7 @@ def enable(
     yes: YesOption = False,
     force: ForceOption = False,
     failmode: FailmodeOption = None,
+    json_output: WriteJson = False,
 ) -> None:
     """Switch external MFA on, after showing the platform's SameSite caution.
 
@@ -90,17 +89,24 @@ def enable(
     """
     from duoctl.config.reader import load_config
     from duoctl.lockout import refuse_lockout
-    from duoctl.mfa import NO_PROVIDER_WARNING, SAMESITE_CAUTION, set_external_mfa, set_failmode
+    from duoctl.mfa import (
+        NO_PROVIDER_WARNING,
+        SAMESITE_CAUTION,
+        set_external_mfa,
+        set_failmode,
+        status_of,
+    )
+    from duoctl.outcomes import mfa as outcome
 
     state: AppState = ctx.obj
     config = load_config(state.write_path)
     if config.external_mfa_enabled:
         if failmode is not None and _failmode_choice(failmode) != config.external_mfa_failmode:
-            after = set_failmode(state.write_path, failmode)
-            state.streams.status(f"external MFA is already enabled; failmode is now {failmode}")
-            _warn_open(state, after)
-            return
-        state.streams.status("external MFA is already enabled; nothing changed")
+            after, _ = set_failmode(state.write_path, failmode)
+            result = outcome.failmode_while_enabled(after)
+        else:
+            result = outcome.unchanged(status_of(config))
+        render(state.streams, "mfa enable", result, json_output=json_output)
         return
     # Refused before the question: asking, then refusing, wastes the operator's "yes".
     refuse_lockout(
@@ -112,41 +118,29 @@ def enable(
     chosen = _ask_failmode(state, failmode, config.external_mfa_failmode)
     confirm(state, "Enable external MFA?", yes=yes)
     after = set_external_mfa(state.write_path, True, force=force, failmode=chosen)
-    state.streams.status(
-        f"external MFA is enabled; session cookie SameSite is now {after.same_site} (was "
-        f"Strict); failmode {after.failmode}"
-    )
-    _warn_open(state, after)
-    if config.platform_url is None:
-        from duoctl.platform_url import UNSET_WARNING
-
-        state.streams.warn(UNSET_WARNING)
+    result = outcome.enabled(after, platform_url_set=config.platform_url is not None)
+    render(state.streams, "mfa enable", result, json_output=json_output)
 
 
 @GROUP.command("disable")
-def disable(ctx: typer.Context, yes: YesOption = False) -> None:
+def disable(ctx: typer.Context, yes: YesOption = False, json_output: WriteJson = False) -> None:
     """Switch external MFA off (session cookie SameSite goes back to Strict).
 
     Example: duoctl mfa disable --yes
     """
     from duoctl.config.reader import load_config
-    from duoctl.mfa import set_external_mfa
+    from duoctl.mfa import set_external_mfa, status_of
+    from duoctl.outcomes import mfa as outcome
 
     state: AppState = ctx.obj
     config = load_config(state.write_path)
     if config.exists and not config.external_mfa_enabled:
-        state.streams.status("external MFA is already disabled; nothing changed")
-        return
-    confirm(state, "Disable external MFA? Users will no longer be asked for a Duo push.", yes=yes)
-    after = set_external_mfa(state.write_path, False)
-    state.streams.status(f"external MFA is disabled; session cookie SameSite is {after.same_site}")
-
-
-def _warn_open(state: AppState, status: MfaStatus) -> None:
-    from duoctl.mfa import FAILMODE_OPEN_WARNING
-
-    if status.failmode == "open":
-        state.streams.warn(FAILMODE_OPEN_WARNING)
+        result = outcome.unchanged(status_of(config))
+    else:
+        question = "Disable external MFA? Users will no longer be asked for a Duo push."
+        confirm(state, question, yes=yes)
+        result = outcome.disabled(set_external_mfa(state.write_path, False))
+    render(state.streams, "mfa disable", result, json_output=json_output)
 
 
 @GROUP.command("failmode")
@@ -157,6 +151,7 @@ def failmode_cmd(
         typer.Argument(metavar="[closed|open]", help="Set it; without: show it."),
     ] = None,
     yes: YesOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Show or set what the platform does with logins while Duo cannot be reached.
 
@@ -166,19 +161,20 @@ def failmode_cmd(
     Example: duoctl mfa failmode closed
     """
     from duoctl.mfa import FAILMODE_CONSEQUENCE, mfa_status, set_failmode
+    from duoctl.outcomes import mfa as outcome
 
     state: AppState = ctx.obj
     if mode is None:
-        current = mfa_status(state.config_path).failmode
-        shown = f"{current}: {FAILMODE_CONSEQUENCE[current]}" if current else "not set"
-        state.streams.line(f"failmode: {shown}")
+        shown = outcome.FailmodeShown(mfa_status(state.config_path).failmode)
+        render(state.streams, "mfa failmode", shown, json_output=json_output)
         return
     chosen = _failmode_choice(mode)
     if chosen == "open":
         confirm(state, f"Set failmode open? {FAILMODE_CONSEQUENCE['open']}.", yes=yes)
-    after = set_failmode(state.write_path, chosen)
-    state.streams.status(f"failmode is {chosen}: {FAILMODE_CONSEQUENCE[chosen]}")
-    _warn_open(state, after)
+    after, changed = set_failmode(state.write_path, chosen)
+    render(
+        state.streams, "mfa failmode", outcome.failmode_set(after, changed), json_output=json_output
+    )
 
 
 @GROUP.command("status")

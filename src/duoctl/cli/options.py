@@ -14,6 +14,15 @@ if TYPE_CHECKING:
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print a versioned JSON envelope on stdout instead of text.")
 ]
+# The write commands say their outcome on stderr either way; --json adds the data.
+WriteJson = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Also print a versioned JSON envelope on stdout: what was done, and where "
+        "(the status lines stay on stderr).",
+    ),
+]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 ForceOption = Annotated[
     bool,

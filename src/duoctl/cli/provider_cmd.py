@@ -6,24 +6,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, YesOption, confirm
+from duoctl.cli.options import CommandGroup, ForceOption, JsonOption, WriteJson, YesOption, confirm
 from duoctl.cli.secret_options import SecretStdin
 from duoctl.cli.state import AppState
-from duoctl.output import render
+from duoctl.output import render, render_outcome
 
 if TYPE_CHECKING:
     from duoctl.admin.provision import AppDeletion
     from duoctl.admin.session import AdminSession
     from duoctl.config.model import Provider
+    from duoctl.errors import DuoctlError
 
 HELP = "Manage Duo Security MFA providers.\n\nExample: duoctl provider list"
 
 GROUP = CommandGroup("provider", HELP)
-
-
-def _warn_all(state: AppState, warnings: tuple[str, ...]) -> None:
-    for warning in warnings:
-        state.streams.warn(warning)
 
 
 @GROUP.command("add")
@@ -46,6 +42,7 @@ def add(
             help="Run Duo's health check with these credentials first; store nothing if it fails.",
         ),
     ] = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Register a Duo Security provider; its Client Secret goes to the secret store.
 
@@ -56,6 +53,7 @@ def add(
     Example: duoctl provider add prod --endpoint api-1234abcd.duosecurity.com
     --client-id DIXXXXXXXXXXXXXXXXXX
     """
+    from duoctl.outcomes.provider import ProviderAdded
     from duoctl.providers import add_provider, prepare_add
     from duoctl.secret_input import read_client_secret
 
@@ -95,11 +93,7 @@ def add(
         ca_bundle=ca_bundle,
         store_checked=True,
     )
-    _warn_all(state, view.warnings)
-    switch = "enabled" if view.provider.enabled else "disabled"
-    state.streams.status(
-        f"added provider {view.provider.name!r} ({switch}); secret stored in {view.store}"
-    )
+    render(state.streams, "provider add", ProviderAdded(view), json_output=json_output)
 
 
 @GROUP.command("create")
@@ -111,6 +105,7 @@ def create(
         str | None,
         typer.Option("--duo-name", help="The application's name in Duo (default: NAME)."),
     ] = None,
+    json_output: WriteJson = False,
 ) -> None:
     """Create the Web SDK application in Duo (Admin API) and register it as a provider.
 
@@ -123,6 +118,7 @@ def create(
     """
     from duoctl.admin.provision import create_provider
     from duoctl.duoclient import DEFAULT_NETWORK_TIMEOUT
+    from duoctl.outcomes.provider import ProviderCreated
     from duoctl.providers import verify_credentials
     from duoctl.validation import validate_name
 
@@ -145,11 +141,7 @@ def create(
         health_check=health_check,
         notify=state.streams.status,
     )
-    _warn_all(state, created.view.warnings)
-    state.streams.status(
-        f"created provider {name!r}; the platform's form also needs its Client Secret: "
-        f"duoctl provider secret reveal {name}"
-    )
+    render(state.streams, "provider create", ProviderCreated(*created), json_output=json_output)
 
 
 @GROUP.command("list")
@@ -202,12 +194,14 @@ def remove(
             "confirmation that names it).",
         ),
     ] = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Remove a provider and its secret (--delete-app: and its application in Duo).
 
     Example: duoctl provider remove prod --yes
     """
     from duoctl.config.reader import load_config
+    from duoctl.outcomes.provider import ProviderRemoved, delete_app_after
     from duoctl.providers import remove_provider
 
     state: AppState = ctx.obj
@@ -233,39 +227,33 @@ def remove(
     removal = remove_provider(
         state_config, name, state.secrets(), keep_secret=keep_secret, force=force
     )
-    if keep_secret:
-        detail = "; its secret store was not touched (--keep-secret)"
-    elif removal.secret_deleted:
-        detail = f" and its secret from {removal.store}"
-    else:
-        detail = f"; it had no secret in {removal.store}"
-    state.streams.status(f"removed provider {removal.provider.name!r}{detail}")
-    if app is not None and session is not None:
-        from duoctl.admin.provision import delete_app as delete_duo_app
-
-        if app.exists and delete_duo_app(state_config, session, app, name):
-            state.streams.status(
-                f"deleted the Duo application {app.duo_name!r} ({app.integration_key})"
-            )
-        else:
-            state.streams.status(f"the Duo application {app.integration_key} was already gone")
+    result = ProviderRemoved(removal, keep_secret, app)
+    failure: DuoctlError | None = None
+    if session is not None:
+        result, failure = delete_app_after(state_config, session, result)
+    render_outcome(state.streams, "provider remove", result, failure, json_output=json_output)
 
 
-def _set_enabled(ctx: typer.Context, name: str, enabled: bool, force: bool = False) -> None:
+def _set_enabled(
+    ctx: typer.Context, name: str, enabled: bool, json_output: bool, force: bool = False
+) -> None:
+    from duoctl.outcomes.provider import ProviderSwitched
     from duoctl.providers import set_enabled
 
     state: AppState = ctx.obj
-    provider, changed = set_enabled(state.config_path, name, enabled, force=force)
-    word = "enabled" if enabled else "disabled"
-    state.streams.status(
-        f"provider {provider.name!r} is {word}" + ("" if changed else f" (it already was {word})")
-    )
+    result = ProviderSwitched(*set_enabled(state.config_path, name, enabled, force=force))
+    command = f"provider {'enable' if enabled else 'disable'}"
+    render(state.streams, command, result, json_output=json_output)
 
 
 @GROUP.command("enable")
-def enable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Provider name.")]) -> None:
+def enable(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Provider name.")],
+    json_output: WriteJson = False,
+) -> None:
     """Switch a provider on. Example: duoctl provider enable prod"""
-    _set_enabled(ctx, name, True)
+    _set_enabled(ctx, name, True, json_output)
 
 
 @GROUP.command("disable")
@@ -273,13 +261,14 @@ def disable(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Provider name.")],
     force: ForceOption = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Switch a provider off (kept, with its secret); refused if it is the last enabled one
     while external MFA is on, unless --force.
 
     Example: duoctl provider disable prod
     """
-    _set_enabled(ctx, name, False, force)
+    _set_enabled(ctx, name, False, json_output, force)
 
 
 @GROUP.command("edit")
@@ -301,12 +290,14 @@ def edit(
         ),
     ] = False,
     client_secret_stdin: SecretStdin = False,
+    json_output: WriteJson = False,
 ) -> None:
     """Change a provider's endpoint, Client ID or CA bundle, or rotate its secret.
 
     Example: duoctl provider edit prod --rotate-secret --client-secret-stdin < secret.txt
     """
     from duoctl.errors import UsageError
+    from duoctl.outcomes.provider import ProviderEdited
     from duoctl.providers import edit_provider
     from duoctl.secret_input import read_client_secret
 
@@ -338,14 +329,8 @@ def edit(
         ca_bundle=ca_bundle,
         clear_ca_bundle=clear_ca_bundle,
     )
-    for note in view.notes:
-        state.streams.status(note)
-    _warn_all(state, view.warnings)
-    if not view.changed:
-        state.streams.status(f"provider {name!r} already had those values; nothing changed")
-        return
-    rotated = f"; secret rotated in {view.store}" if rotate_secret else ""
-    state.streams.status(f"updated provider {name!r}{rotated}")
+    result = ProviderEdited(view, secret_rotated=rotate_secret)
+    render(state.streams, "provider edit", result, json_output=json_output)
 
 
 SECRET = GROUP.group(
