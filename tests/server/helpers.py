@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,9 @@ DUOCTL = str(Path(sys.executable).parent / "duoctl")
 TIMEOUT_S = 60
 # The Debian/Ubuntu account for "nobody at all": exists on every such machine.
 PLAIN_USER = "nobody"
+# The rotated-to secret, new for each run: a fixed one could turn up in another process's
+# file under /tmp (a shell command that quotes it), and the canaries scan /tmp.
+OTHER_SECRET = secrets.token_hex(20)
 
 # What a desktop session provides and a server over SSH does not; and what the test
 # isolation adds that a real server would not have.

@@ -20,9 +20,7 @@ from pathlib import Path
 import pytest
 
 from duoctl.emulator import Emulator
-from server.helpers import PLAIN_USER, add_argv, files_holding, run, server_env
-
-OTHER_SECRET = "Rotated0Rotated0Rotated0Rotated0Rotated0"
+from server.helpers import OTHER_SECRET, PLAIN_USER, add_argv, files_holding, run, server_env
 
 
 def _owned(path: Path, user: str = PLAIN_USER) -> Path:

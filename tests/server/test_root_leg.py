@@ -17,11 +17,9 @@ import pytest
 
 from duoctl.emulator import Emulator
 from duoctl.paths import credentials_dir
-from server.helpers import add_argv, files_holding, run, server_env
+from server.helpers import OTHER_SECRET, add_argv, files_holding, run, server_env
 
 pytestmark = pytest.mark.usefixtures("root_with_systemd_creds")
-
-OTHER_SECRET = "Rotated0Rotated0Rotated0Rotated0Rotated0"
 
 
 def _add(emulator: Emulator, config: Path, env: dict[str, str], name: str = "emu") -> None:
