@@ -408,3 +408,35 @@ def test_no_arguments_prints_help(cli: Cli) -> None:
     result = cli()
     assert result.exit_code in (0, 2)
     assert "Usage" in result.stdout + result.stderr
+
+
+class _ClosingStore(MemorySecretStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = 0
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_closing_the_state_closes_every_store_it_built(
+    monkeypatch: pytest.MonkeyPatch, config_path: Path
+) -> None:
+    # A migration builds a store per backend besides the selected one; each may hold a D-Bus
+    # connection, and all are released when the command ends, not when the process exits.
+    import duoctl.secrets.select
+
+    built: list[_ClosingStore] = []
+
+    def build(*args: object, **kwargs: object) -> _ClosingStore:
+        built.append(_ClosingStore())
+        return built[-1]
+
+    monkeypatch.setattr(duoctl.secrets.select, "build", build)
+    selected = _ClosingStore()
+    state = AppState(secret_store_factory=lambda path, streams: selected)
+    state.secrets()
+    state.store_for("keyring")
+    state.store_for("encrypted-file")
+    state.close()
+    assert [store.closed for store in (selected, *built)] == [1, 1, 1]

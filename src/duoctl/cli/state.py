@@ -51,6 +51,7 @@ class AppState:
         # How the Admin API is reached; None: duo_client.Admin (tests may hand in a fake).
         self.admin_api_factory = admin_api_factory
         self._secrets: SecretStore | None = None
+        self._other_stores: list[SecretStore] = []  # store_for's, closed with the command
         self.creating: Path | None = None  # an explicitly named config this run creates
 
     @property
@@ -111,11 +112,14 @@ class AppState:
         self._secrets = OneShotSecretStore(secret, source)
 
     def close(self) -> None:
-        """The command is done with its store: release what it holds open (a keyring's D-Bus
-        connection). Stores without anything to release (files, tests' fakes) have no close."""
-        close = getattr(self._secrets, "close", None)
-        if callable(close):
-            close()
+        """The command is done with its stores: release what they hold open (a keyring's
+        D-Bus connection). Stores without anything to release (files, tests' fakes) have no
+        close."""
+        stores, self._other_stores = [self._secrets, *self._other_stores], []
+        for store in stores:
+            close = getattr(store, "close", None)
+            if callable(close):
+                close()
 
     def store_for(self, backend: str) -> SecretStore:
         """A concrete backend for this config, whatever the config selects (migrations)."""
@@ -123,13 +127,15 @@ class AppState:
 
         from duoctl.secrets.select import build
 
-        return build(
+        store = build(
             backend,
             self.store_settings(),
             environ=os.environ,
             warn=self.streams.warn,
             passphrase=self._store_passphrase,
         )
+        self._other_stores.append(store)
+        return store
 
     def backend_in_use(self) -> str:
         """The backend this config's secrets are in (chosen, not probed for usability)."""
