@@ -188,3 +188,20 @@ def test_a_write_parses_and_checks_the_file_once(
     counts = Counter(checked)
     assert [name for name in counts if counts[name] != 1 and name != touched] == []
     assert len(counts) == 300 + (operation == "add")
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\x85", "\u2029"])
+def test_schema_version_goes_above_a_comment_holding_a_splitlines_break(
+    config_path: Path, brk: str
+) -> None:
+    # A file without schema_version gets one before its first key; a comment that
+    # str.splitlines would break (TOML does not) must stay whole, and the edit must succeed.
+    comment = f"# note{brk}[providers.a] is only text in this comment\n"
+    text = f"{comment}\n[providers.a]\n{PROVIDER_A}"
+    with_new = _with(tomllib.loads(text), new=NEW_FIELDS)
+    write_private(config_path, text.encode())
+    with edit_config(config_path) as edit:
+        edit.add_provider(NEW)
+    after = config_path.read_text()
+    assert tomllib.loads(after) == with_new
+    assert after.startswith(comment + "\nschema_version = 1\n")

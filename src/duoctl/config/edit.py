@@ -459,7 +459,10 @@ def _with_schema_version(text: str) -> str:
     Inserting ahead of the first non-comment line keeps it a top-level key and leaves every
     other byte where it was.
     """
-    lines = text.splitlines(keepends=True)
+    # Split at "\n" only: str.splitlines also breaks at U+2028, NEL and others, which TOML
+    # leaves inside a comment, and the key would land in the middle of that comment.
+    lines = text.split("\n")
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     index = 0
     while index < len(lines) and (
         not lines[index].strip() or lines[index].lstrip().startswith("#")
