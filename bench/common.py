@@ -83,12 +83,18 @@ def alternated(
 ) -> tuple[list[float], list[float]]:
     """Each timing ``runs`` times, alternated so that drift on the machine hits both alike,
     after one unmeasured run each (page cache, .pyc files, a keyring's first unlock)."""
-    first()
-    second()
-    samples: tuple[list[float], list[float]] = ([], [])
+    samples = alternated_all([first, second], runs)
+    return samples[0], samples[1]
+
+
+def alternated_all(timings: Sequence[Callable[[], float]], runs: int) -> list[list[float]]:
+    """:func:`alternated` for any number of timings, each round in the same order."""
+    for timing in timings:
+        timing()
+    samples: list[list[float]] = [[] for _ in timings]
     for _ in range(runs):
-        samples[0].append(first())
-        samples[1].append(second())
+        for timing, sample in zip(timings, samples, strict=True):
+            sample.append(timing())
     return samples
 
 

@@ -6,7 +6,10 @@ authorize redirect followed with ``requests``, a loopback listener receiving the
 code exchange through ``duo_universal`` (see bench/reference_login.py). The two processes
 alternate, so drift on the machine hits both alike; medians are compared.
 
-    python bench/test_login.py [--runs 15] [--target 1.25]
+    python bench/test_login.py [--runs 15] [--target 1.25] [--against OTHER/src]
+
+With ``--against SRC`` (another checkout's ``src``), that code's ``duoctl test-login`` runs in
+the same rounds too, through PYTHONPATH: a before/after comparison under the same load.
 
 The Secret Service: the one on DBUS_SESSION_BUS_ADDRESS when tests/support/secret_service.sh
 started it (DUOCTL_TEST_SECRET_SERVICE=1); otherwise this script starts a private one and stops
@@ -15,6 +18,7 @@ it on exit. Exits 1 when the ratio misses the target, 2 when a login fails.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 import statistics
@@ -24,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import BYTECODE_OFF, add_emulator_provider, alternated, paired_args, secret_service
+from common import BYTECODE_OFF, add_emulator_provider, alternated_all, paired_args, secret_service
 from reference_login import PROXY_VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +54,7 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> int:
-    args = paired_args(__doc__, target=1.25)
+    args = paired_args(__doc__, target=1.25, add=_against_option)
 
     from duoctl.emulator import EmulatedUser, Emulator, Outcome
     from duoctl.secrets.keyring_store import service_for
@@ -86,9 +90,12 @@ def main() -> int:
             str(emu.ca_bundle),
             "alice",
         ]
-        duoctl_times, reference_times = alternated(
-            lambda: timed(duoctl, env), lambda: timed(reference, env), args.runs
-        )
+        commands = [(duoctl, env), (reference, env)]
+        if args.against is not None:
+            other_env = {**env, "PYTHONPATH": str(args.against.resolve())}
+            commands.append((duoctl, other_env))
+        timings = [lambda c=c, e=e: timed(c, e) for c, e in commands]
+        samples = alternated_all(timings, args.runs)
         # Leave nothing in the keyring (it may be a long-lived one).
         subprocess.run(
             [str(DUOCTL), "--config", str(config), "provider", "remove", PROVIDER, "--yes"],
@@ -98,23 +105,36 @@ def main() -> int:
             check=False,
         )
 
-    duoctl_median = statistics.median(duoctl_times)
+    reference_times = samples[1]
     reference_median = statistics.median(reference_times)
-    ratio = duoctl_median / reference_median
     print(f"keyring:            {keyring_used}")
     print(f"runs:               {args.runs} of each, alternated")
     print(f"load average:       {os.getloadavg()[0]:.1f} (1 min, at the end)")
-    print(
-        f"duoctl test-login:  median {duoctl_median * 1000:7.1f} ms "
-        f"(min {min(duoctl_times) * 1000:.1f}, max {max(duoctl_times) * 1000:.1f})"
-    )
-    print(
-        f"reference script:   median {reference_median * 1000:7.1f} ms "
-        f"(min {min(reference_times) * 1000:.1f}, max {max(reference_times) * 1000:.1f})"
-    )
+    _line("reference script:", reference_times)
+    ratio = _report("duoctl test-login:", samples[0], reference_median)
+    if args.against is not None:
+        _report(f"  {args.against}:", samples[2], reference_median)
     verdict = "OK" if ratio <= args.target else "MISSED"
-    print(f"ratio:              {ratio:.2f} (target <= {args.target:g}): {verdict}")
+    print(f"ratio (this code):  {ratio:.2f} (target <= {args.target:g}): {verdict}")
     return 0 if ratio <= args.target else 1
+
+
+def _against_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--against", type=Path, help="another checkout's src, run alternated")
+
+
+def _line(label: str, times: list[float]) -> None:
+    print(
+        f"{label:<19} median {statistics.median(times) * 1000:7.1f} ms "
+        f"(min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f})"
+    )
+
+
+def _report(label: str, times: list[float], reference_median: float) -> float:
+    _line(label, times)
+    ratio = statistics.median(times) / reference_median
+    print(f"{'':<19} ratio {ratio:.2f}")
+    return ratio
 
 
 if __name__ == "__main__":
