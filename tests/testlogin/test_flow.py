@@ -15,6 +15,7 @@ import pytest
 import requests
 from duo_universal import DuoException
 
+from duoctl.config.model import Provider
 from duoctl.errors import (
     ConfigError,
     DuoCredentialsRejected,
@@ -201,6 +202,7 @@ class World:
     browser: Any
     progress: RecordingProgress
     environ: dict[str, str]
+    chosen: list[Provider] = field(default_factory=list)
 
     def add(self, name: str, endpoint: str = ENDPOINT, client_id: str = CLIENT_ID) -> None:
         add_provider(
@@ -220,6 +222,7 @@ class World:
             browser_for=lambda _provider: self.browser,
             progress=self.progress,
             environ=self.environ,
+            chosen=self.chosen.append,
         )
         options.setdefault("username", "alice")
         # Never the real 240 s / network defaults: a flow bug must fail a test, not hang it.
@@ -252,6 +255,11 @@ def test_the_only_enabled_provider_is_chosen(world: World) -> None:
 
     assert result.allowed
     assert result.provider == "prod"
+    # The caller is told which provider the login used (test-login --explain needs its
+    # Client ID after a failure, without reading the config again).
+    assert [(p.name, p.client_id, p.endpoint) for p in world.chosen] == [
+        ("prod", CLIENT_ID, ENDPOINT)
+    ]
     assert world.duo.built_with["client_id"] == CLIENT_ID
     assert world.duo.built_with["client_secret"] == SECRET
     assert world.duo.built_with["host"] == ENDPOINT

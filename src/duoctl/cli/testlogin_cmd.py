@@ -19,6 +19,7 @@ from duoctl.output import render_outcome, safe_text
 
 if TYPE_CHECKING:
     from duoctl.admin.session import AdminSession
+    from duoctl.config.model import Provider
     from duoctl.duoclient import DuoClientFactory
     from duoctl.testlogin.browser import BrowserOpener
 
@@ -181,12 +182,14 @@ def cmd_test_login(
 
         preflight(admin)
     started = datetime.datetime.now(datetime.UTC)
+    chosen: list[Provider] = []
     deps = LoginDeps(
         config_path=state.config_path,
         secrets=state.secrets(),
         client_factory=_client_factory(state, debug),
         browser_for=lambda chosen: _browser(mode, chosen.ca_bundle, progress),
         progress=progress,
+        chosen=chosen.append,
     )
     try:
         try:
@@ -197,27 +200,24 @@ def cmd_test_login(
             state.streams, "test-login", result, result.denial(), json_output=json_output
         )
     except (DuoDenied, DuoTimeout) as failure:
-        if admin is None:
+        if admin is None or not chosen:
             raise
         who = options.username or deps.login_name()
-        raise _explained(state, admin, failure, provider, who, started, explain_wait) from None
+        raise _explained(state, admin, failure, chosen[0], who, started, explain_wait) from None
 
 
 def _explained(
     state: AppState,
     admin: AdminSession,
     failure: DuoDenied | DuoTimeout,
-    provider: str | None,
+    chosen: Provider,
     username: str,
     started: datetime.datetime,
     wait: float,
 ) -> DuoDenied | DuoTimeout:
     """``failure`` again, with Duo's record of the attempt said on stderr and in its data."""
     from duoctl.admin.explain import explain
-    from duoctl.config.reader import load_config
-    from duoctl.testlogin.flow import choose_provider
 
-    chosen = choose_provider(load_config(state.config_path), provider)
     if chosen.endpoint.lower() != admin.host.lower():
         state.streams.warn(
             f"the Admin API credential is for {admin.host}, the provider uses "

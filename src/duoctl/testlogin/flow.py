@@ -67,6 +67,9 @@ class LoginDeps:
     progress: Progress = field(default_factory=Progress)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     login_name: Callable[[], str] = getpass.getuser
+    # Told which provider the login uses, once chosen: what comes after a failed login
+    # (--explain) needs its Client ID without reading the config again.
+    chosen: Callable[[Provider], None] = lambda provider: None
 
 
 def choose_provider(config: Config, name: str | None) -> Provider:
@@ -263,6 +266,7 @@ def _outage_hint(failmode: str | None) -> str:
 def _run_test_login(options: LoginOptions, deps: LoginDeps, config: Config) -> LoginResult:
     started = time.monotonic()
     provider = choose_provider(config, options.provider)
+    deps.chosen(provider)
     if not provider.enabled:
         deps.progress.note(
             f"provider {provider.name!r} is disabled: testing it anyway; the platform does not "
