@@ -88,6 +88,33 @@ def test_the_environment_variable_decides(tmp_path: Path) -> None:
     assert chosen == {"mine": NULL, "theirs": NULL, "kept": False}
 
 
+@pytest.mark.parametrize("extra", ["none", "20"])
+def test_the_secret_service_named_in_the_environment_keeps_its_connection(
+    tmp_path: Path, extra: str
+) -> None:
+    # The variable wins over priorities (even a backend above it), and for this one class
+    # duoctl's viability test is keyring's: the probe's connection is kept for the calls.
+    chosen = _choose(tmp_path, extra, PYTHON_KEYRING_BACKEND=SECRET_SERVICE)
+    assert chosen == {"mine": SECRET_SERVICE, "theirs": SECRET_SERVICE, "kept": True}
+
+
+def test_a_named_secret_service_without_a_bus_fails_as_keyring_does(tmp_path: Path) -> None:
+    env = {"PYTHON_KEYRING_BACKEND": SECRET_SERVICE, "DBUS_SESSION_BUS_ADDRESS": None}
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, "none"],
+        env={k: v for k, v in {**os.environ, "PYTHONPATH": str(TESTS_DIR), **env}.items() if v},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    # keyring's load_keyring reads the class's priority, which raises when it is not viable:
+    # duoctl's detection leaves that to keyring and gets the same error.
+    assert child.returncode == 1
+    assert "RuntimeError: Unable to initialize SecretService" in child.stderr
+    assert "duoctl/secrets/keyring_session.py" in child.stderr  # raised inside duoctl's detect
+
+
 def test_keyringrc_decides(tmp_path: Path) -> None:
     # keyring.core.load_config: <config root>/keyringrc.cfg, the root under XDG_CONFIG_HOME.
     (tmp_path / "python_keyring").mkdir()

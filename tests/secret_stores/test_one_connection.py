@@ -116,3 +116,17 @@ def test_a_backend_named_in_the_environment_is_keyrings_choice(counted: Counted)
     assert add.code == 5, add.stderr
     assert "no usable OS keyring (backend keyring.backends.null.Keyring)" in add.stderr
     assert connections == 0
+
+
+def test_the_secret_service_named_in_the_environment_uses_one_connection(
+    emulator: Emulator, counted: Counted
+) -> None:
+    # keyring itself would read the named class's priority (a connection) and then open one
+    # per call; duoctl keeps the one its viability test opened.
+    named = {"PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
+    add_provider_via_cli(emulator, counted.config, NAME, env=counted.env(**named))
+    added = counted.connections()
+    show, shown = counted("provider", "show", NAME, "--json", **named)
+    assert show.code == 0, show.stderr
+    assert json.loads(show.stdout)["data"]["secret_present"] is True
+    assert (added, shown) == (1, 1)

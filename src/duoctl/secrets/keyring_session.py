@@ -9,9 +9,10 @@ and detection reads it about four times (viability in ``backend.get_all_keyring`
 get/set/delete then opens one more (``get_preferred_collection`` calls
 ``secretstorage.dbus_init()``).
 
-So when keyring's automatic choice applies, duoctl makes that choice itself with a single
-connection, and keeps it for the command's calls (:mod:`duoctl.secrets.secret_service`).
-Whenever anything else decides (the variable, keyringrc.cfg, a backend set in this process,
+So when keyring's automatic choice applies, or ``PYTHON_KEYRING_BACKEND`` names exactly its
+SecretService backend, duoctl makes that choice itself with a single connection, and keeps it
+for the command's calls (:mod:`duoctl.secrets.secret_service`). Whenever anything else
+decides (the variable naming another backend, keyringrc.cfg, a backend set in this process,
 another backend that could win), keyring's own ``get_keyring()`` decides, exactly as before.
 """
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from duoctl.secrets.secret_service import SecretServiceCalls
 
 BACKEND_ENV = "PYTHON_KEYRING_BACKEND"  # keyring.core.load_env
+DBUS_KEYRING_CLASS = "keyring.backends.SecretService.Keyring"
 _MISSING = object()
 
 
@@ -69,6 +71,21 @@ def _keyring_decides() -> bool:
     # file at all goes to keyring (it also applies the file's keyring-path).
     config_path = getattr(keyring.core, "_config_path", None)
     return config_path is None or bool(config_path().exists())
+
+
+def _named_secret_service() -> bool:
+    """Whether ``PYTHON_KEYRING_BACKEND`` names exactly keyring's SecretService backend, and
+    nothing set earlier in this process overrides it.
+
+    keyring's ``load_env`` wins over keyringrc.cfg and over priorities, and ``load_keyring``
+    then builds the class named after reading its ``priority`` once (keyring 25.7.0
+    ``core.py``): for this one class that is the viability test below, then ``Keyring()``.
+    """
+    import keyring.core
+
+    if getattr(keyring.core, "_keyring_backend", _MISSING) is not None:
+        return False
+    return os.environ.get(BACKEND_ENV) == DBUS_KEYRING_CLASS  # keyring does not strip it
 
 
 def _another_backend_counts() -> bool:
@@ -134,9 +151,17 @@ def detect() -> tuple[object, DBusConnection | None]:
 
     load_keyring()  # every backend class registered before any is compared
 
-    if _keyring_decides() or _another_backend_counts():
+    if _named_secret_service():
+        # keyring would load the class named and check its priority once (a connection of
+        # its own, closed again); the same check here keeps the connection for the calls.
+        # Not viable: keyring raises its own error for that, as before.
+        connection = _secret_service_connection()
+        if connection is None:
+            return keyring.get_keyring(), None
+    elif _keyring_decides() or _another_backend_counts():
         return keyring.get_keyring(), None
-    connection = _secret_service_connection()
+    else:
+        connection = _secret_service_connection()
     if connection is None:
         # Not viable: keyring's own detection finds what it uses instead (fail, usually).
         return keyring.get_keyring(), None
