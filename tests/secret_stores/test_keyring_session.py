@@ -86,6 +86,25 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[Connections]:
         connection.close()
 
 
+@pytest.fixture
+def transfer_sessions(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The Secret Service transfer sessions (Diffie-Hellman exchanges) opened in the test."""
+    from secretstorage import collection, item
+
+    opened: list[object] = []
+    original = item.open_session
+
+    def recording_open_session(connection: Any) -> object:
+        session: object = original(connection)
+        opened.append(session)
+        return session
+
+    # SecretStorage 3.5.0 imports open_session by name into both modules that call it.
+    monkeypatch.setattr(item, "open_session", recording_open_session)
+    monkeypatch.setattr(collection, "open_session", recording_open_session)
+    return opened
+
+
 def _define_backend(priority: float) -> type:
     """A backend class as a plugin defines one (defining it registers it with keyring)."""
     from keyring.backend import KeyringBackend
@@ -171,7 +190,7 @@ def service() -> str:
 
 
 def test_a_session_makes_every_call_on_the_probes_connection(
-    connections: Connections, service: str
+    connections: Connections, transfer_sessions: list[object], service: str
 ) -> None:
     session = KeyringSession()
     session.backend()
@@ -191,6 +210,9 @@ def test_a_session_makes_every_call_on_the_probes_connection(
     finally:
         calls.delete(service, "b")
     assert len(connections.opened) == 1
+    # ...and every secret sent or read in one transfer session (SecretStorage would open
+    # one per item).
+    assert len(transfer_sessions) == 1
     session.close()
     assert connections.open_ones() == []
 
