@@ -4,6 +4,7 @@ refuses a text, it gives up, so the user always sees tomllib's message."""
 
 from __future__ import annotations
 
+import string
 import tomllib
 from typing import Any
 
@@ -75,6 +76,14 @@ def _check_contract(text: str) -> dict[str, Any] | None:
 )
 def test_the_subset_is_read_exactly_as_tomllib_reads_it(text: str) -> None:
     assert _check_contract(text) is not None
+
+
+# Every character a bare key may start with (TOML 1.0 "Keys": A-Za-z0-9_-), in a key and in
+# a spaced header (the header's slower path): the generated texts use a few names only.
+@pytest.mark.parametrize("first", string.ascii_letters + string.digits + "_-")
+def test_a_bare_key_may_start_with_any_bare_key_character(first: str) -> None:
+    text = f"{first}k = 1\n[ {first}t . u ]\n{first} = '{first}'\n"
+    assert _check_contract(text) == {f"{first}k": 1, f"{first}t": {"u": {first: first}}}
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,19 @@ from pathlib import Path
 import pytest
 
 from duoctl.audit.log import audit_path
+from duoctl.audit.record import fingerprint
 from duoctl.config.edit import ConfigEdit, edit_config
 from duoctl.config.model import Provider
 from duoctl.config.reader import load_config
-from duoctl.errors import CredentialUnreadable
-from duoctl.secret_edits import SecretChange, current_secret, restore_secret
+from duoctl.errors import CredentialUnreadable, SecretStoreError
+from duoctl.secret_edits import (
+    SecretChange,
+    current_secret,
+    restore_secret,
+    store_label,
+    store_names,
+)
+from duoctl.secrets import BackendInfo
 from duoctl.secrets.memory import MemorySecretStore
 
 OLD = "O" * 40
@@ -47,16 +55,31 @@ class Boom(Exception):
     pass
 
 
+class StuckStore(MemorySecretStore):
+    """A store that stops answering after the change: deleting and describing fail."""
+
+    def delete(self, name: str) -> bool:
+        raise SecretStoreError("the store stopped answering")
+
+    def backend(self) -> BackendInfo:
+        raise SecretStoreError("the store stopped answering")
+
+
 def _provider(name: str) -> Provider:
     return Provider(name=name, endpoint="api-abcdef12.duosecurity.com", client_id="DI" + "A" * 18)
 
 
-def _audit_actions(config: Path) -> list[tuple[str, str]]:
+def _audit_secrets(config: Path) -> list[dict[str, str]]:
+    """Every secret event of the audit trail, in order."""
     path = audit_path(config)
     if not path.exists():
         return []
     records = [json.loads(line) for line in path.read_text().splitlines()]
-    return [(s["provider"], s["action"]) for r in records for s in r.get("secrets", [])]
+    return [event for record in records for event in record.get("secrets", [])]
+
+
+def _audit_actions(config: Path) -> list[tuple[str, str]]:
+    return [(event["provider"], event["action"]) for event in _audit_secrets(config)]
 
 
 Body = Callable[[SecretChange, ConfigEdit], None]
@@ -193,3 +216,48 @@ def test_current_secret_reads_damaged_as_none_and_restore_deletes_for_none() -> 
     assert store.get("q") is None
     restore_secret(store, "q", NEW)
     assert store.get("q") == NEW
+
+
+def test_the_audit_names_the_secret_its_fingerprint_and_its_target(tmp_path: Path) -> None:
+    # How admin login/logout record the Admin API key: under its own name and target, with
+    # the stored secret's fingerprint (never the secret) and none for a deletion.
+    config = tmp_path / "config.toml"
+    store = MemorySecretStore()
+    with (
+        SecretChange(store, "entry", audit_name="admin", target="[admin]") as change,
+        edit_config(config) as edit,
+    ):
+        change.store(edit, NEW, "stored")
+    with (
+        SecretChange(store, "entry", audit_name="admin", target="[admin]") as change,
+        edit_config(config) as edit,
+    ):
+        change.delete(edit)
+    assert change.deleted
+    assert _audit_secrets(config) == [
+        {
+            "provider": "admin",
+            "action": "stored",
+            "fingerprint": fingerprint(store, NEW),
+            "target": "[admin]",
+        },
+        {"provider": "admin", "action": "deleted", "target": "[admin]"},
+    ]
+    assert fingerprint(store, NEW) != fingerprint(store, OLD)
+
+
+def test_a_restore_that_fails_leaves_the_original_error_to_the_user(tmp_path: Path) -> None:
+    # The new secret cannot be taken back out (delete fails): the user still learns why the
+    # edit failed, not that the clean-up did.
+    store = StuckStore()
+    with pytest.raises(Boom):
+        _run(store, tmp_path / "c.toml", _store("stored"), fail=True)
+    assert store.get("p") == NEW
+
+
+def test_messages_name_the_store_and_a_silent_store_generically() -> None:
+    store = MemorySecretStore(backend="systemd-creds", location="/etc/credstore")
+    assert store_names(store) == ("systemd-creds (/etc/credstore)", "systemd-creds")
+    assert store_label(store) == "systemd-creds (/etc/credstore)"
+    assert store_names(StuckStore()) == ("the secret store", None)
+    assert store_label(StuckStore()) == "the secret store"

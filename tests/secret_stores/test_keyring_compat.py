@@ -93,6 +93,26 @@ def test_keyring_and_secret_tool_read_what_duoctl_stored(
     assert _lookup(secret_tool, "service", store.service, "username", "by-duoctl") == SECRET_2
 
 
+def test_an_item_of_the_service_without_a_username_is_no_provider(
+    store: KeyringSecretStore, secret_tool: str
+) -> None:
+    # Another client may file an item under the service alone (keyring never does): it is
+    # not a provider named "", and reading the providers' secrets passes over it.
+    subprocess.run(
+        [secret_tool, "store", "--label", "not duoctl's", "service", store.service],
+        input=SECRET_2,
+        text=True,
+        timeout=10,
+        check=True,
+    )
+    try:
+        store.set("by-duoctl", SECRET)
+        assert store.names() == ["by-duoctl"]
+        assert store.get_many(["by-duoctl"]) == {"by-duoctl": SECRET}
+    finally:
+        subprocess.run([secret_tool, "clear", "service", store.service], timeout=10, check=True)
+
+
 def test_an_item_looks_the_same_whoever_stored_it(
     store: KeyringSecretStore, secret_tool: str
 ) -> None:

@@ -101,7 +101,7 @@ class SecretServiceCalls:
         key = self._backend.schemes[self._backend.scheme]["username"]
         with self._collection() as collection:
             for item in collection.search_items(self._backend._query(service)):
-                name = item.get_attributes().get(key, "")
+                name = item.get_attributes().get(key)
                 if name in found and found[name] is None:
                     self._backend.unlock(item)
                     found[name] = item.get_secret().decode("utf-8")
@@ -128,7 +128,10 @@ class SecretServiceCalls:
         key = self._backend.schemes[self._backend.scheme]["username"]
         with self._collection() as collection:
             items = collection.search_items(self._backend._query(service))
-            return provider_names([item.get_attributes().get(key, "") for item in items])
+            names = [item.get_attributes().get(key) for item in items]
+        # An item filed under the service alone (by another client: keyring always sets
+        # the username) names no provider.
+        return provider_names([name for name in names if name])
 
     def close(self) -> None:
         self._closed = True
