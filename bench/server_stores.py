@@ -65,6 +65,8 @@ def main() -> int:
         envs = {}
         for backend in ("keyring", "systemd-creds"):
             config = Path(tmp) / backend / "config.toml"
+            # A named config may be created, in a directory that exists (issue 9).
+            config.parent.mkdir(mode=0o700)
             envs[backend] = env = _env(config, backend)
             add = [DUOCTL, "provider", "add", "emu", "--endpoint", emu.api_host,
                    "--client-id", emu.client_id, "--ca-bundle", str(emu.ca_bundle),
