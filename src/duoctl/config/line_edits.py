@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from duoctl.config.line_local_toml import unquoted
+
 
 class LineEditFailed(Exception):
     """The file's layout is not one these edits handle; use the general path."""
@@ -47,10 +49,6 @@ _BRACKET_LINE = re.compile(r"\n[ \t]*\[[^\n]*")
 _OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
-def _unquoted(part: str) -> str:
-    return part[1:-1] if part[:1] in "\"'" else part
-
-
 def _header_path(line: str) -> tuple[str, ...] | None:
     stripped = line.lstrip()
     if not stripped.startswith("[") or stripped.startswith("[["):
@@ -59,7 +57,7 @@ def _header_path(line: str) -> tuple[str, ...] | None:
     # lines cost ~50 ms. It never accepts what tomllib would refuse as a header line.
     match = _HEADER.fullmatch(line)
     if match is not None:
-        return tuple(_unquoted(part) for part in _KEY_PART.findall(match[1]))
+        return tuple(unquoted(part) for part in _KEY_PART.findall(match[1]))
     parsed = _parse_line(line)
     path: list[str] = []
     while isinstance(parsed, dict) and len(parsed) == 1:

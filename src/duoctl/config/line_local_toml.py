@@ -61,7 +61,7 @@ def parse_line_local(text: str) -> dict[str, Any] | None:
     declared: set[tuple[str, ...]] = set()
     for header, spelled, value in lines:
         if spelled:
-            # Unquoted here, not by _unquoted(): this runs for every key of the file.
+            # Unquoted here, not by unquoted(): this runs for every key of the file.
             key = spelled[1:-1] if spelled[0] in "\"'" else spelled
             if key in table:
                 return None  # a key defined twice, or over a sub-table
@@ -90,9 +90,10 @@ def parse_line_local(text: str) -> dict[str, Any] | None:
 def _header_path(header: str) -> tuple[str, ...]:
     if "'" in header or '"' in header or " " in header or "\t" in header:
         # Rare enough to compile on first use, not at every start.
-        return tuple(_unquoted(part) for part in re.findall(_KEY, header))
+        return tuple(unquoted(part) for part in re.findall(_KEY, header))
     return tuple(header.split("."))
 
 
-def _unquoted(key: str) -> str:
-    return key[1:-1] if key[0] in "\"'" else key
+def unquoted(key: str) -> str:
+    """A key as spelled (bare, or quoted without escapes) to the key it names."""
+    return key[1:-1] if key[:1] in "\"'" else key
