@@ -7,15 +7,14 @@ lock, the audit record first, the store call next, undone if the config write fa
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from duoctl.config.edit import edit_config
 from duoctl.config.model import AdminCredential
 from duoctl.config.reader import load_config
-from duoctl.errors import ConfigError, CredentialUnreadable, SecretStoreError
+from duoctl.errors import ConfigError, SecretStoreError
 from duoctl.providers import validate_ca_bundle
-from duoctl.secret_edits import SecretChange, store_label, store_names
+from duoctl.secret_edits import SecretChange, current_secret, store_label, store_names
 from duoctl.secrets import ADMIN_SKEY_ENTRY, SecretStore
 from duoctl.validation import (
     normalize_pasted_endpoint,
@@ -48,9 +47,8 @@ def validated(
 def check_store(secrets: SecretStore) -> tuple[str, str | None]:
     """A bounded read before a secret is asked for: a store that cannot work fails now.
     Returns the store's label and backend name."""
-    # A damaged old key is no obstacle: the login replaces it, which is its fix.
-    with contextlib.suppress(CredentialUnreadable):
-        secrets.get(SKEY_ENTRY)
+    # A damaged old key is no obstacle (read as None): the login replaces it, which is its fix.
+    current_secret(secrets, SKEY_ENTRY)
     return store_names(secrets)
 
 
