@@ -70,26 +70,24 @@ def same_site_for(enabled: bool) -> str:
     return "Lax" if enabled else "Strict"
 
 
-def _status(enabled: bool, enabled_providers: tuple[str, ...], failmode: str | None) -> MfaStatus:
+def status_of(config: Config) -> MfaStatus:
+    enabled = config.external_mfa_enabled
+    providers = tuple(p.name for p in config.enabled_providers())
+    failmode = config.external_mfa_failmode
     warnings: list[str] = []
     if enabled:
         warnings.append(SAMESITE_CAUTION)
-        if not enabled_providers:
+        if not providers:
             warnings.append(NO_PROVIDER_WARNING)
         if failmode is None:
             warnings.append(FAILMODE_UNSET_WARNING)
     if failmode == "open":
         warnings.append(FAILMODE_OPEN_WARNING)
-    return MfaStatus(enabled, same_site_for(enabled), enabled_providers, tuple(warnings), failmode)
+    return MfaStatus(enabled, same_site_for(enabled), providers, tuple(warnings), failmode)
 
 
 def mfa_status(path: Path) -> MfaStatus:
     return status_of(load_config(path))
-
-
-def status_of(config: Config) -> MfaStatus:
-    names = tuple(p.name for p in config.enabled_providers())
-    return _status(config.external_mfa_enabled, names, config.external_mfa_failmode)
 
 
 def set_external_mfa(
@@ -105,9 +103,8 @@ def set_external_mfa(
             refuse_lockout(edit.after(), what="enable external MFA", force=force)
         if failmode is not None and failmode != edit.before.external_mfa_failmode:
             edit.set_failmode(failmode)
-        names = tuple(p.name for p in edit.before.enabled_providers())
         after = edit.after()
-    return _status(enabled, names, after.external_mfa_failmode)
+    return status_of(after)
 
 
 def set_failmode(path: Path, failmode: str) -> tuple[MfaStatus, bool]:
