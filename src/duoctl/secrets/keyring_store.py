@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from duoctl.errors import SecretStoreError
 from duoctl.paths import config_identity
@@ -173,18 +173,17 @@ class KeyringSecretStore:
         # The backend backend() classified: checked once a command, not looked up again.
         return self._session.backend()
 
-    def get(self, name: str) -> str | None:
-        what = "read the client secret"
+    def _calls(self, what: str) -> _Calls:
+        """The calls for the backend checked: the command's one-connection calls on the
+        Secret Service, keyring's own on any other backend."""
         backend = self._usable_backend(what)
         calls = self._session.calls
-        if calls is not None:
-            return _bounded(lambda: calls.get(self.service, name), self.timeout, what)
-        value: object = _bounded(
-            lambda: backend.get_password(self.service, name),  # type: ignore[attr-defined]
-            self.timeout,
-            what,
-        )
-        return value if isinstance(value, str) else None
+        return calls if calls is not None else _KeyringCalls(backend)
+
+    def get(self, name: str) -> str | None:
+        what = "read the client secret"
+        calls = self._calls(what)
+        return _bounded(lambda: calls.get(self.service, name), self.timeout, what)
 
     def get_many(self, names: Sequence[str]) -> dict[str, SecretRead]:
         what = "read the client secrets"
@@ -197,37 +196,13 @@ class KeyringSecretStore:
 
     def set(self, name: str, secret: str) -> None:
         what = "store the client secret"
-        backend = self._usable_backend(what)
-        calls = self._session.calls
-        if calls is not None:
-            _bounded(lambda: calls.set(self.service, name, secret), self.timeout, what, writes=True)
-            return
-        _bounded(
-            lambda: backend.set_password(self.service, name, secret),  # type: ignore[attr-defined]
-            self.timeout,
-            what,
-            writes=True,
-        )
+        calls = self._calls(what)
+        _bounded(lambda: calls.set(self.service, name, secret), self.timeout, what, writes=True)
 
     def delete(self, name: str) -> bool:
         what = "delete the client secret"
-        backend = self._usable_backend(what)
-        calls = self._session.calls
-        if calls is not None:
-            return _bounded(
-                lambda: calls.delete(self.service, name), self.timeout, what, writes=True
-            )
-
-        def call() -> bool:
-            import keyring.errors
-
-            try:
-                backend.delete_password(self.service, name)  # type: ignore[attr-defined]
-            except keyring.errors.PasswordDeleteError:
-                return False
-            return True
-
-        return _bounded(call, self.timeout, what, writes=True)
+        calls = self._calls(what)
+        return _bounded(lambda: calls.delete(self.service, name), self.timeout, what, writes=True)
 
     def names(self) -> list[str] | None:
         what = "list stored secrets"
@@ -236,3 +211,37 @@ class KeyringSecretStore:
         if calls is None:
             return None
         return _bounded(lambda: calls.usernames(self.service), self.timeout, what)
+
+
+class _Calls(Protocol):
+    """What the store asks of a backend (SecretServiceCalls has these too)."""
+
+    def get(self, service: str, username: str) -> str | None: ...
+
+    def set(self, service: str, username: str, secret: str) -> None: ...
+
+    def delete(self, service: str, username: str) -> bool: ...
+
+
+class _KeyringCalls:
+    """keyring's own calls on a backend other than its SecretService (each call opens what
+    it needs), as :class:`_Calls`."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+
+    def get(self, service: str, username: str) -> str | None:
+        value: object = self._backend.get_password(service, username)
+        return value if isinstance(value, str) else None
+
+    def set(self, service: str, username: str, secret: str) -> None:
+        self._backend.set_password(service, username, secret)
+
+    def delete(self, service: str, username: str) -> bool:
+        import keyring.errors
+
+        try:
+            self._backend.delete_password(service, username)
+        except keyring.errors.PasswordDeleteError:
+            return False
+        return True
