@@ -8,12 +8,14 @@ machine with no keyring and leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from duoctl.duoclient import official_client
+from duoctl.duoclient import PROXY_VARIABLES, official_client
 from duoctl.emulator import EmulatedUser, Emulator, Outcome
 from duoctl.mfa import set_external_mfa
 from duoctl.providers import add_provider
@@ -71,11 +73,25 @@ def run_demo(
             client_factory=official_client,
             browser_for=lambda _provider: browser,
             progress=progress,
-            environ={},  # the emulator is local: proxy variables do not apply to it
+            environ={},  # no proxy warnings: they are set aside below
         )
-        return run_test_login(
-            LoginOptions(
-                provider=DEMO_PROVIDER, username=options.username, timeout=options.timeout
-            ),
-            deps,
-        )
+        with _without_proxy_variables():
+            return run_test_login(
+                LoginOptions(
+                    provider=DEMO_PROVIDER, username=options.username, timeout=options.timeout
+                ),
+                deps,
+            )
+
+
+@contextlib.contextmanager
+def _without_proxy_variables() -> Iterator[None]:
+    """The demo's emulator is on loopback: a proxy variable left in the environment (an old
+    ``export HTTPS_PROXY=...`` on a server) must not route the login to a proxy. duo_universal
+    calls ``requests.post``, which reads them from ``os.environ`` at each call, so they are
+    set aside for the login and put back after it."""
+    saved = {name: os.environ.pop(name) for name in PROXY_VARIABLES if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)

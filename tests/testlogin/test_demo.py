@@ -4,9 +4,17 @@ script. It needs no keyring and no config: nothing here touches the Secret Servi
 from __future__ import annotations
 
 import json
+import socket
+
+import pytest
 
 from duoctl.errors import ExitCode
-from testlogin.helpers import assert_port_closed, callback_port_from_prompt, run_duoctl
+from testlogin.helpers import (
+    assert_port_closed,
+    callback_port_from_prompt,
+    duoctl_env,
+    run_duoctl,
+)
 
 
 def test_demo_needs_no_keyring_approve() -> None:
@@ -40,3 +48,19 @@ def test_demo_json_is_one_document_without_tokens() -> None:
     assert "eyJ" not in result.stdout
     assert "duo_code" not in result.stdout
     assert_port_closed(callback_port_from_prompt(result.stderr))
+
+
+@pytest.mark.parametrize("variable", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])
+def test_demo_ignores_a_proxy_variable_left_in_the_environment(variable: str) -> None:
+    # A server's years-old `export HTTPS_PROXY=...` must not break the README's main command:
+    # the emulator is on loopback. The "proxy" is a loopback listener that never answers;
+    # had the login gone through it, the health check would hang there and fail.
+    with socket.create_server(("127.0.0.1", 0)) as proxy:
+        proxy_url = f"http://127.0.0.1:{proxy.getsockname()[1]}"
+        result = run_duoctl("demo", "--delay", "0", env=duoctl_env(**{variable: proxy_url}))
+        proxy.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            proxy.accept()  # nobody connected to it
+
+    assert result.code == ExitCode.OK, result.stderr
+    assert "ALLOWED" in result.stdout
